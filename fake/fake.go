@@ -1,0 +1,241 @@
+// Package fake is stripefake's public API: a stateful, in-process fake of
+// the Stripe API served over HTTP for the official stripe-go client.
+//
+//	f := fake.New(t)
+//	sc := stripe.NewClient("sk_test_123", stripe.WithBackends(
+//		stripe.NewBackendsWithConfig(&stripe.BackendConfig{URL: stripe.String(f.URL())})))
+//
+// Time is frozen until the test moves it with Advance; every piece of work
+// that falls due runs before Advance returns.
+package fake
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stripefake/stripefake/clockwork"
+	"github.com/stripefake/stripefake/resources"
+	"github.com/stripefake/stripefake/store"
+)
+
+// Fake is a running fake Stripe API. Its methods are safe for concurrent use.
+type Fake struct {
+	srv    *httptest.Server
+	engine *resources.Engine
+	store  store.Store
+	time   *clockwork.Time
+	tb     testing.TB // nil for Start
+
+	reqSeq atomic.Uint64
+
+	mu       sync.Mutex
+	requests []Request
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New starts a fake for a test: an httptest server on loopback whose Close
+// is registered with tb.Cleanup as soon as it exists. Setup errors fail the
+// test.
+func New(tb testing.TB, opts ...Option) *Fake {
+	tb.Helper()
+	f, err := start(tb, opts)
+	if err != nil {
+		tb.Fatalf("fake.New: %v", err)
+	}
+	return f
+}
+
+// Start starts a fake outside a test (TestMain, a cmd). Call Close when
+// done.
+func Start(opts ...Option) (*Fake, error) { return start(nil, opts) }
+
+func start(tb testing.TB, opts []Option) (*Fake, error) {
+	cfg := config{idempotencyTTL: 24 * time.Hour}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if err := cfg.check(); err != nil {
+		if cfg.store != nil {
+			_ = cfg.store.Close()
+		}
+		return nil, err
+	}
+	if cfg.store == nil {
+		cfg.store = store.NewMemory()
+	}
+	if cfg.clock == nil {
+		startAt := cfg.start
+		if startAt.IsZero() {
+			startAt = clockwork.WallNow()
+		}
+		cfg.clock = clockwork.NewFrozen(startAt)
+	}
+	f := &Fake{store: cfg.store, time: clockwork.NewTime(cfg.clock), tb: tb}
+	rc := resources.DefaultConfig()
+	rc.Seed = cfg.seed
+	rc.IdempotencyTTL = cfg.idempotencyTTL
+	f.engine = resources.NewEngine(cfg.store, f.time, rc)
+	f.srv = newServer(f)
+	if tb != nil {
+		tb.Cleanup(func() {
+			if err := f.Close(); err != nil {
+				tb.Errorf("fake: close: %v", err)
+			}
+		})
+	}
+	return f, nil
+}
+
+// newServer is the one place the HTTP server is made, so that it can move
+// to httptest.NewTestServer when the project moves to Go 1.27.
+func newServer(h http.Handler) *httptest.Server { return httptest.NewServer(h) }
+
+// URL is the base URL to give stripe-go: stripe.BackendConfig{URL: &url}.
+// All four stripe-go backends (api, uploads, connect, meter events) can
+// point at it.
+func (f *Fake) URL() string { return f.srv.URL }
+
+// Handler returns the fake's HTTP handler, for serving it yourself.
+func (f *Fake) Handler() http.Handler { return f }
+
+// Close stops the server and closes the store. It is idempotent.
+func (f *Fake) Close() error {
+	f.closeOnce.Do(func() {
+		f.srv.Close()
+		f.closeErr = f.store.Close()
+	})
+	return f.closeErr
+}
+
+// Now returns the fake's current time.
+func (f *Fake) Now() time.Time { return f.time.Now() }
+
+// Advance moves the fake's clock forward by d and, before returning, runs on
+// the caller's goroutine every job on the fake's own timeline that falls due,
+// in due-time order, each with the clock at its due time. Objects on Stripe
+// test clocks are not moved. A failing job fails the test (or panics for a
+// fake made with Start).
+func (f *Fake) Advance(d time.Duration) {
+	if d < 0 {
+		f.fail(errors.New("fake: Advance needs a duration of zero or more; time does not go back"))
+		return
+	}
+	f.AdvanceTo(f.Now().Add(d))
+}
+
+// AdvanceTo is Advance to an instant; an instant in the past runs what is
+// due and leaves the clock where it is.
+func (f *Fake) AdvanceTo(t time.Time) {
+	if err := f.engine.AdvanceTo(t); err != nil {
+		f.fail(err)
+	}
+}
+
+func (f *Fake) fail(err error) {
+	if f.tb != nil {
+		f.tb.Helper()
+		f.tb.Errorf("%v", err)
+		return
+	}
+	panic(err)
+}
+
+// Dump returns a text view of pending scheduled work, for failure messages.
+func (f *Fake) Dump() string {
+	jobs, err := f.engine.Jobs()
+	if err != nil {
+		return fmt.Sprintf("stripefake: reading jobs: %v\n", err)
+	}
+	return fmt.Sprintf("stripefake at %s\n%s", f.Now().UTC().Format(time.RFC3339), clockwork.Dump(jobs))
+}
+
+// Routes returns the endpoints the fake implements, as "METHOD /path/{param}".
+func (f *Fake) Routes() []string { return f.engine.Routes() }
+
+// Request is one API request the fake answered, as recorded for assertions.
+type Request struct {
+	Method         string
+	Path           string
+	Route          string     // the spec pattern it matched, e.g. /v1/customers/{customer}; "" if none
+	Params         url.Values // raw bracketed keys, e.g. metadata[order_id]
+	Header         http.Header
+	IdempotencyKey string
+	StripeVersion  string // the version served
+	RequestID      string
+	Status         int
+	Response       []byte // the response body
+}
+
+func (r Request) clone() Request {
+	r.Params = cloneValues(r.Params)
+	r.Header = r.Header.Clone()
+	r.Response = append([]byte(nil), r.Response...)
+	return r
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+// Requests returns copies of every request answered so far, oldest first.
+func (f *Fake) Requests() []Request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]Request, len(f.requests))
+	for i, r := range f.requests {
+		out[i] = r.clone()
+	}
+	return out
+}
+
+func (f *Fake) record(r Request) {
+	f.mu.Lock()
+	f.requests = append(f.requests, r)
+	f.mu.Unlock()
+}
+
+// Event is one event the fake wrote, as recorded for assertions.
+type Event struct {
+	ID                 string
+	Type               string
+	Created            time.Time
+	APIVersion         string
+	ObjectID           string          // the ID of data.object
+	Object             json.RawMessage // data.object
+	PreviousAttributes map[string]any  // data.previous_attributes on *.updated
+	RequestID          string          // "" for automatic processes
+}
+
+// Events returns copies of every event written so far, oldest first.
+func (f *Fake) Events() []Event {
+	var out []Event
+	err := f.engine.Events(func(ev *resources.Event) {
+		e := Event{
+			ID: ev.ID, Type: ev.Type, Created: time.Unix(ev.Created, 0), APIVersion: ev.APIVersion,
+			ObjectID: ev.ObjectID(), Object: append(json.RawMessage(nil), ev.Data.Object...),
+			PreviousAttributes: ev.Data.PreviousAttributes,
+		}
+		if ev.Request.ID != nil {
+			e.RequestID = *ev.Request.ID
+		}
+		out = append(out, e)
+	})
+	if err != nil {
+		f.fail(err)
+	}
+	return out
+}

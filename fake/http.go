@@ -1,0 +1,126 @@
+package fake
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/form"
+	"github.com/stripefake/stripefake/internal/spec"
+	"github.com/stripefake/stripefake/resources"
+)
+
+// maxBody bounds a request body; Stripe's own limit is far below this.
+const maxBody = 8 << 20
+
+// ServeHTTP answers one Stripe API request.
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := f.engine.IDs().Format("req", f.reqSeq.Add(1))
+	rec := Request{
+		Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(),
+		IdempotencyKey: strings.TrimSpace(r.Header.Get("Idempotency-Key")), RequestID: reqID,
+	}
+	resp := f.serve(r, &rec)
+
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Request-Id", reqID)
+	h.Set("Stripe-Version", rec.StripeVersion)
+	h.Set("Stripe-Should-Retry", "false")
+	if rec.IdempotencyKey != "" {
+		h.Set("Idempotency-Key", rec.IdempotencyKey)
+	}
+	if r.Method == http.MethodPost && resp.Status < 500 {
+		orig := reqID
+		if resp.Replayed {
+			orig = resp.OriginalRequest
+			h.Set("Idempotent-Replayed", "true")
+		}
+		h.Set("Original-Request", orig)
+	}
+	w.WriteHeader(resp.Status)
+	_, _ = w.Write(resp.Body)
+
+	rec.Status = resp.Status
+	rec.Response = resp.Body
+	f.record(rec)
+}
+
+// serve does everything but writing: version, auth, decoding, routing,
+// validation, then the engine.
+func (f *Fake) serve(r *http.Request, rec *Request) resources.Response {
+	version, err := apiVersion(r.Header.Get("Stripe-Version"), resources.DefaultAPIVersion)
+	rec.StripeVersion = version
+	if err != nil {
+		rec.StripeVersion = resources.DefaultAPIVersion
+		return fail(err)
+	}
+	if err := authenticate(r); err != nil {
+		return fail(err)
+	}
+	raw, tree, err := decodeParams(r)
+	rec.Params = raw
+	if err != nil {
+		return fail(err)
+	}
+	// Match on the escaped path: stripe-go escapes IDs with QueryEscape, so
+	// "+", "%" and "/" inside an ID only survive in the raw form.
+	op, vars, ok := spec.Match(r.Method, r.URL.EscapedPath())
+	if !ok {
+		return fail(apierr.UnrecognizedURL(r.Method, r.URL.Path))
+	}
+	rec.Route = op.Pattern
+	if !f.engine.Implements(op.Method, op.Pattern) {
+		return fail(apierr.NotImplemented(op.Method, op.Pattern))
+	}
+	params, err := op.Validate(tree)
+	if err != nil {
+		return fail(err)
+	}
+	return f.engine.Serve(resources.Call{
+		Method: op.Method, Pattern: op.Pattern, Path: r.URL.Path, Vars: vars, Params: params,
+		Version: version, RequestID: rec.RequestID, IdempotencyKey: rec.IdempotencyKey,
+		Fingerprint: form.Encode(tree),
+	})
+}
+
+func fail(err error) resources.Response {
+	status, body := resources.ErrorBody(err)
+	return resources.Response{Status: status, Body: body}
+}
+
+// decodeParams reads the request's parameters: the query string, and for
+// POST the form body (v1) or JSON body (v2). It returns the raw values for
+// the request log and the decoded tree.
+func decodeParams(r *http.Request) (url.Values, map[string]any, error) {
+	raw, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return url.Values{}, nil, apierr.InvalidRequest("", "Invalid query string: "+err.Error())
+	}
+	if r.Method != http.MethodPost {
+		tree, err := form.DecodeValues(raw)
+		return raw, tree, err
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return raw, nil, apierr.InvalidRequest("", "Could not read the request body: "+err.Error())
+	}
+	if len(body) > maxBody {
+		return raw, nil, apierr.InvalidRequest("", "The request body is too large.")
+	}
+	if strings.HasPrefix(r.URL.Path, "/v2/") {
+		tree, err := form.DecodeJSON(body)
+		return raw, tree, err
+	}
+	bodyValues, err := url.ParseQuery(string(body))
+	if err != nil {
+		return raw, nil, apierr.InvalidRequest("", "Invalid request body: "+err.Error())
+	}
+	for k, vs := range bodyValues {
+		raw[k] = append(raw[k], vs...)
+	}
+	tree, err := form.DecodeValues(raw)
+	return raw, tree, err
+}

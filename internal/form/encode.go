@@ -1,0 +1,91 @@
+package form
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Encode returns the canonical form encoding of tree: hash keys sorted at
+// every level, arrays written with explicit indexes 0..n-1, keys and values
+// escaped with url.QueryEscape except for the brackets, pairs joined by '&'.
+// Two trees that are equal encode to the same string, which makes it usable
+// as a fingerprint of request parameters.
+//
+// Leaves other than strings are formatted: bool as true/false, nil as "",
+// json.Number as written, float64 in the shortest form that round-trips,
+// other values with fmt.Sprint. Empty hashes and arrays produce no pairs.
+//
+// For every tree Decode returns, Decode(Encode(tree)) equals tree. Hash keys
+// containing '[' or ']', empty hash keys and hash keys that are canonical
+// array indexes cannot come out of Decode and do not round-trip.
+func Encode(tree map[string]any) string {
+	var sb strings.Builder
+	for _, k := range sortedKeys(tree) {
+		encode(&sb, url.QueryEscape(k), tree[k])
+	}
+	return sb.String()
+}
+
+func encode(sb *strings.Builder, prefix string, v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for _, k := range sortedKeys(v) {
+			encode(sb, prefix+"["+url.QueryEscape(k)+"]", v[k])
+		}
+	case map[string]string:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			encode(sb, prefix+"["+url.QueryEscape(k)+"]", v[k])
+		}
+	case []any:
+		for i, e := range v {
+			encode(sb, prefix+"["+strconv.Itoa(i)+"]", e)
+		}
+	case []string:
+		for i, e := range v {
+			encode(sb, prefix+"["+strconv.Itoa(i)+"]", e)
+		}
+	default:
+		if sb.Len() > 0 {
+			sb.WriteByte('&')
+		}
+		sb.WriteString(prefix)
+		sb.WriteByte('=')
+		sb.WriteString(url.QueryEscape(scalar(v)))
+	}
+}
+
+func scalar(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case nil:
+		return ""
+	case bool:
+		return strconv.FormatBool(v)
+	case json.Number:
+		return v.String()
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case float32:
+		return strconv.FormatFloat(float64(v), 'f', -1, 32)
+	}
+	return fmt.Sprint(v)
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

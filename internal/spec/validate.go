@@ -1,0 +1,416 @@
+package spec
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+
+	"github.com/stripefake/stripefake/internal/apierr"
+)
+
+// Validate checks a decoded parameter tree against the operation's
+// parameters and returns a normalized copy, or a *apierr.Error (400).
+//
+// params is the form decoder's tree: string leaves, map[string]any hashes,
+// []any arrays (a hash with only numeric keys is taken as an array too);
+// v2 JSON bodies may also hold float64, json.Number, bool and nil. In the
+// copy, integers are int64, numbers float64, booleans bool, strings stay
+// strings (including "now"-style keywords of an integer-or-keyword anyOf,
+// and decimal strings such as unit_amount_decimal), and a "" the spec
+// allows as "unset" is Empty{}. A JSON null is Empty{} where "" would be,
+// and is otherwise dropped as if the key had not been sent.
+//
+// When a request has several problems the error reported is chosen the same
+// way every time: unknown parameters first, then invalid values, then
+// missing required ones, each in sorted key order.
+func (op *Operation) Validate(params map[string]any) (map[string]any, error) {
+	w := walker{}
+	if out, ok := w.object(op.params, params, ""); ok {
+		return out, nil
+	}
+	// Slow path, only on error: walk again in sorted order collecting every
+	// problem, so the answer does not depend on map iteration order.
+	first := w.errs[0]
+	w = walker{sorted: true, collect: true}
+	w.object(op.params, params, "")
+	if len(w.errs) == 0 {
+		return nil, first.err // cannot happen: both walks check the same rules
+	}
+	best := w.errs[0]
+	for _, e := range w.errs[1:] {
+		if e.rank < best.rank {
+			best = e
+		}
+	}
+	return nil, best.err
+}
+
+type rankedErr struct {
+	err  *apierr.Error
+	rank int
+}
+
+const (
+	rankUnknown = iota
+	rankInvalid
+	rankMissing
+)
+
+// walker carries the mode of one walk over a parameter tree. The fast walk
+// stops at the first problem; the collecting walk goes on and visits keys in
+// sorted order.
+type walker struct {
+	sorted  bool
+	collect bool
+	errs    []rankedErr
+}
+
+func (w *walker) fail(r int, err *apierr.Error) {
+	w.errs = append(w.errs, rankedErr{err: err, rank: r})
+}
+
+// stop reports whether the walk should end after a failure.
+func (w *walker) stop() bool { return !w.collect }
+
+// dropped marks a JSON null on a node that cannot be unset: the key is left
+// out of the result, as if it had not been sent.
+type dropped struct{}
+
+func child(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "[" + key + "]"
+}
+
+// value checks v against n. ok is false when a problem was recorded.
+func (w *walker) value(n *node, v any, path string) (out any, ok bool) {
+	switch x := v.(type) {
+	case nil:
+		if n.empty {
+			return Empty{}, true
+		}
+		return dropped{}, true
+	case string:
+		if x == "" {
+			return w.empty(n, v, path)
+		}
+	}
+	switch n.kind {
+	case kString:
+		s, isStr := v.(string)
+		if !isStr {
+			w.fail(rankInvalid, apierr.InvalidRequest(path, "Invalid string: "+describe(v)))
+			return nil, false
+		}
+		if len(n.enum) > 0 && !contains(n.enum, s) {
+			w.fail(rankInvalid, apierr.InvalidEnum(path, s, n.enum))
+			return nil, false
+		}
+		return v, true
+	case kInteger:
+		return w.integer(v, path)
+	case kNumber:
+		return w.number(v, path)
+	case kBoolean:
+		switch x := v.(type) {
+		case bool:
+			return x, true
+		case string:
+			switch x {
+			case "true":
+				return true, true
+			case "false":
+				return false, true
+			}
+		}
+		w.fail(rankInvalid, apierr.InvalidBoolean(path, raw(v)))
+		return nil, false
+	case kObject:
+		switch x := v.(type) {
+		case map[string]any:
+			return w.object(n, x, path)
+		case []any:
+			// The decoder turned numeric keys into an array; for a hash
+			// they are just keys (metadata[0]=x).
+			m := make(map[string]any, len(x))
+			for i, el := range x {
+				m[strconv.Itoa(i)] = el
+			}
+			return w.object(n, m, path)
+		}
+		w.fail(rankInvalid, apierr.InvalidRequest(path, "Invalid hash"))
+		return nil, false
+	case kArray:
+		return w.array(n, v, path)
+	case kAnyOf:
+		return w.anyOf(n, v, path)
+	case kFree:
+		return v, true
+	}
+	panic(fmt.Sprintf("spec: node kind %d", n.kind))
+}
+
+// empty handles "": Empty{} where the spec allows unsetting, the string
+// itself where any plain string is accepted, else parameter_invalid_empty.
+func (w *walker) empty(n *node, v any, path string) (any, bool) {
+	if n.empty {
+		return Empty{}, true
+	}
+	if (n.kind == kString && len(n.enum) == 0) || n.kind == kFree {
+		return v, true
+	}
+	if n.kind == kAnyOf {
+		for _, a := range n.alts {
+			if a.kind == kString && len(a.enum) == 0 {
+				return v, true
+			}
+		}
+	}
+	w.fail(rankInvalid, apierr.InvalidEmpty(path))
+	return nil, false
+}
+
+func (w *walker) object(n *node, m map[string]any, path string) (map[string]any, bool) {
+	out := make(map[string]any, len(m))
+	ok := true
+	check := func(k string, v any) bool {
+		c := n.props[k]
+		if c == nil {
+			c = n.addl
+		}
+		if c == nil {
+			w.fail(rankUnknown, apierr.UnknownParam(child(path, k)))
+			ok = false
+			return !w.stop()
+		}
+		cv, cok := w.value(c, v, child(path, k))
+		if !cok {
+			ok = false
+			return !w.stop()
+		}
+		if _, drop := cv.(dropped); !drop {
+			out[k] = cv
+		}
+		return true
+	}
+	if w.sorted {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if !check(k, m[k]) {
+				return nil, false
+			}
+		}
+	} else {
+		for k, v := range m {
+			if !check(k, v) {
+				return nil, false
+			}
+		}
+	}
+	for _, r := range n.required {
+		if _, present := out[r]; present {
+			continue
+		}
+		if v, sent := m[r]; sent && v != nil {
+			continue // sent but invalid: reported above
+		}
+		w.fail(rankMissing, apierr.MissingParam(child(path, r)))
+		ok = false
+		if w.stop() {
+			return nil, false
+		}
+	}
+	return out, ok
+}
+
+func (w *walker) array(n *node, v any, path string) (any, bool) {
+	switch x := v.(type) {
+	case []any:
+		out := make([]any, 0, len(x))
+		ok := true
+		for i, el := range x {
+			ev, eok := w.value(n.items, el, path+"["+strconv.Itoa(i)+"]")
+			if !eok {
+				ok = false
+				if w.stop() {
+					return nil, false
+				}
+				continue
+			}
+			if _, drop := ev.(dropped); !drop {
+				out = append(out, ev)
+			}
+		}
+		return out, ok
+	case map[string]any:
+		// items[0][price]=… decoded as a hash: numeric keys in numeric
+		// order become the array.
+		type entry struct {
+			i   int
+			key string
+		}
+		entries := make([]entry, 0, len(x))
+		for k := range x {
+			i, err := strconv.Atoi(k)
+			if err != nil || i < 0 {
+				w.fail(rankInvalid, apierr.InvalidRequest(path, "Invalid array"))
+				return nil, false
+			}
+			entries = append(entries, entry{i, k})
+		}
+		sort.Slice(entries, func(a, b int) bool { return entries[a].i < entries[b].i })
+		out := make([]any, 0, len(entries))
+		ok := true
+		for _, e := range entries {
+			ev, eok := w.value(n.items, x[e.key], path+"["+e.key+"]")
+			if !eok {
+				ok = false
+				if w.stop() {
+					return nil, false
+				}
+				continue
+			}
+			if _, drop := ev.(dropped); !drop {
+				out = append(out, ev)
+			}
+		}
+		return out, ok
+	}
+	w.fail(rankInvalid, apierr.InvalidRequest(path, "Invalid array"))
+	return nil, false
+}
+
+// anyOf returns the value of the first alternative that accepts v. When
+// none does, the alternative closest to v's shape reports the problem.
+func (w *walker) anyOf(n *node, v any, path string) (any, bool) {
+	for _, a := range n.alts {
+		if !fits(a, v) {
+			continue
+		}
+		try := walker{sorted: w.sorted}
+		if out, ok := try.value(a, v, path); ok {
+			return out, true
+		}
+	}
+	return w.value(closest(n.alts, v), v, path)
+}
+
+// fits reports whether an alternative can possibly accept v, to skip
+// hopeless ones cheaply.
+func fits(n *node, v any) bool {
+	switch v.(type) {
+	case map[string]any:
+		return n.kind == kObject || n.kind == kArray || n.kind == kFree
+	case []any:
+		return n.kind == kArray || n.kind == kObject || n.kind == kFree
+	}
+	return n.kind != kObject && n.kind != kArray
+}
+
+// closest picks the alternative whose error message is most useful: the
+// hash or array one for a hash or array, else a typed scalar (its "Invalid
+// integer: x" says more than an enum of keywords), else the first.
+func closest(alts []*node, v any) *node {
+	switch v.(type) {
+	case map[string]any, []any:
+		for _, a := range alts {
+			if fits(a, v) {
+				return a
+			}
+		}
+		return alts[0]
+	}
+	for _, a := range alts {
+		if a.kind == kInteger || a.kind == kNumber || a.kind == kBoolean {
+			return a
+		}
+	}
+	for _, a := range alts {
+		if fits(a, v) {
+			return a
+		}
+	}
+	return alts[0]
+}
+
+func (w *walker) integer(v any, path string) (any, bool) {
+	switch x := v.(type) {
+	case string:
+		if i, err := strconv.ParseInt(x, 10, 64); err == nil {
+			return i, true
+		}
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i, true
+		}
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return int64(x), true
+		}
+	}
+	w.fail(rankInvalid, apierr.InvalidInteger(path, raw(v)))
+	return nil, false
+}
+
+func (w *walker) number(v any, path string) (any, bool) {
+	switch x := v.(type) {
+	case string:
+		if f, err := strconv.ParseFloat(x, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+			return f, true
+		}
+	case json.Number:
+		if f, err := x.Float64(); err == nil {
+			return f, true
+		}
+	case float64:
+		return x, true
+	}
+	w.fail(rankInvalid, apierr.InvalidRequest(path, "Invalid decimal: "+raw(v)))
+	return nil, false
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// raw renders a leaf for an error message.
+func raw(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return describe(v)
+}
+
+// describe names a value that has no short literal form.
+func describe(v any) string {
+	switch v.(type) {
+	case map[string]any:
+		return "a hash"
+	case []any:
+		return "an array"
+	case nil:
+		return "null"
+	case string, json.Number, float64, bool:
+		return raw(v)
+	}
+	return fmt.Sprintf("%v", v)
+}

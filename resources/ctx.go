@@ -1,0 +1,98 @@
+package resources
+
+import (
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/stripefake/stripefake/store"
+)
+
+// Ctx is what a handler or job sees: one transaction, one "now", the
+// request's parameters, and the events it emits.
+type Ctx struct {
+	e         *Engine
+	tx        store.Tx
+	now       time.Time
+	call      Call
+	automatic bool // a scheduled job or test helper, not an API request
+
+	Params  Params
+	Vars    map[string]string // path variables by spec name
+	Version string            // the API version to render
+
+	events []*Event
+}
+
+// Now is the fake clock's time for this request or job, read once.
+func (c *Ctx) Now() time.Time { return c.now }
+
+// Unix is Now in Unix seconds, as Stripe timestamps are.
+func (c *Ctx) Unix() int64 { return c.now.Unix() }
+
+// Tx is the transaction.
+func (c *Ctx) Tx() store.Tx { return c.tx }
+
+// Engine returns the engine.
+func (c *Ctx) Engine() *Engine { return c.e }
+
+// Var returns the path variable name.
+func (c *Ctx) Var(name string) string { return c.Vars[name] }
+
+// NewID returns a fresh ID with prefix.
+func (c *Ctx) NewID(prefix string) (string, error) { return c.e.ids.New(c.tx, prefix) }
+
+// load reads kind/id into v; it returns store.ErrNotFound as is.
+func (c *Ctx) load(kind, id string, v any) error {
+	raw, err := c.tx.Get(kind, id)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(raw, v)
+}
+
+// save writes v as kind/id with index terms.
+func (c *Ctx) save(kind, id string, v any, terms ...string) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return c.tx.Put(kind, id, raw, terms...)
+}
+
+// get loads kind/id into a new T, answering Stripe's "No such" error for a
+// missing ID: a 404 when param is "id" (the path), else a 400 naming param.
+func get[T any](c *Ctx, kind, id, param string) (*T, error) {
+	v := new(T)
+	err := c.load(kind, id, v)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, c.e.noSuch(kind, id, param)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// scan loads every object of kind (restricted to term when not empty),
+// newest inserted first, keeping those keep accepts.
+func scan[T any](c *Ctx, kind, term string, keep func(*T) bool) ([]*T, error) {
+	var out []*T
+	fn := func(_ string, raw []byte) (bool, error) {
+		v := new(T)
+		if err := json.Unmarshal(raw, v); err != nil {
+			return false, err
+		}
+		if keep == nil || keep(v) {
+			out = append(out, v)
+		}
+		return true, nil
+	}
+	var err error
+	if term == "" {
+		err = c.tx.Scan(kind, true, fn)
+	} else {
+		err = c.tx.ScanIndex(kind, term, true, fn)
+	}
+	return out, err
+}

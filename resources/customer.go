@@ -1,0 +1,371 @@
+package resources
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+
+	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/search"
+)
+
+// Customers: create, retrieve, update, delete, list, search.
+
+const kindCustomer = "customer"
+
+// Customer is Stripe's customer object (dahlia shape).
+type Customer struct {
+	ID                  string            `json:"id"`
+	Object              string            `json:"object"`
+	Address             map[string]any    `json:"address"`
+	Balance             int64             `json:"balance"`
+	Created             int64             `json:"created"`
+	Currency            *string           `json:"currency"`
+	DefaultSource       *string           `json:"default_source"`
+	Delinquent          bool              `json:"delinquent"`
+	Description         *string           `json:"description"`
+	Discount            any               `json:"discount"`
+	Email               *string           `json:"email"`
+	InvoicePrefix       string            `json:"invoice_prefix"`
+	InvoiceSettings     InvoiceSettings   `json:"invoice_settings"`
+	Livemode            bool              `json:"livemode"`
+	Metadata            map[string]string `json:"metadata"`
+	Name                *string           `json:"name"`
+	NextInvoiceSequence int64             `json:"next_invoice_sequence"`
+	Phone               *string           `json:"phone"`
+	PreferredLocales    []string          `json:"preferred_locales"`
+	Shipping            map[string]any    `json:"shipping"`
+	TaxExempt           string            `json:"tax_exempt"`
+	TestClock           *string           `json:"test_clock"`
+
+	// Deleted is kept on the record: a deleted customer still answers
+	// retrieve, as a stub.
+	Deleted bool `json:"deleted,omitempty"`
+}
+
+// InvoiceSettings is a customer's invoice_settings hash.
+type InvoiceSettings struct {
+	CustomFields         []map[string]any `json:"custom_fields"`
+	DefaultPaymentMethod *string          `json:"default_payment_method"`
+	Footer               *string          `json:"footer"`
+	RenderingOptions     map[string]any   `json:"rendering_options"`
+}
+
+// DeletedObject is Stripe's answer to a DELETE.
+type DeletedObject struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	Deleted bool   `json:"deleted"`
+}
+
+func (cu *Customer) wire(string) any {
+	if cu.Deleted {
+		return DeletedObject{ID: cu.ID, Object: kindCustomer, Deleted: true}
+	}
+	return cu
+}
+
+// Timeline is the scheduler timeline of the customer's objects: its test
+// clock, or the fake's own clock.
+func (cu *Customer) Timeline() string {
+	if cu.TestClock != nil {
+		return *cu.TestClock
+	}
+	return ""
+}
+
+func customerTerms(cu *Customer) []string {
+	terms := []string{}
+	if cu.TestClock != nil {
+		terms = append(terms, "test_clock="+*cu.TestClock)
+	}
+	if cu.Email != nil {
+		terms = append(terms, "email="+*cu.Email)
+	}
+	return terms
+}
+
+var addressFields = []string{"city", "country", "line1", "line2", "postal_code", "state"}
+
+var invoicePrefixRE = regexp.MustCompile(`^[A-Z0-9]{3,12}$`)
+
+var customerSearchFields = search.Fields{
+	"created": search.Number, "email": search.Text, "metadata": search.Metadata,
+	"name": search.Text, "phone": search.Text,
+}
+
+func init() { families = append(families, registerCustomers) }
+
+func registerCustomers(e *Engine) {
+	e.kind(Kind{Object: kindCustomer, Load: func(c *Ctx, id string) (any, error) {
+		var cu Customer
+		return &cu, c.load(kindCustomer, id, &cu)
+	}})
+	e.route(Route{Method: "POST", Pattern: "/v1/customers", Handle: createCustomer})
+	e.route(Route{Method: "GET", Pattern: "/v1/customers/{customer}", Read: true, Handle: func(c *Ctx) (any, error) {
+		return get[Customer](c, kindCustomer, c.Var("customer"), "id")
+	}})
+	e.route(Route{Method: "POST", Pattern: "/v1/customers/{customer}", Handle: updateCustomer})
+	e.route(Route{Method: "DELETE", Pattern: "/v1/customers/{customer}", Handle: deleteCustomer})
+	e.route(Route{Method: "GET", Pattern: "/v1/customers", Read: true, Handle: listCustomers})
+	e.route(Route{Method: "GET", Pattern: "/v1/customers/search", Read: true, Handle: searchCustomers})
+}
+
+// liveCustomer loads a customer that has not been deleted. param names where
+// the ID came from ("id" for the path).
+func liveCustomer(c *Ctx, id, param string) (*Customer, error) {
+	cu, err := get[Customer](c, kindCustomer, id, param)
+	if err != nil {
+		return nil, err
+	}
+	if cu.Deleted {
+		return nil, c.e.noSuch(kindCustomer, id, param)
+	}
+	return cu, nil
+}
+
+func saveCustomer(c *Ctx, cu *Customer) error {
+	return c.save(kindCustomer, cu.ID, cu, customerTerms(cu)...)
+}
+
+// unsupported answers parameters the fake accepts from the spec but does not
+// model, loudly rather than ignoring them.
+func unsupported(p Params, keys ...string) error {
+	for _, k := range keys {
+		if p.Has(k) {
+			return apierr.InvalidRequest(p.Path(k), fmt.Sprintf("stripefake does not support the parameter '%s' yet.", p.Path(k)))
+		}
+	}
+	return nil
+}
+
+func createCustomer(c *Ctx) (any, error) {
+	p := c.Params
+	if err := unsupported(p, "source", "cash_balance", "tax", "tax_id_data"); err != nil {
+		return nil, err
+	}
+	id, err := c.NewID("cus")
+	if err != nil {
+		return nil, err
+	}
+	cu := &Customer{
+		ID: id, Object: kindCustomer, Created: c.Unix(), NextInvoiceSequence: 1,
+		TaxExempt: "none", PreferredLocales: []string{}, Metadata: map[string]string{},
+		InvoicePrefix: randomString("0123456789ABCDEF", hashString(id), 8),
+	}
+	if clock, ok := p.String("test_clock"); ok {
+		tc, err := loadTestClock(c, clock, "test_clock")
+		if err != nil {
+			return nil, err
+		}
+		cu.TestClock = &clock
+		cu.Created = tc.FrozenTime
+	}
+	if err := setCustomerFields(c, cu, p); err != nil {
+		return nil, err
+	}
+	if n, ok := p.Int("balance"); ok && n != 0 {
+		if _, err := adjustBalance(c, cu, n, "initial", nil, nil); err != nil {
+			return nil, err
+		}
+	}
+	attached := map[string]string{}
+	if pm, ok := p.String("payment_method"); ok {
+		id, err := attachPaymentMethod(c, pm, cu, "payment_method")
+		if err != nil {
+			return nil, err
+		}
+		attached[pm] = id
+	}
+	if err := setDefaultPaymentMethod(c, cu, p, attached); err != nil {
+		return nil, err
+	}
+	if err := saveCustomer(c, cu); err != nil {
+		return nil, err
+	}
+	return cu, c.emit("customer.created", cu, nil)
+}
+
+// setCustomerFields applies the parameters create and update share.
+func setCustomerFields(c *Ctx, cu *Customer, p Params) error {
+	for key, dst := range map[string]**string{"description": &cu.Description, "email": &cu.Email, "name": &cu.Name, "phone": &cu.Phone} {
+		if p.Has(key) {
+			*dst = p.NullableString(key)
+		}
+	}
+	if p.Has("address") {
+		cu.Address = p.Object("address", addressFields...)
+	}
+	if p.Has("shipping") {
+		cu.Shipping = nil
+		if ship, ok := p.Map("shipping"); ok {
+			cu.Shipping = map[string]any{
+				"address": ship.Object("address", addressFields...), "carrier": nil,
+				"name": ship.Raw()["name"], "phone": nil, "tracking_number": nil,
+			}
+			if ph, ok := ship.String("phone"); ok {
+				cu.Shipping["phone"] = ph
+			}
+		}
+	}
+	if p.Has("preferred_locales") {
+		cu.PreferredLocales = append([]string{}, p.Strings("preferred_locales")...)
+	}
+	if v, ok := p.String("tax_exempt"); ok {
+		cu.TaxExempt = v
+	} else if p.Empty("tax_exempt") {
+		cu.TaxExempt = "none"
+	}
+	if v, ok := p.String("invoice_prefix"); ok {
+		if !invoicePrefixRE.MatchString(v) {
+			return apierr.InvalidRequest("invoice_prefix", "Invoice prefix must be between 3 and 12 characters long and contain only uppercase letters and numbers.")
+		}
+		cu.InvoicePrefix = v
+	}
+	if n, ok := p.Int("next_invoice_sequence"); ok {
+		if n < 1 {
+			return apierr.InvalidRequest("next_invoice_sequence", "The next invoice sequence must be greater than or equal to 1.")
+		}
+		cu.NextInvoiceSequence = n
+	}
+	if is, ok := p.Map("invoice_settings"); ok {
+		if is.Has("footer") {
+			cu.InvoiceSettings.Footer = is.NullableString("footer")
+		}
+		if is.Has("custom_fields") {
+			cu.InvoiceSettings.CustomFields = nil
+			for _, f := range is.List("custom_fields") {
+				cu.InvoiceSettings.CustomFields = append(cu.InvoiceSettings.CustomFields, map[string]any{"name": f.Str("name"), "value": f.Str("value")})
+			}
+		}
+		if is.Has("rendering_options") {
+			cu.InvoiceSettings.RenderingOptions = nil
+			if ro, ok := is.Map("rendering_options"); ok {
+				cu.InvoiceSettings.RenderingOptions = map[string]any{"amount_tax_display": ro.NullableString("amount_tax_display"), "template": ro.NullableString("template")}
+			}
+		}
+	}
+	md, err := applyMetadata(p, cu.Metadata)
+	if err != nil {
+		return err
+	}
+	cu.Metadata = md
+	return nil
+}
+
+// setDefaultPaymentMethod applies invoice_settings[default_payment_method],
+// which must name a payment method attached to the customer. attached maps
+// a test value attached in the same request (pm_card_visa) to the payment
+// method it became, so both parameters may name the same test value.
+func setDefaultPaymentMethod(c *Ctx, cu *Customer, p Params, attached map[string]string) error {
+	is, ok := p.Map("invoice_settings")
+	if !ok || !is.Has("default_payment_method") {
+		return nil
+	}
+	if is.Empty("default_payment_method") {
+		cu.InvoiceSettings.DefaultPaymentMethod = nil
+		return nil
+	}
+	pm := is.Str("default_payment_method")
+	if id, ok := attached[pm]; ok {
+		pm = id
+	}
+	if err := requireAttached(c, pm, cu.ID, is.Path("default_payment_method")); err != nil {
+		return err
+	}
+	cu.InvoiceSettings.DefaultPaymentMethod = &pm
+	return nil
+}
+
+func updateCustomer(c *Ctx) (any, error) {
+	p := c.Params
+	if err := unsupported(p, "source", "cash_balance", "tax", "bank_account", "card", "default_alipay_account", "default_bank_account", "default_card", "default_source"); err != nil {
+		return nil, err
+	}
+	cu, err := liveCustomer(c, c.Var("customer"), "id")
+	if err != nil {
+		return nil, err
+	}
+	before := *cu
+	if err := setCustomerFields(c, cu, p); err != nil {
+		return nil, err
+	}
+	if n, ok := p.Int("balance"); ok && n != cu.Balance {
+		// Setting balance records the difference as an adjustment.
+		if _, err := adjustBalance(c, cu, n-cu.Balance, "adjustment", nil, nil); err != nil {
+			return nil, err
+		}
+	}
+	if err := setDefaultPaymentMethod(c, cu, p, nil); err != nil {
+		return nil, err
+	}
+	if err := saveCustomer(c, cu); err != nil {
+		return nil, err
+	}
+	_, err = c.emitUpdated("customer.updated", &before, cu)
+	return cu, err
+}
+
+func deleteCustomer(c *Ctx) (any, error) {
+	cu, err := liveCustomer(c, c.Var("customer"), "id")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.emit("customer.deleted", cu, nil); err != nil {
+		return nil, err
+	}
+	if err := detachAllPaymentMethods(c, cu.ID); err != nil {
+		return nil, err
+	}
+	cu.Deleted = true
+	if err := c.save(kindCustomer, cu.ID, cu); err != nil {
+		return nil, err
+	}
+	return DeletedObject{ID: cu.ID, Object: kindCustomer, Deleted: true}, nil
+}
+
+func listCustomers(c *Ctx) (any, error) {
+	p := c.Params
+	term := ""
+	clock, byClock := p.String("test_clock")
+	if byClock {
+		term = "test_clock=" + clock
+	}
+	email, byEmail := p.String("email")
+	if byEmail && !byClock {
+		term = "email=" + email
+	}
+	items, err := scan(c, kindCustomer, term, func(cu *Customer) bool {
+		if cu.Deleted {
+			return false
+		}
+		// Without a test_clock filter, customers on test clocks are left out.
+		if byClock != (cu.TestClock != nil) || (byClock && *cu.TestClock != clock) {
+			return false
+		}
+		return !byEmail || (cu.Email != nil && *cu.Email == email)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return page(c, "/v1/customers", items, func(cu *Customer) (string, int64) { return cu.ID, cu.Created })
+}
+
+func searchCustomers(c *Ctx) (any, error) {
+	return searchObjects(c, kindCustomer, "customers", "/v1/customers/search", customerSearchFields,
+		func(cu *Customer) bool { return !cu.Deleted },
+		func(cu *Customer) (string, int64) { return cu.ID, cu.Created })
+}
+
+// hashString folds s into a uint64 seed (FNV-1a).
+func hashString(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// formatInt is strconv.FormatInt for int64, for building messages.
+func formatInt(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,484 @@
+package resources
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/stripefake/stripefake/clockwork"
+	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/store"
+)
+
+// DefaultAPIVersion is the version the fake renders when a request names
+// none: the one stripe-go v85 pins.
+const DefaultAPIVersion = "2026-03-25.dahlia"
+
+// Config is the Stripe behaviour the fake's options can change.
+type Config struct {
+	// Seed makes the IDs of one fake differ from another's; the same seed
+	// gives the same IDs for the same sequence of calls.
+	Seed uint64
+	// IdempotencyTTL is how long an idempotency key is kept, in fake time.
+	IdempotencyTTL time.Duration
+}
+
+// DefaultConfig returns Stripe's behaviour.
+func DefaultConfig() Config {
+	return Config{IdempotencyTTL: 24 * time.Hour}
+}
+
+// Handler serves one route. It returns the object to render.
+type Handler func(c *Ctx) (any, error)
+
+// JobFunc runs one due job of its kind inside a write transaction; c.Now()
+// is the job's due time.
+type JobFunc func(c *Ctx, j store.Job) error
+
+// Route is one endpoint the fake implements, named by the spec's pattern.
+type Route struct {
+	Method  string
+	Pattern string // e.g. "/v1/customers/{customer}"
+	Handle  Handler
+	Read    bool // runs in a read-only transaction
+}
+
+// Kind describes a stored object type for expansion and error messages.
+type Kind struct {
+	Object string // the object's "object" value, e.g. "customer"
+	// NoSuch is the name in "No such <name>: 'id'" when it differs from
+	// Object (payment methods say "PaymentMethod").
+	NoSuch string
+	// Load returns the object with id ready to render, or a store.ErrNotFound.
+	Load func(c *Ctx, id string) (any, error)
+}
+
+// Engine runs Stripe's behaviour over a store and a clock. It is safe for
+// concurrent use; writes are serialized by the store's write transaction.
+type Engine struct {
+	store   store.Store
+	time    *clockwork.Time
+	ids     *IDs
+	cfg     Config
+	routes  map[string]*Route
+	kinds   map[string]*Kind
+	jobs    map[string]JobFunc
+	deliver func([]*Event)
+
+	advance  sync.Mutex // one Advance or due-work run at a time
+	inflight sync.Map   // idempotency keys of requests being served
+}
+
+// NewEngine returns an engine with every resource family registered.
+func NewEngine(st store.Store, t *clockwork.Time, cfg Config) *Engine {
+	e := &Engine{
+		store:  st,
+		time:   t,
+		ids:    NewIDs(cfg.Seed),
+		cfg:    cfg,
+		routes: map[string]*Route{},
+		kinds:  map[string]*Kind{},
+		jobs:   map[string]JobFunc{},
+	}
+	for _, register := range families {
+		register(e)
+	}
+	return e
+}
+
+// families are the register functions of each resource family file.
+var families []func(*Engine)
+
+// SetDeliver installs the function that hands events to webhooks. It is
+// called after each commit, with no lock held.
+func (e *Engine) SetDeliver(fn func([]*Event)) { e.deliver = fn }
+
+// IDs returns the engine's ID source.
+func (e *Engine) IDs() *IDs { return e.ids }
+
+// Store returns the engine's store.
+func (e *Engine) Store() store.Store { return e.store }
+
+// Now returns the fake clock's time.
+func (e *Engine) Now() time.Time { return e.time.Now() }
+
+func (e *Engine) route(r Route) {
+	key := r.Method + " " + r.Pattern
+	if _, dup := e.routes[key]; dup {
+		panic("resources: route registered twice: " + key)
+	}
+	e.routes[key] = &r
+}
+
+func (e *Engine) kind(k Kind) { e.kinds[k.Object] = &k }
+
+func (e *Engine) job(kind string, fn JobFunc) { e.jobs[kind] = fn }
+
+// Implements reports whether the engine serves method and pattern.
+func (e *Engine) Implements(method, pattern string) bool {
+	_, ok := e.routes[method+" "+pattern]
+	return ok
+}
+
+// Routes returns the implemented routes as "METHOD pattern", sorted.
+func (e *Engine) Routes() []string {
+	out := make([]string, 0, len(e.routes))
+	for k := range e.routes {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Call is one API request as the engine sees it: already authenticated,
+// routed and validated.
+type Call struct {
+	Method         string
+	Pattern        string
+	Path           string // the request path, for idempotency comparisons
+	Vars           map[string]string
+	Params         map[string]any
+	Version        string
+	RequestID      string
+	IdempotencyKey string
+	Fingerprint    string // canonical form of the params, for idempotency
+}
+
+// Response is the engine's answer.
+type Response struct {
+	Status          int
+	Body            []byte
+	Replayed        bool   // answered from the idempotency store
+	OriginalRequest string // the request ID that first produced Body
+}
+
+// idempotencyRecord is what a key remembers.
+type idempotencyRecord struct {
+	Method      string `json:"method"`
+	Path        string `json:"path"`
+	Fingerprint string `json:"fingerprint"`
+	Status      int    `json:"status"`
+	Body        []byte `json:"body"`
+	RequestID   string `json:"request_id"`
+	Created     int64  `json:"created"` // unix nanos of fake time
+}
+
+const kindIdempotency = "_idempotency_key"
+
+// Serve runs one call: due work first, then the handler in one
+// transaction, events in that transaction, webhooks after commit.
+func (e *Engine) Serve(call Call) Response {
+	if err := e.RunDue(); err != nil {
+		return errorResponse(err)
+	}
+	r, ok := e.routes[call.Method+" "+call.Pattern]
+	if !ok {
+		return errorResponse(apierr.NotImplemented(call.Method, call.Pattern))
+	}
+	key := call.IdempotencyKey
+	if call.Method != http.MethodPost || r.Read {
+		key = "" // keys only apply to POST
+	}
+	if key != "" {
+		if _, busy := e.inflight.LoadOrStore(key, true); busy {
+			return errorResponse(apierr.New(http.StatusConflict, apierr.TypeInvalidRequest, "idempotency_key_in_use", "",
+				"There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): "+key+". Please try again later."))
+		}
+		defer e.inflight.Delete(key)
+	}
+
+	c := e.newCtx(call)
+	if r.Read {
+		var resp Response
+		err := e.store.View(func(tx store.Tx) error {
+			c.tx = tx
+			resp = e.run(c, r)
+			return nil
+		})
+		if err != nil {
+			return errorResponse(err)
+		}
+		return resp
+	}
+
+	var resp Response
+	var handlerErr error
+	err := e.store.Update(func(tx store.Tx) error {
+		c.tx = tx
+		if key != "" {
+			rec, found, err := e.idempotent(c, key)
+			if err != nil || found {
+				resp = rec
+				if err != nil {
+					resp = errorResponse(err)
+				}
+				return nil
+			}
+		}
+		obj, err := r.Handle(c)
+		if err == nil {
+			var body []byte
+			body, err = e.renderResponse(c, obj)
+			resp = Response{Status: http.StatusOK, Body: body}
+		}
+		if err != nil {
+			handlerErr = err
+			return err // roll back
+		}
+		return e.remember(c, key, resp)
+	})
+	if handlerErr != nil {
+		resp = errorResponse(handlerErr)
+		if key != "" && storesForIdempotency(handlerErr) {
+			// The endpoint ran, so Stripe keeps its answer for the key even
+			// though every write was rolled back.
+			_ = e.store.Update(func(tx store.Tx) error {
+				c.tx = tx
+				return e.remember(c, key, resp)
+			})
+		}
+		return resp
+	}
+	if err != nil {
+		return errorResponse(err)
+	}
+	e.afterCommit(c)
+	return resp
+}
+
+// storesForIdempotency reports whether an error answer is kept for the key:
+// business-rule and card errors are, internal failures are not.
+func storesForIdempotency(err error) bool {
+	var ae *apierr.Error
+	return errors.As(err, &ae) && ae.Status < 500
+}
+
+func (e *Engine) idempotent(c *Ctx, key string) (Response, bool, error) {
+	raw, err := c.tx.Get(kindIdempotency, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return Response{}, false, nil
+	}
+	if err != nil {
+		return Response{}, false, err
+	}
+	var rec idempotencyRecord
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return Response{}, false, err
+	}
+	if c.now.Sub(time.Unix(0, rec.Created)) >= e.cfg.IdempotencyTTL {
+		return Response{}, false, nil // pruned: runs as a new request
+	}
+	if rec.Path != c.call.Path || rec.Method != c.call.Method {
+		return Response{}, false, apierr.New(http.StatusBadRequest, apierr.TypeIdempotency, "", "", fmt.Sprintf(
+			"Keys for idempotent requests can only be used for the same endpoint they were first used for ('%s' vs '%s'). Try using a key other than '%s' if you meant to execute a different request.",
+			rec.Path, c.call.Path, key))
+	}
+	if rec.Fingerprint != c.call.Fingerprint {
+		return Response{}, false, apierr.New(http.StatusBadRequest, apierr.TypeIdempotency, "", "", fmt.Sprintf(
+			"Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '%s' if you meant to execute a different request.", key))
+	}
+	return Response{Status: rec.Status, Body: rec.Body, Replayed: true, OriginalRequest: rec.RequestID}, true, nil
+}
+
+func (e *Engine) remember(c *Ctx, key string, resp Response) error {
+	if key == "" {
+		return nil
+	}
+	raw, err := json.Marshal(idempotencyRecord{
+		Method: c.call.Method, Path: c.call.Path, Fingerprint: c.call.Fingerprint,
+		Status: resp.Status, Body: resp.Body, RequestID: c.call.RequestID, Created: c.now.UnixNano(),
+	})
+	if err != nil {
+		return err
+	}
+	return c.tx.Put(kindIdempotency, key, raw)
+}
+
+// run serves a read-only route.
+func (e *Engine) run(c *Ctx, r *Route) Response {
+	obj, err := r.Handle(c)
+	if err != nil {
+		return errorResponse(err)
+	}
+	body, err := e.renderResponse(c, obj)
+	if err != nil {
+		return errorResponse(err)
+	}
+	return Response{Status: http.StatusOK, Body: body}
+}
+
+func (e *Engine) newCtx(call Call) *Ctx {
+	c := &Ctx{e: e, now: e.time.Now(), call: call, Params: NewParams(call.Params), Vars: call.Vars, Version: call.Version}
+	if c.Version == "" {
+		c.Version = DefaultAPIVersion
+	}
+	return c
+}
+
+func (e *Engine) afterCommit(c *Ctx) {
+	if len(c.events) > 0 && e.deliver != nil {
+		e.deliver(c.events)
+	}
+}
+
+// RunDue runs every job of the fake's own timeline that is due by now. The
+// HTTP layer calls it before serving each request, so work that fell due on
+// a clock moved from outside (an injected clock.Mock or a real clock) has
+// happened before the request sees the state.
+func (e *Engine) RunDue() error {
+	// A run already under way (an Advance whose webhook handler calls back
+	// into the fake) covers this work; waiting for it would deadlock.
+	if !e.advance.TryLock() {
+		return nil
+	}
+	defer e.advance.Unlock()
+	return e.drain(clockwork.DefaultTimeline, e.time.Now(), func(time.Time) {})
+}
+
+// AdvanceTo moves the fake's clock to target, running every job of the
+// fake's own timeline due by then in (due, sequence) order, each in its own
+// transaction with the clock set to its due time.
+func (e *Engine) AdvanceTo(target time.Time) error {
+	e.advance.Lock()
+	defer e.advance.Unlock()
+	err := e.drain(clockwork.DefaultTimeline, target, func(due time.Time) { e.time.Set(due) })
+	e.time.Set(target)
+	return err
+}
+
+// drain pops and runs the jobs of timeline due by target. setNow is told each
+// job's due time before it runs.
+func (e *Engine) drain(timeline string, target time.Time, setNow func(time.Time)) error {
+	return clockwork.Drain(func() (bool, error) {
+		// A cheap look first: most requests find nothing due.
+		var next time.Time
+		var any bool
+		if err := e.store.View(func(tx store.Tx) error {
+			var err error
+			next, any, err = clockwork.NextDue(tx, timeline)
+			return err
+		}); err != nil || !any || next.After(target) {
+			return false, err
+		}
+		setNow(next)
+		c := e.newCtx(Call{})
+		c.automatic = true
+		ran := false
+		err := e.store.Update(func(tx store.Tx) error {
+			c.tx = tx
+			j, ok, err := clockwork.Pop(tx, timeline, target)
+			if err != nil || !ok {
+				return err
+			}
+			ran = true
+			c.now = j.Due
+			fn, known := e.jobs[j.Kind]
+			if !known {
+				return fmt.Errorf("resources: no runner for job kind %q", j.Kind)
+			}
+			return fn(c, j)
+		})
+		if err != nil {
+			return false, fmt.Errorf("resources: running scheduled job: %w", err)
+		}
+		e.afterCommit(c)
+		return ran, nil
+	})
+}
+
+// Jobs returns the pending jobs, for Dump-style output.
+func (e *Engine) Jobs() ([]store.Job, error) {
+	var jobs []store.Job
+	err := e.store.View(func(tx store.Tx) error {
+		var err error
+		jobs, err = tx.Jobs()
+		return err
+	})
+	return jobs, err
+}
+
+// Do runs fn in one write transaction as an automatic (request-less)
+// process, delivering its events after commit. Test-side helpers use it to
+// run the same resource code as the HTTP handlers.
+func (e *Engine) Do(fn func(c *Ctx) error) error {
+	c := e.newCtx(Call{})
+	c.automatic = true
+	err := e.store.Update(func(tx store.Tx) error {
+		c.tx = tx
+		return fn(c)
+	})
+	if err == nil {
+		e.afterCommit(c)
+	}
+	return err
+}
+
+// View runs fn in one read transaction.
+func (e *Engine) View(fn func(c *Ctx) error) error {
+	c := e.newCtx(Call{})
+	return e.store.View(func(tx store.Tx) error {
+		c.tx = tx
+		return fn(c)
+	})
+}
+
+// ErrorBody renders err as Stripe's error envelope with its status. Errors
+// that are not *apierr.Error become a 500 api_error naming the cause.
+func ErrorBody(err error) (int, []byte) {
+	var ae *apierr.Error
+	if !errors.As(err, &ae) {
+		ae = apierr.New(http.StatusInternalServerError, apierr.TypeAPI, "", "", "stripefake internal error: "+err.Error())
+	}
+	inner := map[string]any{"type": ae.Type, "message": ae.Message}
+	if ae.Code != "" {
+		inner["code"] = ae.Code
+	}
+	if ae.DocURL != "" {
+		inner["doc_url"] = ae.DocURL
+	}
+	if ae.Param != "" {
+		inner["param"] = ae.Param
+	}
+	if ae.DeclineCode != "" {
+		inner["decline_code"] = ae.DeclineCode
+	}
+	if ae.Charge != "" {
+		inner["charge"] = ae.Charge
+	}
+	for k, v := range ae.Extra {
+		inner[k] = v
+	}
+	body, _ := json.Marshal(map[string]any{"error": inner})
+	return ae.Status, body
+}
+
+func errorResponse(err error) Response {
+	status, body := ErrorBody(err)
+	return Response{Status: status, Body: body}
+}
+
+// noSuch is the 404 for an ID in the path, or the 400 for an ID in a param.
+func (e *Engine) noSuch(object, id, param string) error {
+	name := object
+	if k, ok := e.kinds[object]; ok && k.NoSuch != "" {
+		name = k.NoSuch
+	}
+	status := http.StatusBadRequest
+	if param == "id" {
+		status = http.StatusNotFound
+	}
+	return apierr.NoSuch(status, name, id, param)
+}
+
+// trimPrefix returns id's prefix up to the first underscore.
+func idPrefix(id string) string {
+	if i := strings.IndexByte(id, '_'); i > 0 {
+		return id[:i]
+	}
+	return ""
+}

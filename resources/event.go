@@ -1,0 +1,221 @@
+package resources
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/store"
+)
+
+// Events: every state change writes an event in the same transaction as the
+// change. Delivery to webhook endpoints happens after commit.
+
+const kindEvent = "event"
+
+// eventRetention is how far back GET /v1/events reaches.
+const eventRetention = 30 * 24 * time.Hour
+
+// Event is Stripe's event object.
+type Event struct {
+	ID              string       `json:"id"`
+	Object          string       `json:"object"`
+	APIVersion      string       `json:"api_version"`
+	Created         int64        `json:"created"`
+	Data            EventData    `json:"data"`
+	Livemode        bool         `json:"livemode"`
+	PendingWebhooks int64        `json:"pending_webhooks"`
+	Request         EventRequest `json:"request"`
+	Type            string       `json:"type"`
+	Timeline        string       `json:"-"`
+}
+
+// EventData holds the object as it was when the event happened.
+type EventData struct {
+	Object             json.RawMessage `json:"object"`
+	PreviousAttributes map[string]any  `json:"previous_attributes,omitempty"`
+}
+
+// EventRequest names the API request that caused an event; both are null
+// for automatic processes such as renewals.
+type EventRequest struct {
+	ID             *string `json:"id"`
+	IdempotencyKey *string `json:"idempotency_key"`
+}
+
+// ObjectID returns the ID of the event's data.object.
+func (ev *Event) ObjectID() string {
+	var head struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(ev.Data.Object, &head)
+	return head.ID
+}
+
+// emit writes an event of typ for obj. prev is data.previous_attributes for
+// *.updated events.
+func (c *Ctx) emit(typ string, obj any, prev map[string]any) error {
+	raw, err := c.e.render(DefaultAPIVersion, obj)
+	if err != nil {
+		return err
+	}
+	id, err := c.NewID("evt")
+	if err != nil {
+		return err
+	}
+	ev := &Event{
+		ID: id, Object: "event", APIVersion: DefaultAPIVersion, Created: c.Unix(),
+		Data: EventData{Object: raw, PreviousAttributes: prev},
+		Type: typ,
+	}
+	if !c.automatic {
+		if c.call.RequestID != "" {
+			ev.Request.ID = &c.call.RequestID
+		}
+		if c.call.IdempotencyKey != "" {
+			k := c.call.IdempotencyKey
+			ev.Request.IdempotencyKey = &k
+		}
+	}
+	if err := c.save(kindEvent, id, ev, "type="+typ, "object="+ev.ObjectID()); err != nil {
+		return err
+	}
+	c.events = append(c.events, ev)
+	return nil
+}
+
+// emitUpdated writes an *.updated event when before and after differ,
+// with previous_attributes holding the old values of what changed. It
+// reports whether anything changed.
+func (c *Ctx) emitUpdated(typ string, before, after any) (bool, error) {
+	b, err := toMap(before)
+	if err != nil {
+		return false, err
+	}
+	a, err := toMap(after)
+	if err != nil {
+		return false, err
+	}
+	prev := diff(b, a)
+	if len(prev) == 0 {
+		return false, nil
+	}
+	return true, c.emit(typ, after, prev)
+}
+
+func toMap(v any) (map[string]any, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	return m, d.Decode(&m)
+}
+
+// diff returns the old values of the keys that changed from before to after.
+// Hashes are compared key by key, so a changed metadata key reports only
+// that key (null if it was absent); arrays and scalars are reported whole.
+func diff(before, after map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, av := range after {
+		bv, had := before[k]
+		if !had {
+			out[k] = nil
+			continue
+		}
+		bm, bok := bv.(map[string]any)
+		am, aok := av.(map[string]any)
+		if bok && aok {
+			if d := diff(bm, am); len(d) > 0 {
+				out[k] = d
+			}
+			continue
+		}
+		if !jsonEqual(bv, av) {
+			out[k] = bv
+		}
+	}
+	for k, bv := range before {
+		if _, ok := after[k]; !ok {
+			out[k] = bv
+		}
+	}
+	return out
+}
+
+func jsonEqual(a, b any) bool {
+	ra, _ := json.Marshal(a)
+	rb, _ := json.Marshal(b)
+	return bytes.Equal(ra, rb)
+}
+
+func init() { families = append(families, registerEvents) }
+
+func registerEvents(e *Engine) {
+	e.kind(Kind{Object: kindEvent, Load: func(c *Ctx, id string) (any, error) {
+		var ev Event
+		return &ev, c.load(kindEvent, id, &ev)
+	}})
+	e.route(Route{Method: "GET", Pattern: "/v1/events/{id}", Read: true, Handle: func(c *Ctx) (any, error) {
+		return get[Event](c, kindEvent, c.Var("id"), "id")
+	}})
+	e.route(Route{Method: "GET", Pattern: "/v1/events", Read: true, Handle: listEvents})
+}
+
+func listEvents(c *Ctx) (any, error) {
+	p := c.Params
+	types := p.Strings("types")
+	if typ, ok := p.String("type"); ok {
+		if len(types) > 0 {
+			return nil, apierr.InvalidRequest("type", "You cannot specify both `type` and `types`.")
+		}
+		types = []string{typ}
+	}
+	if len(types) > 20 {
+		return nil, apierr.InvalidRequest("types", "You can specify at most 20 types.")
+	}
+	success, filterSuccess := p.Bool("delivery_success")
+	oldest := c.now.Add(-eventRetention).Unix()
+	events, err := scan(c, kindEvent, "", func(ev *Event) bool {
+		if ev.Created < oldest {
+			return false
+		}
+		if filterSuccess && (ev.PendingWebhooks == 0) != success {
+			return false
+		}
+		return len(types) == 0 || matchesAnyType(ev.Type, types)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return page(c, "/v1/events", events, func(ev *Event) (string, int64) { return ev.ID, ev.Created })
+}
+
+// matchesAnyType matches event types, with a trailing "*" as a wildcard
+// ("invoice.*").
+func matchesAnyType(typ string, patterns []string) bool {
+	for _, p := range patterns {
+		if p == typ || (strings.HasSuffix(p, "*") && strings.HasPrefix(typ, strings.TrimSuffix(p, "*"))) {
+			return true
+		}
+	}
+	return false
+}
+
+// Events calls fn for every stored event, oldest first.
+func (e *Engine) Events(fn func(*Event)) error {
+	return e.store.View(func(tx store.Tx) error {
+		return tx.Scan(kindEvent, false, func(_ string, raw []byte) (bool, error) {
+			var ev Event
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				return false, err
+			}
+			fn(&ev)
+			return true, nil
+		})
+	})
+}

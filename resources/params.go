@@ -1,0 +1,185 @@
+package resources
+
+import (
+	"sort"
+	"strconv"
+
+	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/spec"
+)
+
+// Params is a request's parameters after validation against the spec: leaves
+// are string, int64, float64 or bool; spec.Empty{} marks a parameter sent as
+// "" to unset it; hashes are map[string]any and arrays []any. path is the
+// bracket path of this node, for error params.
+type Params struct {
+	m    map[string]any
+	path string
+}
+
+// NewParams wraps a validated tree.
+func NewParams(m map[string]any) Params { return Params{m: m} }
+
+// Raw returns the underlying tree.
+func (p Params) Raw() map[string]any { return p.m }
+
+// Path returns the bracket path of key below p, e.g. "invoice_settings[footer]".
+func (p Params) Path(key string) string {
+	if p.path == "" {
+		return key
+	}
+	return p.path + "[" + key + "]"
+}
+
+// Has reports whether key was sent, even as "".
+func (p Params) Has(key string) bool {
+	_, ok := p.m[key]
+	return ok
+}
+
+// Empty reports whether key was sent as "" to unset it.
+func (p Params) Empty(key string) bool {
+	v, ok := p.m[key]
+	if !ok {
+		return false
+	}
+	if _, ok := v.(spec.Empty); ok {
+		return true
+	}
+	s, ok := v.(string)
+	return ok && s == ""
+}
+
+// String returns the string value of key.
+func (p Params) String(key string) (string, bool) {
+	s, ok := p.m[key].(string)
+	return s, ok
+}
+
+// Str returns the string value of key or "".
+func (p Params) Str(key string) string {
+	s, _ := p.m[key].(string)
+	return s
+}
+
+// NullableString returns nil for an absent key or "", else the value.
+// For use on update: check Has first.
+func (p Params) NullableString(key string) *string {
+	s, ok := p.m[key].(string)
+	if !ok || s == "" {
+		return nil
+	}
+	return &s
+}
+
+// Int returns the integer value of key.
+func (p Params) Int(key string) (int64, bool) {
+	switch v := p.m[key].(type) {
+	case int64:
+		return v, true
+	case float64:
+		return int64(v), true
+	case string: // a spec alternative that kept it a string
+		n, err := strconv.ParseInt(v, 10, 64)
+		return n, err == nil
+	}
+	return 0, false
+}
+
+// Bool returns the boolean value of key.
+func (p Params) Bool(key string) (bool, bool) {
+	b, ok := p.m[key].(bool)
+	return b, ok
+}
+
+// Map returns the hash at key, and false if absent or not a hash.
+func (p Params) Map(key string) (Params, bool) {
+	m, ok := p.m[key].(map[string]any)
+	return Params{m: m, path: p.Path(key)}, ok
+}
+
+// List returns the array at key as Params for hash elements.
+func (p Params) List(key string) []Params {
+	arr, _ := p.m[key].([]any)
+	out := make([]Params, 0, len(arr))
+	for i, v := range arr {
+		m, _ := v.(map[string]any)
+		out = append(out, Params{m: m, path: p.Path(key) + "[" + strconv.Itoa(i) + "]"})
+	}
+	return out
+}
+
+// Strings returns the array at key as strings.
+func (p Params) Strings(key string) []string {
+	arr, _ := p.m[key].([]any)
+	out := make([]string, 0, len(arr))
+	for _, v := range arr {
+		if s, ok := v.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// StringMap returns the hash at key with its string leaves, e.g. metadata.
+func (p Params) StringMap(key string) map[string]string {
+	m, _ := p.m[key].(map[string]any)
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		switch v := v.(type) {
+		case string:
+			out[k] = v
+		case spec.Empty:
+			out[k] = ""
+		}
+	}
+	return out
+}
+
+// Require returns the string at key or Stripe's missing-param error.
+func (p Params) Require(key string) (string, error) {
+	s, ok := p.m[key].(string)
+	if !ok || s == "" {
+		return "", apierr.MissingParam(p.Path(key))
+	}
+	return s, nil
+}
+
+// RequireInt returns the integer at key or Stripe's missing-param error.
+func (p Params) RequireInt(key string) (int64, error) {
+	n, ok := p.Int(key)
+	if !ok {
+		return 0, apierr.MissingParam(p.Path(key))
+	}
+	return n, nil
+}
+
+// Keys returns the keys of p, sorted.
+func (p Params) Keys() []string {
+	keys := make([]string, 0, len(p.m))
+	for k := range p.m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Object copies the listed keys of the hash at key into a JSON object, with
+// null for keys not sent: the shape Stripe renders for addresses and the like.
+func (p Params) Object(key string, fields ...string) map[string]any {
+	sub, ok := p.Map(key)
+	if !ok {
+		return nil
+	}
+	out := make(map[string]any, len(fields))
+	for _, f := range fields {
+		if v, ok := sub.m[f]; ok {
+			if _, empty := v.(spec.Empty); !empty {
+				out[f] = v
+				continue
+			}
+		}
+		out[f] = nil
+	}
+	return out
+}

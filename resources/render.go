@@ -1,0 +1,189 @@
+package resources
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/spec"
+	"github.com/stripefake/stripefake/store"
+)
+
+// versioned is implemented by objects whose wire shape depends on the API
+// version or on their state (a deleted customer renders as a stub).
+type versioned interface {
+	wire(version string) any
+}
+
+// render is the one place an object becomes JSON for an API version. Only
+// dahlia's shape exists today; an older version would transform here.
+func (e *Engine) render(version string, obj any) ([]byte, error) {
+	if raw, ok := obj.(json.RawMessage); ok {
+		return raw, nil
+	}
+	return json.Marshal(wire(version, obj))
+}
+
+// wire returns what obj looks like on the wire, list items included.
+func wire(version string, obj any) any {
+	switch o := obj.(type) {
+	case versioned:
+		return o.wire(version)
+	case *List:
+		cp := *o
+		cp.Data = wireAll(version, o.Data)
+		return &cp
+	case *SearchResult:
+		cp := *o
+		cp.Data = wireAll(version, o.Data)
+		return &cp
+	}
+	return obj
+}
+
+func wireAll(version string, items []any) []any {
+	out := make([]any, len(items))
+	for i, it := range items {
+		out[i] = wire(version, it)
+	}
+	return out
+}
+
+// maxExpandDepth is Stripe's limit on expansion levels, "data" included.
+const maxExpandDepth = 4
+
+// renderResponse renders obj for the request, applying expand[].
+func (e *Engine) renderResponse(c *Ctx, obj any) ([]byte, error) {
+	paths := c.Params.Strings("expand")
+	if len(paths) == 0 {
+		return e.render(c.Version, obj)
+	}
+	raw, err := e.render(c.Version, obj)
+	if err != nil {
+		return nil, err
+	}
+	var tree map[string]any
+	if err := json.Unmarshal(raw, &tree); err != nil {
+		return nil, err
+	}
+	for _, path := range paths {
+		segs := strings.Split(path, ".")
+		if len(segs) > maxExpandDepth {
+			return nil, apierr.InvalidRequest("expand", fmt.Sprintf("You cannot expand more than %d levels of a property. Property: %s", maxExpandDepth, path))
+		}
+		if err := c.expand(tree, segs, path); err != nil {
+			return nil, err
+		}
+	}
+	return json.Marshal(tree)
+}
+
+func cannotExpand(path string) error {
+	return apierr.InvalidRequest("expand", fmt.Sprintf("This property cannot be expanded (%s).", path))
+}
+
+// expand replaces the ID at segs below node by the object it names, then
+// goes on below it.
+func (c *Ctx) expand(node map[string]any, segs []string, full string) error {
+	if len(segs) == 0 {
+		return nil
+	}
+	if node["object"] == "search_result" && full == "total_count" {
+		return nil // the search handler filled it in
+	}
+	if o := node["object"]; o == "list" || o == "search_result" {
+		if segs[0] != "data" {
+			return apierr.InvalidRequest("expand", fmt.Sprintf("This property cannot be expanded (%s). You may want to try expanding 'data.%s' instead.", full, full))
+		}
+		items, _ := node["data"].([]any)
+		for _, it := range items {
+			if m, ok := it.(map[string]any); ok {
+				if err := c.expand(m, segs[1:], full); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	object, _ := node["object"].(string)
+	fields := spec.Expandable(object)
+	// The expandable field may itself be a dotted path (e.g.
+	// invoice_settings.default_payment_method): take the longest match.
+	k := len(segs)
+	var targets []string
+	for ; k > 0; k-- {
+		if t, ok := fields[strings.Join(segs[:k], ".")]; ok {
+			targets = t
+			break
+		}
+	}
+	if k == 0 {
+		return cannotExpand(full)
+	}
+	parent := node
+	for _, s := range segs[:k-1] {
+		m, ok := parent[s].(map[string]any)
+		if !ok {
+			return nil // the containing hash is null: nothing to expand
+		}
+		parent = m
+	}
+	leaf := segs[k-1]
+	rest := segs[k:]
+	switch v := parent[leaf].(type) {
+	case string:
+		m, err := c.loadExpanded(v, targets)
+		if err != nil {
+			return err
+		}
+		parent[leaf] = m
+		return c.expand(m, rest, full)
+	case map[string]any:
+		return c.expand(v, rest, full)
+	case []any:
+		for i, el := range v {
+			switch el := el.(type) {
+			case string:
+				m, err := c.loadExpanded(el, targets)
+				if err != nil {
+					return err
+				}
+				v[i] = m
+				if err := c.expand(m, rest, full); err != nil {
+					return err
+				}
+			case map[string]any:
+				if err := c.expand(el, rest, full); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// loadExpanded loads the object with id among the possible target kinds.
+func (c *Ctx) loadExpanded(id string, targets []string) (map[string]any, error) {
+	for _, t := range targets {
+		k, ok := c.e.kinds[t]
+		if !ok {
+			continue
+		}
+		obj, err := k.Load(c, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		raw, err := c.e.render(c.Version, obj)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]any
+		return m, json.Unmarshal(raw, &m)
+	}
+	return nil, fmt.Errorf("expand: no stored object %q among %v", id, targets)
+}
