@@ -1,0 +1,124 @@
+package resources
+
+// White-box tests of the engine's scheduler loop, with a job kind that
+// exists only here: issue-specific jobs (finalization, renewals) are tested
+// through stripe-go in their own families.
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/benbjohnson/clock"
+	"github.com/stripefake/stripefake/clockwork"
+	"github.com/stripefake/stripefake/store"
+)
+
+var t0 = time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
+
+type note struct {
+	ID     string `json:"id"`
+	Object string `json:"object"`
+	At     int64  `json:"at"`
+}
+
+func testEngine(t *testing.T, c clock.Clock) (*Engine, *[]note) {
+	t.Helper()
+	e := NewEngine(store.NewMemory(), clockwork.NewTime(c), DefaultConfig())
+	t.Cleanup(func() { _ = e.Store().Close() })
+	var ran []note
+	e.job("test.note", func(c *Ctx, j store.Job) error {
+		if c.Now() != j.Due || e.Now().Before(j.Due) {
+			t.Errorf("job %s ran at %v (clock %v), due %v", j.ObjectID, c.Now(), e.Now(), j.Due)
+		}
+		ran = append(ran, note{ID: j.ObjectID, At: c.Unix()})
+		if j.ObjectID == "chain" { // a job may schedule more work
+			return clockwork.Schedule(c.Tx(), "test.note", "chained", j.Timeline, c.Now().Add(time.Minute))
+		}
+		if j.ObjectID == "fail" {
+			return errors.New("boom")
+		}
+		return nil
+	})
+	return e, &ran
+}
+
+func schedule(t *testing.T, e *Engine, id string, due time.Time) {
+	t.Helper()
+	if err := e.Do(func(c *Ctx) error { return clockwork.Schedule(c.Tx(), "test.note", id, "", due) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAdvanceRunsDueJobsInOrderAtTheirTime(t *testing.T) {
+	e, ran := testEngine(t, clockwork.NewFrozen(t0))
+	schedule(t, e, "late", t0.Add(3*time.Hour))
+	schedule(t, e, "chain", t0.Add(time.Hour))
+	schedule(t, e, "first", t0.Add(30*time.Minute))
+	schedule(t, e, "never", t0.Add(48*time.Hour))
+	if err := e.AdvanceTo(t0.Add(24 * time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"first", "chain", "chained", "late"}
+	if len(*ran) != len(want) {
+		t.Fatalf("ran %v", *ran)
+	}
+	for i, n := range *ran {
+		if n.ID != want[i] {
+			t.Errorf("ran[%d] = %s, want %s", i, n.ID, want[i])
+		}
+	}
+	if (*ran)[2].At != t0.Add(61*time.Minute).Unix() {
+		t.Errorf("chained ran at %d", (*ran)[2].At)
+	}
+	if !e.Now().Equal(t0.Add(24 * time.Hour)) {
+		t.Errorf("clock at %v", e.Now())
+	}
+	jobs, _ := e.Jobs()
+	if len(jobs) != 1 || jobs[0].ObjectID != "never" {
+		t.Errorf("left %v", jobs)
+	}
+}
+
+func TestDueWorkRunsBeforeARequestWhenTheClockMovesOutside(t *testing.T) {
+	m := clock.NewMock()
+	m.Set(t0)
+	e, ran := testEngine(t, m)
+	schedule(t, e, "due", t0.Add(time.Minute))
+	m.Add(2 * time.Minute) // the user's own mock, moved without Advance
+	resp := e.Serve(Call{Method: "GET", Pattern: "/v1/events", Params: map[string]any{}})
+	if resp.Status != 200 || len(*ran) != 1 {
+		t.Errorf("status %d, ran %v", resp.Status, *ran)
+	}
+}
+
+func TestAFailingJobStopsAdvanceAndRollsBack(t *testing.T) {
+	e, _ := testEngine(t, clockwork.NewFrozen(t0))
+	schedule(t, e, "fail", t0.Add(time.Minute))
+	err := e.AdvanceTo(t0.Add(time.Hour))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	// Rolled back: the job is still pending, so the failure is visible.
+	if jobs, _ := e.Jobs(); len(jobs) != 1 {
+		t.Errorf("jobs %v", jobs)
+	}
+}
+
+func TestIDsAreDeterministicAndUnique(t *testing.T) {
+	a, b := NewIDs(0), NewIDs(0)
+	seen := map[string]bool{}
+	for n := uint64(1); n <= 10000; n++ {
+		id := a.Format("cus", n)
+		if id != b.Format("cus", n) || len(id) != len("cus_")+14 || seen[id] {
+			t.Fatalf("id %d: %s", n, id)
+		}
+		seen[id] = true
+	}
+	if NewIDs(1).Format("cus", 1) == a.Format("cus", 1) {
+		t.Errorf("seed does not change IDs")
+	}
+	if got := a.Format("in", 1); len(got) != len("in_")+24 {
+		t.Errorf("invoice id %s", got)
+	}
+}
