@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/stripefake/stripefake/clockwork"
 	"github.com/stripefake/stripefake/store"
 )
 
@@ -22,6 +23,23 @@ type Ctx struct {
 	Version string            // the API version to render
 
 	events []*Event
+
+	// scheduled and earliest track jobs this transaction put on the fake's
+	// own timeline, to keep the engine's next-due cache right.
+	scheduled bool
+	earliest  time.Time
+}
+
+// schedule stores a job. All scheduling goes through here (never
+// clockwork.Schedule directly) so the engine knows when work falls due.
+func (c *Ctx) schedule(kind, objectID, timeline string, due time.Time) error {
+	if err := clockwork.Schedule(c.tx, kind, objectID, timeline, due); err != nil {
+		return err
+	}
+	if timeline == clockwork.DefaultTimeline && (!c.scheduled || due.Before(c.earliest)) {
+		c.scheduled, c.earliest = true, due
+	}
+	return nil
 }
 
 // Now is the fake clock's time for this request or job, read once.

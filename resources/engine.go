@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stripefake/stripefake/clockwork"
@@ -72,6 +74,18 @@ type Engine struct {
 
 	advance  sync.Mutex // one Advance or due-work run at a time
 	inflight sync.Map   // idempotency keys of requests being served
+
+	// nextDue caches the due time (UnixNano) of the earliest job on the
+	// fake's own timeline, so that a request finds "nothing due" without a
+	// transaction. Every job is scheduled through Ctx.schedule, which lowers
+	// it; a drain sets it from the store.
+	nextDue atomic.Int64
+
+	// idem holds idempotency records. They live in memory, not the store:
+	// keys matter for retries within one process, and keeping them out of
+	// the request's transaction saves a write per POST.
+	idemMu sync.Mutex
+	idem   map[string]*idempotencyRecord
 }
 
 // NewEngine returns an engine with every resource family registered.
@@ -84,7 +98,9 @@ func NewEngine(st store.Store, t *clockwork.Time, cfg Config) *Engine {
 		routes: map[string]*Route{},
 		kinds:  map[string]*Kind{},
 		jobs:   map[string]JobFunc{},
+		idem:   map[string]*idempotencyRecord{},
 	}
+	e.nextDue.Store(math.MinInt64) // unknown until the first look
 	for _, register := range families {
 		register(e)
 	}
@@ -159,16 +175,12 @@ type Response struct {
 
 // idempotencyRecord is what a key remembers.
 type idempotencyRecord struct {
-	Method      string `json:"method"`
-	Path        string `json:"path"`
-	Fingerprint string `json:"fingerprint"`
-	Status      int    `json:"status"`
-	Body        []byte `json:"body"`
-	RequestID   string `json:"request_id"`
-	Created     int64  `json:"created"` // unix nanos of fake time
+	method, path, fingerprint string
+	status                    int
+	body                      []byte
+	requestID                 string
+	created                   time.Time // fake time
 }
-
-const kindIdempotency = "_idempotency_key"
 
 // Serve runs one call: due work first, then the handler in one
 // transaction, events in that transaction, webhooks after commit.
@@ -193,6 +205,14 @@ func (e *Engine) Serve(call Call) Response {
 	}
 
 	c := e.newCtx(call)
+	if key != "" {
+		if resp, found, err := e.idempotent(c, key); err != nil || found {
+			if err != nil {
+				return errorResponse(err)
+			}
+			return resp
+		}
+	}
 	if r.Read {
 		var resp Response
 		err := e.store.View(func(tx store.Tx) error {
@@ -210,16 +230,6 @@ func (e *Engine) Serve(call Call) Response {
 	var handlerErr error
 	err := e.store.Update(func(tx store.Tx) error {
 		c.tx = tx
-		if key != "" {
-			rec, found, err := e.idempotent(c, key)
-			if err != nil || found {
-				resp = rec
-				if err != nil {
-					resp = errorResponse(err)
-				}
-				return nil
-			}
-		}
 		obj, err := r.Handle(c)
 		if err == nil {
 			var body []byte
@@ -228,25 +238,22 @@ func (e *Engine) Serve(call Call) Response {
 		}
 		if err != nil {
 			handlerErr = err
-			return err // roll back
 		}
-		return e.remember(c, key, resp)
+		return err // an error rolls back every write
 	})
 	if handlerErr != nil {
 		resp = errorResponse(handlerErr)
-		if key != "" && storesForIdempotency(handlerErr) {
+		if storesForIdempotency(handlerErr) {
 			// The endpoint ran, so Stripe keeps its answer for the key even
 			// though every write was rolled back.
-			_ = e.store.Update(func(tx store.Tx) error {
-				c.tx = tx
-				return e.remember(c, key, resp)
-			})
+			e.remember(c, key, resp)
 		}
 		return resp
 	}
 	if err != nil {
 		return errorResponse(err)
 	}
+	e.remember(c, key, resp)
 	e.afterCommit(c)
 	return resp
 }
@@ -259,44 +266,47 @@ func storesForIdempotency(err error) bool {
 }
 
 func (e *Engine) idempotent(c *Ctx, key string) (Response, bool, error) {
-	raw, err := c.tx.Get(kindIdempotency, key)
-	if errors.Is(err, store.ErrNotFound) {
+	e.idemMu.Lock()
+	rec, ok := e.idem[key]
+	if ok && c.now.Sub(rec.created) >= e.cfg.IdempotencyTTL {
+		delete(e.idem, key) // pruned: runs as a new request
+		ok = false
+	}
+	e.idemMu.Unlock()
+	if !ok {
 		return Response{}, false, nil
 	}
-	if err != nil {
-		return Response{}, false, err
-	}
-	var rec idempotencyRecord
-	if err := json.Unmarshal(raw, &rec); err != nil {
-		return Response{}, false, err
-	}
-	if c.now.Sub(time.Unix(0, rec.Created)) >= e.cfg.IdempotencyTTL {
-		return Response{}, false, nil // pruned: runs as a new request
-	}
-	if rec.Path != c.call.Path || rec.Method != c.call.Method {
+	if rec.path != c.call.Path || rec.method != c.call.Method {
 		return Response{}, false, apierr.New(http.StatusBadRequest, apierr.TypeIdempotency, "", "", fmt.Sprintf(
 			"Keys for idempotent requests can only be used for the same endpoint they were first used for ('%s' vs '%s'). Try using a key other than '%s' if you meant to execute a different request.",
-			rec.Path, c.call.Path, key))
+			rec.path, c.call.Path, key))
 	}
-	if rec.Fingerprint != c.call.Fingerprint {
+	if rec.fingerprint != c.call.Fingerprint {
 		return Response{}, false, apierr.New(http.StatusBadRequest, apierr.TypeIdempotency, "", "", fmt.Sprintf(
 			"Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '%s' if you meant to execute a different request.", key))
 	}
-	return Response{Status: rec.Status, Body: rec.Body, Replayed: true, OriginalRequest: rec.RequestID}, true, nil
+	return Response{Status: rec.status, Body: rec.body, Replayed: true, OriginalRequest: rec.requestID}, true, nil
 }
 
-func (e *Engine) remember(c *Ctx, key string, resp Response) error {
+// remember keeps resp for key. Expired records are dropped now and then so
+// that a long test does not grow the map without bound.
+func (e *Engine) remember(c *Ctx, key string, resp Response) {
 	if key == "" {
-		return nil
+		return
 	}
-	raw, err := json.Marshal(idempotencyRecord{
-		Method: c.call.Method, Path: c.call.Path, Fingerprint: c.call.Fingerprint,
-		Status: resp.Status, Body: resp.Body, RequestID: c.call.RequestID, Created: c.now.UnixNano(),
-	})
-	if err != nil {
-		return err
+	e.idemMu.Lock()
+	defer e.idemMu.Unlock()
+	if len(e.idem) >= 4096 && len(e.idem)%1024 == 0 {
+		for k, rec := range e.idem {
+			if c.now.Sub(rec.created) >= e.cfg.IdempotencyTTL {
+				delete(e.idem, k)
+			}
+		}
 	}
-	return c.tx.Put(kindIdempotency, key, raw)
+	e.idem[key] = &idempotencyRecord{
+		method: c.call.Method, path: c.call.Path, fingerprint: c.call.Fingerprint,
+		status: resp.Status, body: resp.Body, requestID: c.call.RequestID, created: c.now,
+	}
 }
 
 // run serves a read-only route.
@@ -320,7 +330,30 @@ func (e *Engine) newCtx(call Call) *Ctx {
 	return c
 }
 
+// noteDrained records what the fake's own timeline holds after a drain.
+func (e *Engine) noteDrained(next time.Time, any bool) {
+	if !any {
+		e.nextDue.Store(math.MaxInt64)
+		return
+	}
+	e.nextDue.Store(next.UnixNano())
+}
+
+// noteScheduled lowers the cached next due time to due.
+func (e *Engine) noteScheduled(due time.Time) {
+	n := due.UnixNano()
+	for {
+		cur := e.nextDue.Load()
+		if n >= cur || e.nextDue.CompareAndSwap(cur, n) {
+			return
+		}
+	}
+}
+
 func (e *Engine) afterCommit(c *Ctx) {
+	if c.scheduled {
+		e.noteScheduled(c.earliest)
+	}
 	if len(c.events) > 0 && e.deliver != nil {
 		e.deliver(c.events)
 	}
@@ -331,6 +364,9 @@ func (e *Engine) afterCommit(c *Ctx) {
 // a clock moved from outside (an injected clock.Mock or a real clock) has
 // happened before the request sees the state.
 func (e *Engine) RunDue() error {
+	if e.time.Now().UnixNano() < e.nextDue.Load() {
+		return nil // nothing due: the common case costs no transaction
+	}
 	// A run already under way (an Advance whose webhook handler calls back
 	// into the fake) covers this work; waiting for it would deadlock.
 	if !e.advance.TryLock() {
@@ -363,6 +399,9 @@ func (e *Engine) drain(timeline string, target time.Time, setNow func(time.Time)
 			next, any, err = clockwork.NextDue(tx, timeline)
 			return err
 		}); err != nil || !any || next.After(target) {
+			if err == nil && timeline == clockwork.DefaultTimeline {
+				e.noteDrained(next, any)
+			}
 			return false, err
 		}
 		setNow(next)

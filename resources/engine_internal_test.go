@@ -33,7 +33,7 @@ func testEngine(t *testing.T, c clock.Clock) (*Engine, *[]note) {
 		}
 		ran = append(ran, note{ID: j.ObjectID, At: c.Unix()})
 		if j.ObjectID == "chain" { // a job may schedule more work
-			return clockwork.Schedule(c.Tx(), "test.note", "chained", j.Timeline, c.Now().Add(time.Minute))
+			return c.schedule("test.note", "chained", j.Timeline, c.Now().Add(time.Minute))
 		}
 		if j.ObjectID == "fail" {
 			return errors.New("boom")
@@ -45,7 +45,7 @@ func testEngine(t *testing.T, c clock.Clock) (*Engine, *[]note) {
 
 func schedule(t *testing.T, e *Engine, id string, due time.Time) {
 	t.Helper()
-	if err := e.Do(func(c *Ctx) error { return clockwork.Schedule(c.Tx(), "test.note", id, "", due) }); err != nil {
+	if err := e.Do(func(c *Ctx) error { return c.schedule("test.note", id, "", due) }); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -79,7 +79,7 @@ func (c *Ctx) emit(typ string, obj any, prev map[string]any) error {
 			ev.Request.IdempotencyKey = &k
 		}
 	}
-	if err := c.save(kindEvent, id, ev, "type="+typ, "object="+ev.ObjectID()); err != nil {
+	if err := c.save(kindEvent, id, ev); err != nil {
 		return err
 	}
 	c.events = append(c.events, ev)

@@ -19,9 +19,11 @@ import (
 // json.Number as written, float64 in the shortest form that round-trips,
 // other values with fmt.Sprint. Empty hashes and arrays produce no pairs.
 //
-// For every tree Decode returns, Decode(Encode(tree)) equals tree. Hash keys
-// containing '[' or ']', empty hash keys and hash keys that are canonical
-// array indexes cannot come out of Decode and do not round-trip.
+// For every tree Decode returns, Decode(Encode(tree)) equals tree; numeric
+// hash keys are written as sent, so metadata[12345] stays metadata[12345].
+// Hash keys containing '[' or ']' and empty hash keys cannot come out of
+// Decode and do not round-trip, and a []any comes back as a hash keyed
+// "0".."n-1" (what Decode gives for any array).
 func Encode(tree map[string]any) string {
 	var sb strings.Builder
 	for _, k := range sortedKeys(tree) {

@@ -3,6 +3,7 @@ package form
 import (
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/stripefake/stripefake/internal/apierr"
@@ -92,56 +93,45 @@ func DecodeValues(v url.Values) (map[string]any, error) {
 	return b.tree(), nil
 }
 
-type kind uint8
-
-const (
-	leaf kind = iota
-	hash
-	array
-)
-
 // node is the mutable tree Decode builds before converting it to plain maps
-// and slices.
+// and strings. Every container is a hash: numeric segments are kept as the
+// key strings that were sent, because only the schema can say whether
+// metadata[7] is an array element or the metadata key "7".
 type node struct {
-	kind  kind
+	leaf  bool
 	value string           // leaf
-	keys  map[string]*node // hash
-	elems map[int]*node    // array, sparse until compacted
-	last  int              // array: largest index so far, -1 when empty
+	keys  map[string]*node // container
+	last  int              // container: largest array-index key so far, -1 when none
+	// named is set once the container holds a key that is not an array
+	// index; appended once a[] has added to it. a[] says "array" beyond
+	// doubt, so the two together are rejected (a[b]=1&a[]=2), as Rack does.
+	named    bool
+	appended bool
 }
 
-func newNode(k kind) *node {
-	n := &node{kind: k, last: -1}
-	switch k {
-	case hash:
-		n.keys = map[string]*node{}
-	case array:
-		n.elems = map[int]*node{}
-	}
-	return n
-}
+func newLeaf() *node { return &node{leaf: true} }
 
-// seg is one path segment: a hash key, an array index, or an append ([]).
+func newContainer() *node { return &node{keys: map[string]*node{}, last: -1} }
+
+// seg is one path segment: a hash key (possibly an array index) or an
+// append ([]).
 type seg struct {
 	name   string
-	index  int
+	index  int // when isIdx
 	isIdx  bool
 	append bool
 }
 
-func (s seg) container() kind {
-	if s.isIdx || s.append {
-		return array
-	}
-	return hash
-}
+// arrayish reports whether a container addressed by s is meant as an array,
+// which picks the wording of a conflict error.
+func (s seg) arrayish() bool { return s.isIdx || s.append }
 
 type builder struct {
 	root   *node
 	leaves int
 }
 
-func newBuilder() *builder { return &builder{root: newNode(hash)} }
+func newBuilder() *builder { return &builder{root: newContainer()} }
 
 func (b *builder) tree() map[string]any { return b.root.export().(map[string]any) }
 
@@ -155,58 +145,72 @@ func (b *builder) add(key, value string) error {
 	if err != nil {
 		return err
 	}
-	conflict := func(want, have kind) error {
-		if want == array || have == array {
-			return apierr.InvalidRequest(top, MsgInvalidArray)
-		}
-		return apierr.InvalidRequest(top, MsgInvalidHash)
-	}
+	invalidArray := apierr.InvalidRequest(top, MsgInvalidArray)
 	cur := b.root
 	for i, s := range path {
 		final := i == len(path)-1
-		want := leaf
-		if !final {
-			want = path[i+1].container()
-		}
 		var child *node
-		switch {
-		case cur.kind == hash:
-			child = cur.keys[s.name]
-			if child == nil {
-				child = newNode(want)
-				cur.keys[s.name] = child
+		if s.append {
+			if cur.named {
+				return invalidArray
 			}
-		case s.isIdx:
-			child = cur.elems[s.index]
-			if child == nil {
-				child = newNode(want)
-				cur.elems[s.index] = child
-				cur.last = max(cur.last, s.index)
-			}
-		default: // append
-			if want == hash && cur.last >= 0 {
-				if prev := cur.elems[cur.last]; prev.kind == hash && !hasPath(prev, path[i+1:]) {
+			cur.appended = true
+			// Rack style: a[][k]=v merges into the last element when that
+			// element is a hash that does not hold the path k yet.
+			if !final && !path[i+1].arrayish() && cur.last >= 0 {
+				if prev := cur.keys[strconv.Itoa(cur.last)]; !prev.leaf && prev.named && !hasPath(prev, path[i+1:]) {
 					child = prev
 				}
 			}
 			if child == nil {
 				if cur.last >= maxIndex {
-					return apierr.InvalidRequest(top, MsgInvalidArray)
+					return invalidArray
 				}
 				cur.last++
-				child = newNode(want)
-				cur.elems[cur.last] = child
+				child = b.make(final)
+				cur.keys[strconv.Itoa(cur.last)] = child
+			}
+		} else {
+			if s.isIdx {
+				cur.last = max(cur.last, s.index)
+			} else if i > 0 {
+				if cur.appended {
+					return invalidArray
+				}
+				cur.named = true
+			}
+			child = cur.keys[s.name]
+			if child == nil {
+				child = b.make(final)
+				cur.keys[s.name] = child
 			}
 		}
-		if child.kind != want {
-			return conflict(want, child.kind)
-		}
-		if final {
+		switch {
+		case final && !child.leaf:
+			// a[]=1&a=2 or a[b]=1&a=2: the wording follows what the
+			// container looked like.
+			if child.named {
+				return apierr.InvalidRequest(top, MsgInvalidHash)
+			}
+			return invalidArray
+		case !final && child.leaf:
+			if path[i+1].arrayish() {
+				return invalidArray
+			}
+			return apierr.InvalidRequest(top, MsgInvalidHash)
+		case final:
 			child.value = value
 		}
 		cur = child
 	}
 	return nil
+}
+
+func (b *builder) make(leaf bool) *node {
+	if leaf {
+		return newLeaf()
+	}
+	return newContainer()
 }
 
 // hasPath reports whether the rest of a Rack-style path already exists under
@@ -218,13 +222,10 @@ func hasPath(n *node, path []seg) bool {
 		}
 	}
 	for _, s := range path {
-		var next *node
-		switch {
-		case n.kind == hash && !s.isIdx:
-			next = n.keys[s.name]
-		case n.kind == array && s.isIdx:
-			next = n.elems[s.index]
+		if n.leaf {
+			return false
 		}
+		next := n.keys[s.name]
 		if next == nil {
 			return false
 		}
@@ -272,15 +273,18 @@ func parseSeg(s string) seg {
 	if s == "" {
 		return seg{append: true}
 	}
-	if i, ok := index(s); ok {
+	if i, ok := ArrayIndex(s); ok {
 		return seg{name: s, index: i, isIdx: true}
 	}
 	return seg{name: s}
 }
 
-// index parses a canonical array index: 0, or 1-999999999 without leading
-// zeros.
-func index(s string) (int, bool) {
+// ArrayIndex parses a canonical array index: 0, or 1-999999999 without
+// leading zeros. Decode keeps such keys as strings in hashes; a validator
+// that expects an array turns a hash whose keys are all array indexes into
+// an array ordered by this value. "007", "-1" and longer digit strings are
+// never indexes, only hash keys.
+func ArrayIndex(s string) (int, bool) {
 	if len(s) == 0 || len(s) > 9 || (s[0] == '0' && len(s) > 1) {
 		return 0, false
 	}
@@ -304,26 +308,14 @@ func topLevel(key string) string {
 	return key
 }
 
-// export converts the mutable tree into plain maps, slices and strings.
+// export converts the mutable tree into plain maps and strings.
 func (n *node) export() any {
-	switch n.kind {
-	case hash:
-		m := make(map[string]any, len(n.keys))
-		for k, c := range n.keys {
-			m[k] = c.export()
-		}
-		return m
-	case array:
-		idx := make([]int, 0, len(n.elems))
-		for i := range n.elems {
-			idx = append(idx, i)
-		}
-		sort.Ints(idx)
-		out := make([]any, len(idx))
-		for j, i := range idx {
-			out[j] = n.elems[i].export()
-		}
-		return out
+	if n.leaf {
+		return n.value
 	}
-	return n.value
+	m := make(map[string]any, len(n.keys))
+	for k, c := range n.keys {
+		m[k] = c.export()
+	}
+	return m
 }

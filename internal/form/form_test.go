@@ -30,10 +30,10 @@ func TestDecode(t *testing.T) {
 		{"value keeps later equals", "a=b=c", tree{"a": "b=c"}},
 		{"semicolon is literal", "a=1;b=2", tree{"a": "1;b=2"}},
 		{"stripe-go items", "items[0][price]=price_1&items[0][quantity]=2&items[1][price]=price_2",
-			tree{"items": list{tree{"price": "price_1", "quantity": "2"}, tree{"price": "price_2"}}}},
-		{"expand", "expand[0]=data.test_clock", tree{"expand": list{"data.test_clock"}}},
+			tree{"items": tree{"0": tree{"price": "price_1", "quantity": "2"}, "1": tree{"price": "price_2"}}}},
+		{"expand", "expand[0]=data.test_clock", tree{"expand": tree{"0": "data.test_clock"}}},
 		{"range filter", "limit=3&created[gte]=100&created[lt]=200&expand[0]=data.test_clock",
-			tree{"limit": "3", "created": tree{"gte": "100", "lt": "200"}, "expand": list{"data.test_clock"}}},
+			tree{"limit": "3", "created": tree{"gte": "100", "lt": "200"}, "expand": tree{"0": "data.test_clock"}}},
 		{"search query value decoded", "query=email%3A%27a%40b.c%27+AND+metadata%5B%27k%27%5D%3A%27v%27",
 			tree{"query": "email:'a@b.c' AND metadata['k']:'v'"}},
 		{"metadata key unset", "metadata[order_id]=", tree{"metadata": tree{"order_id": ""}}},
@@ -45,28 +45,37 @@ func TestDecode(t *testing.T) {
 		{"plus in key", "metadata[order+id]=1", tree{"metadata": tree{"order id": "1"}}},
 		{"quote in segment", "metadata['k']=v", tree{"metadata": tree{"'k'": "v"}}},
 		{"last scalar wins", "limit=3&limit=10", tree{"limit": "10"}},
-		{"last indexed leaf wins", "a[0]=x&a[0]=y", tree{"a": list{"y"}}},
+		{"last indexed leaf wins", "a[0]=x&a[0]=y", tree{"a": tree{"0": "y"}}},
 		{"last hash leaf wins", "a[b]=x&a[b]=y", tree{"a": tree{"b": "y"}}},
-		{"append", "a[]=x&a[]=y", tree{"a": list{"x", "y"}}},
-		{"sparse indexes compacted", "a[7]=y&a[3]=x&a[12]=z", tree{"a": list{"x", "y", "z"}}},
-		{"indexes ordered numerically", "a[10]=k&a[2]=c&a[1]=b&a[0]=a", tree{"a": list{"a", "b", "c", "k"}}},
-		{"append after index", "a[5]=x&a[]=y&a[0]=w", tree{"a": list{"w", "x", "y"}}},
-		{"rack style merges", "a[][b]=1&a[][c]=2", tree{"a": list{tree{"b": "1", "c": "2"}}}},
+		{"append", "a[]=x&a[]=y", tree{"a": tree{"0": "x", "1": "y"}}},
+		{"append equals indexes", "a[0]=x&a[1]=y", tree{"a": tree{"0": "x", "1": "y"}}},
+		{"sparse indexes kept", "a[7]=y&a[3]=x&a[12]=z", tree{"a": tree{"3": "x", "7": "y", "12": "z"}}},
+		{"append after index", "a[5]=x&a[]=y&a[0]=w", tree{"a": tree{"0": "w", "5": "x", "6": "y"}}},
+		{"append after a larger index", "a[7]=x&a[3]=y&a[]=z", tree{"a": tree{"3": "y", "7": "x", "8": "z"}}},
+		{"rack style merges", "a[][b]=1&a[][c]=2", tree{"a": tree{"0": tree{"b": "1", "c": "2"}}}},
 		{"rack style splits on repeat", "a[][b]=1&a[][c]=2&a[][b]=3&a[][c]=4",
-			tree{"a": list{tree{"b": "1", "c": "2"}, tree{"b": "3", "c": "4"}}}},
-		{"rack style deep merge", "a[][b][c]=1&a[][b][d]=2", tree{"a": list{tree{"b": tree{"c": "1", "d": "2"}}}}},
-		{"rack style nested append merges", "a[][b][]=1&a[][b][]=2", tree{"a": list{tree{"b": list{"1", "2"}}}}},
-		{"append of arrays", "a[][]=1&a[][]=2", tree{"a": list{list{"1"}, list{"2"}}}},
-		{"append after scalar element", "a[]=x&a[][b]=1", tree{"a": list{"x", tree{"b": "1"}}}},
-		{"mixed element types", "a[0]=x&a[1][b]=y", tree{"a": list{"x", tree{"b": "y"}}}},
+			tree{"a": tree{"0": tree{"b": "1", "c": "2"}, "1": tree{"b": "3", "c": "4"}}}},
+		{"rack style deep merge", "a[][b][c]=1&a[][b][d]=2", tree{"a": tree{"0": tree{"b": tree{"c": "1", "d": "2"}}}}},
+		{"rack style nested append merges", "a[][b][]=1&a[][b][]=2",
+			tree{"a": tree{"0": tree{"b": tree{"0": "1", "1": "2"}}}}},
+		{"append of arrays", "a[][]=1&a[][]=2", tree{"a": tree{"0": tree{"0": "1"}, "1": tree{"0": "2"}}}},
+		{"rack style does not merge into an array", "a[0][0]=1&a[][b]=2",
+			tree{"a": tree{"0": tree{"0": "1"}, "1": tree{"b": "2"}}}},
+		{"append after scalar element", "a[]=x&a[][b]=1", tree{"a": tree{"0": "x", "1": tree{"b": "1"}}}},
+		{"mixed element types", "a[0]=x&a[1][b]=y", tree{"a": tree{"0": "x", "1": tree{"b": "y"}}}},
+		{"numeric metadata key", "metadata[12345]=x", tree{"metadata": tree{"12345": "x"}}},
+		{"numeric and named keys mix", "metadata[0]=a&metadata[k]=b&metadata[7]=c",
+			tree{"metadata": tree{"0": "a", "k": "b", "7": "c"}}},
+		{"named then numeric", "a[b]=2&a[0]=1", tree{"a": tree{"b": "2", "0": "1"}}},
 		{"leading zero is a hash key", "a[007]=x", tree{"a": tree{"007": "x"}}},
+		{"leading zero and index differ", "a[007]=x&a[7]=y", tree{"a": tree{"007": "x", "7": "y"}}},
 		{"ten digits is a hash key", "a[1234567890]=x", tree{"a": tree{"1234567890": "x"}}},
 		{"negative is a hash key", "a[-1]=x", tree{"a": tree{"-1": "x"}}},
 		{"numeric top-level name", "0=x", tree{"0": "x"}},
 		{"empty values kept in arrays", "default_tax_rates=&items[0][tax_rates]=",
-			tree{"default_tax_rates": "", "items": list{tree{"tax_rates": ""}}}},
+			tree{"default_tax_rates": "", "items": tree{"0": tree{"tax_rates": ""}}}},
 		{"literal keyword values", "billing_cycle_anchor=now&tiers[0][up_to]=inf",
-			tree{"billing_cycle_anchor": "now", "tiers": list{tree{"up_to": "inf"}}}},
+			tree{"billing_cycle_anchor": "now", "tiers": tree{"0": tree{"up_to": "inf"}}}},
 		{"max depth", "a" + strings.Repeat("[b]", form.MaxDepth-1) + "=x", nest(form.MaxDepth)},
 		{"utf8 and odd bytes", "metadata[caf%C3%A9]=%FF", tree{"metadata": tree{"café": "\xff"}}},
 	}
@@ -110,10 +119,12 @@ func TestDecodeErrors(t *testing.T) {
 		{"hash then scalar", "a[b]=2&a=1", "a", form.MsgInvalidHash},
 		{"empty whole map then key", "metadata=&metadata[k]=v", "metadata", form.MsgInvalidHash},
 		{"nested scalar then hash", "a[b]=1&a[b][c]=2", "a", form.MsgInvalidHash},
-		{"array then hash", "a[0]=1&a[b]=2", "a", form.MsgInvalidArray},
-		{"hash then array", "a[b]=2&a[0]=1", "a", form.MsgInvalidArray},
+		{"append then hash", "a[]=1&a[b]=2", "a", form.MsgInvalidArray},
+		{"hash then append", "a[b]=2&a[]=1", "a", form.MsgInvalidArray},
 		{"scalar then array", "a=1&a[]=2", "a", form.MsgInvalidArray},
+		{"scalar then index", "a=1&a[0]=2", "a", form.MsgInvalidArray},
 		{"array then scalar", "a[]=1&a=2", "a", form.MsgInvalidArray},
+		{"index then scalar", "a[0]=1&a=2", "a", form.MsgInvalidArray},
 		{"element scalar then hash", "a[0]=1&a[0][b]=2", "a", form.MsgInvalidHash},
 		{"rack hash then array", "a[][b]=1&a[0][]=2", "a", form.MsgInvalidArray},
 		{"unclosed bracket", "a[b=1", "a", form.MsgInvalidName + "a[b"},
@@ -179,11 +190,12 @@ func TestDecodeValues(t *testing.T) {
 			"created[gte]": {"100"},
 			"expand[0]":    {"data.test_clock"},
 			"expand[1]":    {"data.default_source"},
-		}, tree{"limit": "3", "created": tree{"gte": "100"}, "expand": list{"data.test_clock", "data.default_source"}}},
+		}, tree{"limit": "3", "created": tree{"gte": "100"}, "expand": tree{"0": "data.test_clock", "1": "data.default_source"}}},
 		{"ten or more elements", url.Values{
 			"a[0]": {"0"}, "a[1]": {"1"}, "a[2]": {"2"}, "a[10]": {"10"}, "a[9]": {"9"},
-		}, tree{"a": list{"0", "1", "2", "9", "10"}}},
-		{"repeated append", url.Values{"a[]": {"x", "y"}}, tree{"a": list{"x", "y"}}},
+		}, tree{"a": tree{"0": "0", "1": "1", "2": "2", "9": "9", "10": "10"}}},
+		{"repeated append", url.Values{"a[]": {"x", "y"}}, tree{"a": tree{"0": "x", "1": "y"}}},
+		{"numeric metadata key", url.Values{"metadata[12345]": {"x"}}, tree{"metadata": tree{"12345": "x"}}},
 		{"repeated scalar last wins", url.Values{"limit": {"3", "10"}}, tree{"limit": "10"}},
 		{"keys are not unescaped again", url.Values{"metadata[a%5Bb]": {"1"}}, tree{"metadata": tree{"a%5Bb": "1"}}},
 		{"metadata unset", url.Values{"metadata": {""}}, tree{"metadata": ""}},
@@ -246,6 +258,8 @@ func TestEncode(t *testing.T) {
 			"f=1.5&i=7&n=12&t=true&z="},
 		{"typed maps and slices", tree{"m": map[string]string{"b": "2", "a": "1"}, "s": []string{"x", "y"}},
 			"m[a]=1&m[b]=2&s[0]=x&s[1]=y"},
+		{"numeric hash keys as sent", tree{"metadata": tree{"12345": "x", "7": "y", "007": "z"}},
+			"metadata[007]=z&metadata[12345]=x&metadata[7]=y"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -266,6 +280,31 @@ func TestEncodeIsAFingerprint(t *testing.T) {
 	d, _ := form.Decode("c[0]=q&c[1]=p&a[x]=0&a[y]=1&b=2")
 	if form.Encode(a) == form.Encode(d) {
 		t.Errorf("different array order encodes the same: %q", form.Encode(d))
+	}
+}
+
+// A []any (which Decode never returns) encodes with indexes and decodes back
+// as the hash Decode gives for any array.
+func TestEncodeListDecodesAsHash(t *testing.T) {
+	got, err := form.Decode(form.Encode(tree{"a": list{"x", "y"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(tree{"a": tree{"0": "x", "1": "y"}}, got); diff != "" {
+		t.Errorf("mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestArrayIndex(t *testing.T) {
+	for s, want := range map[string]int{"0": 0, "7": 7, "10": 10, "999999999": 999999999} {
+		if got, ok := form.ArrayIndex(s); !ok || got != want {
+			t.Errorf("ArrayIndex(%q) = %d, %v; want %d, true", s, got, ok, want)
+		}
+	}
+	for _, s := range []string{"", "007", "00", "-1", "+1", "1e3", "1234567890", " 1", "x"} {
+		if got, ok := form.ArrayIndex(s); ok {
+			t.Errorf("ArrayIndex(%q) = %d, true; want not an index", s, got)
+		}
 	}
 }
 

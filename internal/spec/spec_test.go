@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/form"
 	"github.com/stripefake/stripefake/internal/spec/internal/specgen"
 	"github.com/stripefake/stripefake/internal/spec/specv2"
 )
@@ -272,9 +273,14 @@ func TestValidateTypes(t *testing.T) {
 			},
 		},
 		{
-			name: "numeric keys decoded as an array are hash keys", method: "POST", pattern: "/v1/customers",
-			in:   map[string]any{"metadata": []any{"a", "b"}},
-			want: map[string]any{"metadata": map[string]any{"0": "a", "1": "b"}},
+			name: "numeric hash keys stay keys", method: "POST", pattern: "/v1/customers",
+			in:   map[string]any{"metadata": map[string]any{"0": "a", "7": "b", "007": "c", "12345": "d"}},
+			want: map[string]any{"metadata": map[string]any{"0": "a", "7": "b", "007": "c", "12345": "d"}},
+		},
+		{
+			name: "sparse numeric keys as an array", method: "GET", pattern: "/v1/customers",
+			in:   map[string]any{"expand": map[string]any{"9": "b", "3": "a", "100": "c"}},
+			want: map[string]any{"expand": []any{"a", "b", "c"}},
 		},
 		{
 			name: "v2 JSON leaves", method: "POST", pattern: "/v1/customers",
@@ -446,6 +452,27 @@ func TestValidateErrors(t *testing.T) {
 			param: "items", message: "Invalid array",
 		},
 		{
+			name: "named key for an array", method: "POST", pattern: "/v1/subscriptions",
+			in:    map[string]any{"items": map[string]any{"0": map[string]any{"price": "p"}, "x": map[string]any{"price": "q"}}},
+			param: "items", message: "Invalid array",
+		},
+		{
+			name: "leading zero is no array index", method: "POST", pattern: "/v1/subscriptions",
+			in:    map[string]any{"items": map[string]any{"007": map[string]any{"price": "p"}}},
+			param: "items", message: "Invalid array",
+		},
+		{
+			name: "JSON array for a hash", method: "POST", pattern: "/v1/customers",
+			in:    map[string]any{"metadata": []any{"a", "b"}},
+			param: "metadata", message: "Invalid hash",
+		},
+		{
+			name: "element error names the key sent", method: "POST", pattern: "/v1/subscriptions",
+			in:   map[string]any{"items": map[string]any{"0": map[string]any{"price": "p"}, "5": map[string]any{"quantity": "x"}}},
+			code: "parameter_invalid_integer", param: "items[5][quantity]",
+			message: "Invalid integer: x",
+		},
+		{
 			name: "bad number", method: "POST", pattern: "/v1/tax_rates",
 			in:    map[string]any{"display_name": "VAT", "inclusive": "false", "percentage": "lots"},
 			param: "percentage", message: "Invalid decimal: lots",
@@ -487,6 +514,68 @@ func TestValidateErrors(t *testing.T) {
 					t.Fatalf("error = %d %s code=%q param=%q %q\nwant 400 invalid_request_error code=%q param=%q %q",
 						ae.Status, ae.Type, ae.Code, ae.Param, ae.Message, tt.code, tt.param, tt.message)
 				}
+			}
+		})
+	}
+}
+
+// TestValidateDecodedForm runs wire strings through form.Decode and Validate,
+// the way the HTTP layer does: numeric metadata keys survive, arrays come
+// out as arrays however their indexes were sent.
+func TestValidateDecodedForm(t *testing.T) {
+	items := func(prices ...string) []any {
+		out := make([]any, len(prices))
+		for i, p := range prices {
+			out[i] = map[string]any{"price": p}
+		}
+		return out
+	}
+	tests := []struct {
+		name            string
+		method, pattern string
+		raw             string
+		want            map[string]any
+	}{
+		{"numeric metadata key", "POST", "/v1/customers", "metadata[12345]=x",
+			map[string]any{"metadata": map[string]any{"12345": "x"}}},
+		{"sparse numeric metadata keys", "POST", "/v1/customers", "metadata[0]=a&metadata[7]=b",
+			map[string]any{"metadata": map[string]any{"0": "a", "7": "b"}}},
+		{"numeric and named metadata keys", "POST", "/v1/customers", "metadata[1]=a&metadata[user]=b&metadata[007]=c",
+			map[string]any{"metadata": map[string]any{"1": "a", "user": "b", "007": "c"}}},
+		{"appended metadata", "POST", "/v1/customers", "metadata[]=a",
+			map[string]any{"metadata": map[string]any{"0": "a"}}},
+		{"stripe-go items", "POST", "/v1/subscriptions", "items[0][price]=p&items[1][price]=q",
+			map[string]any{"items": items("p", "q")}},
+		{"items reversed on the wire", "POST", "/v1/subscriptions", "items[1][price]=q&items[0][price]=p",
+			map[string]any{"items": items("p", "q")}},
+		{"items past ten", "POST", "/v1/subscriptions",
+			"items[10][price]=k&items[2][price]=c&items[1][price]=b&items[0][price]=a",
+			map[string]any{"items": items("a", "b", "c", "k")}},
+		{"sparse items", "POST", "/v1/subscriptions", "items[7][price]=q&items[3][price]=p",
+			map[string]any{"items": items("p", "q")}},
+		{"rack style items", "POST", "/v1/subscriptions", "items[][price]=p&items[][quantity]=2&items[][price]=q",
+			map[string]any{"items": []any{map[string]any{"price": "p", "quantity": int64(2)}, map[string]any{"price": "q"}}}},
+		{"expand indexed", "GET", "/v1/customers", "expand[0]=a&expand[1]=b",
+			map[string]any{"expand": []any{"a", "b"}}},
+		{"expand appended", "GET", "/v1/customers", "expand[]=a&expand[]=b",
+			map[string]any{"expand": []any{"a", "b"}}},
+		{"nested array in an array", "POST", "/v1/subscriptions", "items[0][price]=p&items[0][tax_rates][1]=txr_2&items[0][tax_rates][0]=txr_1",
+			map[string]any{"items": []any{map[string]any{"price": "p", "tax_rates": []any{"txr_1", "txr_2"}}}}},
+		{"metadata in an array element", "POST", "/v1/subscriptions", "items[0][price]=p&items[0][metadata][42]=x",
+			map[string]any{"items": []any{map[string]any{"price": "p", "metadata": map[string]any{"42": "x"}}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tree, err := form.Decode(tt.raw)
+			if err != nil {
+				t.Fatalf("Decode(%q): %v", tt.raw, err)
+			}
+			got, err := mustOp(t, tt.method, tt.pattern).Validate(tree)
+			if err != nil {
+				t.Fatalf("Validate(%v): %v", tree, err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("%q validates to\n%#v\nwant\n%#v", tt.raw, got, tt.want)
 			}
 		})
 	}

@@ -8,15 +8,21 @@ import (
 	"strconv"
 
 	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/form"
 )
 
 // Validate checks a decoded parameter tree against the operation's
 // parameters and returns a normalized copy, or a *apierr.Error (400).
 //
-// params is the form decoder's tree: string leaves, map[string]any hashes,
-// []any arrays (a hash with only numeric keys is taken as an array too);
-// v2 JSON bodies may also hold float64, json.Number, bool and nil. In the
-// copy, integers are int64, numbers float64, booleans bool, strings stay
+// params is the form decoder's tree (map[string]any hashes and string
+// leaves) or a v2 JSON body (which may also hold []any arrays, float64,
+// json.Number, bool and nil). The form wire format cannot tell an array from
+// a hash with numeric keys, so the schema decides: where it wants an array,
+// a hash whose keys are all array indexes (form.ArrayIndex: items[0],
+// items[1], or a[]-appended ones) is the array of its values in index
+// order; where it wants a hash (metadata and other additionalProperties),
+// the keys stay exactly as sent, so metadata[12345]=x is {"12345":"x"}. In
+// the copy, integers are int64, numbers float64, booleans bool, strings stay
 // strings (including "now"-style keywords of an integer-or-keyword anyOf,
 // and decimal strings such as unit_amount_decimal), and a "" the spec
 // allows as "unset" is Empty{}. A JSON null is Empty{} where "" would be,
@@ -132,14 +138,6 @@ func (w *walker) value(n *node, v any, path string) (out any, ok bool) {
 		switch x := v.(type) {
 		case map[string]any:
 			return w.object(n, x, path)
-		case []any:
-			// The decoder turned numeric keys into an array; for a hash
-			// they are just keys (metadata[0]=x).
-			m := make(map[string]any, len(x))
-			for i, el := range x {
-				m[strconv.Itoa(i)] = el
-			}
-			return w.object(n, m, path)
 		}
 		w.fail(rankInvalid, apierr.InvalidRequest(path, "Invalid hash"))
 		return nil, false
@@ -250,16 +248,18 @@ func (w *walker) array(n *node, v any, path string) (any, bool) {
 		}
 		return out, ok
 	case map[string]any:
-		// items[0][price]=… decoded as a hash: numeric keys in numeric
-		// order become the array.
+		// The form decoder keeps items[1][price]=…&items[0][price]=… as a
+		// hash keyed "1" and "0": the array is its values in index order,
+		// however sparse or shuffled the indexes were on the wire. Any other
+		// key (items[x], items[007]) means this is no array.
 		type entry struct {
 			i   int
 			key string
 		}
 		entries := make([]entry, 0, len(x))
 		for k := range x {
-			i, err := strconv.Atoi(k)
-			if err != nil || i < 0 {
+			i, isIdx := form.ArrayIndex(k)
+			if !isIdx {
 				w.fail(rankInvalid, apierr.InvalidRequest(path, "Invalid array"))
 				return nil, false
 			}
