@@ -16,7 +16,8 @@ type Ctx struct {
 	tx        store.Tx
 	now       time.Time
 	call      Call
-	automatic bool // a scheduled job or test helper, not an API request
+	automatic bool   // a scheduled job or test helper, not an API request
+	timeline  string // the timeline of the job being run, if any
 
 	Params  Params
 	Vars    map[string]string // path variables by spec name
@@ -28,7 +29,36 @@ type Ctx struct {
 	// own timeline, to keep the engine's next-due cache right.
 	scheduled bool
 	earliest  time.Time
+
+	// afterFns run after the transaction commits, in order, with no lock
+	// held, before the response returns (e.g. a test clock's advance).
+	afterFns []func() error
 }
+
+// after registers fn to run once this transaction has committed, before
+// the response is returned. Its events are delivered like any other.
+func (c *Ctx) after(fn func() error) { c.afterFns = append(c.afterFns, fn) }
+
+// timeFor returns "now" on timeline: the fake's clock for the default
+// timeline, a test clock's frozen_time otherwise. While a timeline's jobs
+// run, c.Now() is the job's due time on that timeline, so that is returned.
+func (c *Ctx) timeFor(timeline string) (time.Time, error) {
+	if timeline == clockwork.DefaultTimeline || timeline == c.timeline {
+		return c.now, nil
+	}
+	tc, err := loadTestClock(c, timeline, "test_clock")
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Unix(tc.FrozenTime, 0).UTC(), nil
+}
+
+// timeline is the timeline whose job this Ctx runs ("" for requests and the
+// fake's own jobs).
+func (c *Ctx) Timeline() string { return c.timeline }
+
+// nowFor is timeFor the customer's timeline.
+func (c *Ctx) nowFor(cu *Customer) (time.Time, error) { return c.timeFor(cu.Timeline()) }
 
 // schedule stores a job. All scheduling goes through here (never
 // clockwork.Schedule directly) so the engine knows when work falls due.

@@ -253,8 +253,10 @@ func (e *Engine) Serve(call Call) Response {
 	if err != nil {
 		return errorResponse(err)
 	}
+	if err := e.afterCommit(c); err != nil {
+		resp = errorResponse(err)
+	}
 	e.remember(c, key, resp)
-	e.afterCommit(c)
 	return resp
 }
 
@@ -350,13 +352,23 @@ func (e *Engine) noteScheduled(due time.Time) {
 	}
 }
 
-func (e *Engine) afterCommit(c *Ctx) {
+// afterCommit runs once a transaction has committed: it updates the
+// next-due cache, hands the events to webhooks, then runs the Ctx's after
+// functions. An after function's error is returned: the commit stands, but
+// the caller should hear that the follow-up failed.
+func (e *Engine) afterCommit(c *Ctx) error {
 	if c.scheduled {
 		e.noteScheduled(c.earliest)
 	}
 	if len(c.events) > 0 && e.deliver != nil {
 		e.deliver(c.events)
 	}
+	for _, fn := range c.afterFns {
+		if err := fn(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RunDue runs every job of the fake's own timeline that is due by now. The
@@ -416,6 +428,7 @@ func (e *Engine) drain(timeline string, target time.Time, setNow func(time.Time)
 			}
 			ran = true
 			c.now = j.Due
+			c.timeline = j.Timeline
 			fn, known := e.jobs[j.Kind]
 			if !known {
 				return fmt.Errorf("resources: no runner for job kind %q", j.Kind)
@@ -425,8 +438,7 @@ func (e *Engine) drain(timeline string, target time.Time, setNow func(time.Time)
 		if err != nil {
 			return false, fmt.Errorf("resources: running scheduled job: %w", err)
 		}
-		e.afterCommit(c)
-		return ran, nil
+		return ran, e.afterCommit(c)
 	})
 }
 
@@ -451,10 +463,10 @@ func (e *Engine) Do(fn func(c *Ctx) error) error {
 		c.tx = tx
 		return fn(c)
 	})
-	if err == nil {
-		e.afterCommit(c)
+	if err != nil {
+		return err
 	}
-	return err
+	return e.afterCommit(c)
 }
 
 // View runs fn in one read transaction.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/stripefake/stripefake/internal/apierr"
@@ -166,6 +167,16 @@ func (c *Ctx) expand(node map[string]any, segs []string, full string) error {
 
 // loadExpanded loads the object with id among the possible target kinds.
 func (c *Ctx) loadExpanded(id string, targets []string) (map[string]any, error) {
+	known := false
+	for _, t := range targets {
+		if _, ok := c.e.kinds[t]; ok {
+			known = true
+		}
+	}
+	if !known {
+		return nil, apierr.New(http.StatusNotImplemented, apierr.TypeAPI, "", "expand", fmt.Sprintf(
+			"stripefake cannot expand %s: objects of type %s are not implemented yet.", id, strings.Join(targets, " or ")))
+	}
 	for _, t := range targets {
 		k, ok := c.e.kinds[t]
 		if !ok {
