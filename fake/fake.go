@@ -86,6 +86,7 @@ func start(tb testing.TB, opts []Option) (*Fake, error) {
 	rc.IdempotencyTTL = cfg.idempotencyTTL
 	f.engine = resources.NewEngine(cfg.store, f.time, rc)
 	f.srv = newServer(f)
+	f.engine.SetBaseURL(f.srv.URL)
 	if tb != nil {
 		tb.Cleanup(func() {
 			if err := f.Close(); err != nil {

@@ -17,6 +17,10 @@ const maxBody = 8 << 20
 
 // ServeHTTP answers one Stripe API request.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, resources.PagesPrefix) {
+		f.engine.ServePage(w, r) // hosted pages: HTML, not the API
+		return
+	}
 	reqID := f.engine.IDs().Format("req", f.reqSeq.Add(1))
 	rec := Request{
 		Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(),

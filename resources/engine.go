@@ -86,6 +86,9 @@ type Engine struct {
 	// the request's transaction saves a write per POST.
 	idemMu sync.Mutex
 	idem   map[string]*idempotencyRecord
+
+	pages   []pageRoute
+	baseURL atomic.Pointer[string]
 }
 
 // NewEngine returns an engine with every resource family registered.

@@ -1,0 +1,72 @@
+package resources
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/stripefake/stripefake/store"
+)
+
+// Pages are the HTML pages the fake serves in Stripe's place: hosted invoice
+// pages, the customer portal, Checkout. They live under PagesPrefix on the
+// fake's own URL, beside the API.
+
+// PagesPrefix is the path prefix of every page the fake serves.
+const PagesPrefix = "/_stripefake/"
+
+// PageHandler answers a page request. rest is the path after the page's
+// prefix; c runs in a write transaction (a page may act, as the portal does).
+type PageHandler func(c *Ctx, w http.ResponseWriter, r *http.Request, rest string) error
+
+type pageRoute struct {
+	prefix string // after PagesPrefix, e.g. "invoices/"
+	handle PageHandler
+}
+
+// page registers a page under PagesPrefix+prefix.
+func (e *Engine) page(prefix string, h PageHandler) {
+	e.pages = append(e.pages, pageRoute{prefix: prefix, handle: h})
+}
+
+// SetBaseURL tells the engine the fake's URL, for the links it renders
+// (hosted_invoice_url and the like).
+func (e *Engine) SetBaseURL(u string) { e.baseURL.Store(&u) }
+
+// pageURL is the absolute URL of a page path below PagesPrefix.
+func (e *Engine) pageURL(path string) string {
+	base := ""
+	if p := e.baseURL.Load(); p != nil {
+		base = *p
+	}
+	return base + PagesPrefix + path
+}
+
+// ServePage answers a request below PagesPrefix. Pages are not part of
+// Stripe's API: no API key is needed, as for Stripe's hosted pages.
+func (e *Engine) ServePage(w http.ResponseWriter, r *http.Request) {
+	if err := e.RunDue(); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	path := strings.TrimPrefix(r.URL.Path, PagesPrefix)
+	for _, p := range e.pages {
+		if rest, ok := strings.CutPrefix(path, p.prefix); ok {
+			c := e.newCtx(Call{Method: r.Method, Path: r.URL.Path})
+			c.automatic = true
+			err := e.store.Update(func(tx store.Tx) error {
+				c.tx = tx
+				return p.handle(c, w, r, rest)
+			})
+			if err != nil {
+				status, _ := ErrorBody(err)
+				http.Error(w, err.Error(), status)
+				return
+			}
+			if err := e.afterCommit(c); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+			}
+			return
+		}
+	}
+	http.NotFound(w, r)
+}
