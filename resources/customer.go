@@ -169,13 +169,17 @@ func createCustomer(c *Ctx) (any, error) {
 			return nil, err
 		}
 	}
+	// The payment method is resolved first (a test value becomes a new
+	// pm_…) so the default can name it, but attached after customer.created:
+	// Stripe writes the customer's event first.
+	var pm *PaymentMethod
 	attached := map[string]string{}
-	if pm, ok := p.String("payment_method"); ok {
-		id, err := attachPaymentMethod(c, pm, cu, "payment_method")
-		if err != nil {
+	if id, ok := p.String("payment_method"); ok {
+		var err error
+		if pm, err = paymentMethodToAttach(c, id, "payment_method"); err != nil {
 			return nil, err
 		}
-		attached[pm] = id
+		attached[id], attached[pm.ID] = pm.ID, pm.ID
 	}
 	if err := setDefaultPaymentMethod(c, cu, p, attached); err != nil {
 		return nil, err
@@ -183,7 +187,15 @@ func createCustomer(c *Ctx) (any, error) {
 	if err := saveCustomer(c, cu); err != nil {
 		return nil, err
 	}
-	return cu, c.emit("customer.created", cu, nil)
+	if err := c.emit("customer.created", cu, nil); err != nil {
+		return nil, err
+	}
+	if pm != nil {
+		if err := attachToCustomer(c, pm, cu); err != nil {
+			return nil, err
+		}
+	}
+	return cu, nil
 }
 
 // setCustomerFields applies the parameters create and update share.
@@ -254,9 +266,9 @@ func setCustomerFields(c *Ctx, cu *Customer, p Params) error {
 }
 
 // setDefaultPaymentMethod applies invoice_settings[default_payment_method],
-// which must name a payment method attached to the customer. attached maps
-// a test value attached in the same request (pm_card_visa) to the payment
-// method it became, so both parameters may name the same test value.
+// which must name a payment method attached to the customer, or one being
+// attached by the same request: attached maps the names that request used
+// (a test value such as pm_card_visa, or an ID) to the payment method's ID.
 func setDefaultPaymentMethod(c *Ctx, cu *Customer, p Params, attached map[string]string) error {
 	is, ok := p.Map("invoice_settings")
 	if !ok || !is.Has("default_payment_method") {
@@ -268,7 +280,8 @@ func setDefaultPaymentMethod(c *Ctx, cu *Customer, p Params, attached map[string
 	}
 	pm := is.Str("default_payment_method")
 	if id, ok := attached[pm]; ok {
-		pm = id
+		cu.InvoiceSettings.DefaultPaymentMethod = &id
+		return nil
 	}
 	if err := requireAttached(c, pm, cu.ID, is.Path("default_payment_method")); err != nil {
 		return err

@@ -169,11 +169,12 @@ func TestPaymentMethodCustomerCreateWithTestValue(t *testing.T) {
 			t.Errorf("customer retrieve: %v %+v", err, got)
 		}
 
-		want := "payment_method.attached,customer.created"
+		// Stripe writes the customer's event first.
+		want := "customer.created,payment_method.attached"
 		if got := strings.Join(pmEventTypes(f), ","); got != want {
 			t.Errorf("events %s, want %s", got, want)
 		}
-		if ev := f.Events()[0]; ev.ObjectID != def.ID {
+		if ev := f.Events()[1]; ev.ObjectID != def.ID {
 			t.Errorf("attached event for %s, want %s", ev.ObjectID, def.ID)
 		}
 		pmNoHiddenFields(t, f)
