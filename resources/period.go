@@ -24,7 +24,7 @@ func addMonthsClamped(t time.Time, n int) time.Time {
 	y, m, d := t.Date()
 	total := int(m) - 1 + n
 	ty := y + floorDiv(total, 12)
-	tm := time.Month(total-floorDiv(total, 12)*12 + 1)
+	tm := time.Month(total - floorDiv(total, 12)*12 + 1)
 	if last := daysIn(ty, tm); d > last {
 		d = last
 	}
