@@ -39,6 +39,9 @@ type Fake struct {
 	mu       sync.Mutex
 	requests []Request
 
+	faults   faultSet       // injected failures: faults.go
+	webhooks *webhookSender // delivery attempts: webhook.go
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -64,7 +67,11 @@ func start(tb testing.TB, opts []Option) (*Fake, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if err := cfg.check(); err != nil {
+	err := cfg.check()
+	if err == nil {
+		err = cfg.webhook.check()
+	}
+	if err != nil {
 		if cfg.store != nil {
 			_ = cfg.store.Close()
 		}
@@ -85,6 +92,8 @@ func start(tb testing.TB, opts []Option) (*Fake, error) {
 	rc.Seed = cfg.seed
 	rc.IdempotencyTTL = cfg.idempotencyTTL
 	f.engine = resources.NewEngine(cfg.store, f.time, rc)
+	f.webhooks = newWebhookSender(cfg.webhook, &f.faults, tb)
+	f.engine.SetWebhooks(resources.Webhooks{Send: f.webhooks.send, Retries: cfg.webhook.retries})
 	f.srv = newServer(f)
 	f.engine.SetBaseURL(f.srv.URL)
 	if tb != nil {
@@ -151,13 +160,14 @@ func (f *Fake) fail(err error) {
 	panic(err)
 }
 
-// Dump returns a text view of pending scheduled work, for failure messages.
+// Dump returns a text view of pending scheduled work, then of the stored
+// objects, events and webhook deliveries, for failure messages.
 func (f *Fake) Dump() string {
 	jobs, err := f.engine.Jobs()
 	if err != nil {
 		return fmt.Sprintf("stripefake: reading jobs: %v\n", err)
 	}
-	return fmt.Sprintf("stripefake at %s\n%s", f.Now().UTC().Format(time.RFC3339), clockwork.Dump(jobs))
+	return fmt.Sprintf("stripefake at %s\n%s%s", f.Now().UTC().Format(time.RFC3339), clockwork.Dump(jobs), f.dumpState())
 }
 
 // Routes returns the endpoints the fake implements, as "METHOD /path/{param}".

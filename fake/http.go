@@ -26,7 +26,16 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(),
 		IdempotencyKey: strings.TrimSpace(r.Header.Get("Idempotency-Key")), RequestID: reqID,
 	}
-	resp := f.serve(r, &rec)
+	var resp resources.Response
+	if fault, ok := f.faults.forRequest(r); ok {
+		if fault.Drop {
+			f.drop(w, r, &rec)
+			return
+		}
+		resp = f.serveFault(r, &rec, fault)
+	} else {
+		resp = f.serve(r, &rec)
+	}
 
 	h := w.Header()
 	h.Set("Content-Type", "application/json")

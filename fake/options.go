@@ -18,6 +18,7 @@ type config struct {
 	store          store.Store
 	seed           uint64
 	idempotencyTTL time.Duration
+	webhook        webhookConfig // webhook.go
 }
 
 // WithClock makes c the fake's only source of time. Default: a clock frozen

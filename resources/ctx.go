@@ -57,6 +57,23 @@ func (c *Ctx) timeFor(timeline string) (time.Time, error) {
 // fake's own jobs).
 func (c *Ctx) Timeline() string { return c.timeline }
 
+// onCustomerTimeline makes the rest of this request run on cu's timeline:
+// if cu is attached to a test clock, Now becomes the clock's frozen_time,
+// so objects and events the request creates carry the clock's time, as
+// Stripe's do. Call it once the handler knows the customer it acts for.
+func (c *Ctx) onCustomerTimeline(cu *Customer) error {
+	tl := cu.Timeline()
+	if tl == clockwork.DefaultTimeline || tl == c.timeline {
+		return nil
+	}
+	at, err := c.timeFor(tl)
+	if err != nil {
+		return err
+	}
+	c.now, c.timeline = at, tl
+	return nil
+}
+
 // nowFor is timeFor the customer's timeline.
 func (c *Ctx) nowFor(cu *Customer) (time.Time, error) { return c.timeFor(cu.Timeline()) }
 

@@ -164,6 +164,11 @@ func createCustomer(c *Ctx) (any, error) {
 	if err := setCustomerFields(c, cu, p); err != nil {
 		return nil, err
 	}
+	if n, ok := p.Int("balance"); ok {
+		if err := checkAmount(n, "balance"); err != nil {
+			return nil, err
+		}
+	}
 	if n, ok := p.Int("balance"); ok && n != 0 {
 		if _, err := adjustBalance(c, cu, n, "initial", nil, nil); err != nil {
 			return nil, err
@@ -303,6 +308,11 @@ func updateCustomer(c *Ctx) (any, error) {
 	if err := setCustomerFields(c, cu, p); err != nil {
 		return nil, err
 	}
+	if n, ok := p.Int("balance"); ok {
+		if err := checkAmount(n, "balance"); err != nil {
+			return nil, err
+		}
+	}
 	if n, ok := p.Int("balance"); ok && n != cu.Balance {
 		// Setting balance records the difference as an adjustment.
 		if _, err := adjustBalance(c, cu, n-cu.Balance, "adjustment", nil, nil); err != nil {
@@ -324,17 +334,24 @@ func deleteCustomer(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.emit("customer.deleted", cu, nil); err != nil {
-		return nil, err
-	}
-	if err := detachAllPaymentMethods(c, cu.ID); err != nil {
-		return nil, err
-	}
-	cu.Deleted = true
-	if err := c.save(kindCustomer, cu.ID, cu); err != nil {
+	if err := removeCustomer(c, cu); err != nil {
 		return nil, err
 	}
 	return DeletedObject{ID: cu.ID, Object: kindCustomer, Deleted: true}, nil
+}
+
+// removeCustomer deletes cu, for the API and for a deleted test clock: the
+// event carries the customer as it was, its payment methods are detached,
+// and the record stays as a deleted stub.
+func removeCustomer(c *Ctx, cu *Customer) error {
+	if err := c.emit("customer.deleted", cu, nil); err != nil {
+		return err
+	}
+	if err := detachAllPaymentMethods(c, cu.ID); err != nil {
+		return err
+	}
+	cu.Deleted = true
+	return c.save(kindCustomer, cu.ID, cu)
 }
 
 func listCustomers(c *Ctx) (any, error) {

@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/stripefake/stripefake/internal/apierr"
@@ -34,6 +35,17 @@ type CustomerBalanceTransaction struct {
 // defaultCurrency is the currency of a balance set on a customer that has
 // none yet: Stripe needs one for the ledger entry.
 const defaultCurrency = "usd"
+
+// maxAmount bounds amounts and balances, in minor units. Stripe's exact
+// ceiling varies by object; this keeps arithmetic far from overflow.
+const maxAmount = 99_999_999_999
+
+func checkAmount(n int64, param string) error {
+	if n > maxAmount || n < -maxAmount {
+		return apierr.InvalidRequest(param, fmt.Sprintf("This value must be between -%d and %d.", int64(maxAmount), int64(maxAmount)))
+	}
+	return nil
+}
 
 func init() { families = append(families, registerBalanceTransactions) }
 
@@ -72,6 +84,12 @@ func adjustBalanceIn(c *Ctx, cu *Customer, amount int64, currency, typ string, i
 	id, err := c.NewID("cbtxn")
 	if err != nil {
 		return nil, err
+	}
+	if err := checkAmount(amount, "amount"); err != nil {
+		return nil, err
+	}
+	if err := checkAmount(cu.Balance+amount, "amount"); err != nil {
+		return nil, apierr.InvalidRequest("amount", "This transaction would take the customer's balance beyond what Stripe can hold.")
 	}
 	cu.Balance += amount
 	if metadata == nil {

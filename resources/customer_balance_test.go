@@ -111,3 +111,22 @@ func TestCustomerBalanceOnCreateAndUpdate(t *testing.T) {
 		}
 	})
 }
+
+func TestCustomerBalanceBounds(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		_, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{Balance: stripe.Int64(9223372036854775807)})
+		stripeErr(t, err, 400, "", "balance", "")
+		cu, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{Balance: stripe.Int64(99_999_999_999)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = sc.V1CustomerBalanceTransactions.Create(ctx, &stripe.CustomerBalanceTransactionCreateParams{
+			Customer: stripe.String(cu.ID), Amount: stripe.Int64(1), Currency: stripe.String("usd"),
+		})
+		stripeErr(t, err, 400, "", "amount", "")
+		got, _ := sc.V1Customers.Retrieve(ctx, cu.ID, nil)
+		if got.Balance != 99_999_999_999 {
+			t.Errorf("balance moved to %d", got.Balance)
+		}
+	})
+}

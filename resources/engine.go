@@ -28,11 +28,21 @@ type Config struct {
 	Seed uint64
 	// IdempotencyTTL is how long an idempotency key is kept, in fake time.
 	IdempotencyTTL time.Duration
+	// Subscriptions holds the subscription lifecycle's knobs: retries,
+	// final actions, trial and incomplete timings.
+	Subscriptions SubscriptionsConfig
+	// Invoicing holds the invoice lifecycle's knobs: finalization delay,
+	// payment terms, retries of standalone invoices.
+	Invoicing InvoicingConfig
 }
 
 // DefaultConfig returns Stripe's behaviour.
 func DefaultConfig() Config {
-	return Config{IdempotencyTTL: 24 * time.Hour}
+	return Config{
+		IdempotencyTTL: 24 * time.Hour,
+		Subscriptions:  DefaultSubscriptionsConfig(),
+		Invoicing:      DefaultInvoicingConfig(),
+	}
 }
 
 // Handler serves one route. It returns the object to render.
@@ -70,7 +80,7 @@ type Engine struct {
 	routes  map[string]*Route
 	kinds   map[string]*Kind
 	jobs    map[string]JobFunc
-	deliver func([]*Event)
+	deliver Webhooks // how events reach endpoints: webhook_delivery.go
 
 	advance  sync.Mutex // one Advance or due-work run at a time
 	inflight sync.Map   // idempotency keys of requests being served
@@ -89,6 +99,8 @@ type Engine struct {
 
 	pages   []pageRoute
 	baseURL atomic.Pointer[string]
+
+	clockHooks testClockHooks // what test clock deletes and advances consult
 }
 
 // NewEngine returns an engine with every resource family registered.
@@ -112,10 +124,6 @@ func NewEngine(st store.Store, t *clockwork.Time, cfg Config) *Engine {
 
 // families are the register functions of each resource family file.
 var families []func(*Engine)
-
-// SetDeliver installs the function that hands events to webhooks. It is
-// called after each commit, with no lock held.
-func (e *Engine) SetDeliver(fn func([]*Event)) { e.deliver = fn }
 
 // IDs returns the engine's ID source.
 func (e *Engine) IDs() *IDs { return e.ids }
@@ -363,8 +371,10 @@ func (e *Engine) afterCommit(c *Ctx) error {
 	if c.scheduled {
 		e.noteScheduled(c.earliest)
 	}
-	if len(c.events) > 0 && e.deliver != nil {
-		e.deliver(c.events)
+	if len(c.events) > 0 {
+		if err := e.deliverEvents(c); err != nil {
+			return err
+		}
 	}
 	for _, fn := range c.afterFns {
 		if err := fn(); err != nil {

@@ -6,6 +6,7 @@ package resources
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,5 +121,21 @@ func TestIDsAreDeterministicAndUnique(t *testing.T) {
 	}
 	if got := a.Format("in", 1); len(got) != len("in_")+24 {
 		t.Errorf("invoice id %s", got)
+	}
+}
+
+func TestExpandKeepsLargeIntegers(t *testing.T) {
+	e, _ := testEngine(t, clockwork.NewFrozen(t0))
+	obj := map[string]any{"object": "list", "data": []any{map[string]any{"object": "x", "n": int64(9007199254740993)}}, "has_more": false, "url": "/v1/x"}
+	err := e.View(func(c *Ctx) error {
+		c.Params = NewParams(map[string]any{"expand": []any{"data.test_clock"}})
+		raw, err := e.renderResponse(c, obj)
+		if err == nil && !strings.Contains(string(raw), `"n":9007199254740993`) {
+			t.Errorf("precision lost: %s", raw)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

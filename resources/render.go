@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,8 +66,8 @@ func (e *Engine) renderResponse(c *Ctx, obj any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var tree map[string]any
-	if err := json.Unmarshal(raw, &tree); err != nil {
+	tree, err := decodeTree(raw)
+	if err != nil {
 		return nil, err
 	}
 	for _, path := range paths {
@@ -79,6 +80,15 @@ func (e *Engine) renderResponse(c *Ctx, obj any) ([]byte, error) {
 		}
 	}
 	return json.Marshal(tree)
+}
+
+// decodeTree decodes a rendered object for expansion, keeping numbers as
+// json.Number so that integers above 2^53 survive the round trip.
+func decodeTree(raw []byte) (map[string]any, error) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var m map[string]any
+	return m, d.Decode(&m)
 }
 
 func cannotExpand(path string) error {
@@ -193,8 +203,7 @@ func (c *Ctx) loadExpanded(id string, targets []string) (map[string]any, error) 
 		if err != nil {
 			return nil, err
 		}
-		var m map[string]any
-		return m, json.Unmarshal(raw, &m)
+		return decodeTree(raw)
 	}
 	return nil, fmt.Errorf("expand: no stored object %q among %v", id, targets)
 }

@@ -109,9 +109,12 @@ type node struct {
 	appended bool
 }
 
-func newLeaf() *node { return &node{leaf: true} }
-
-func newContainer() *node { return &node{keys: map[string]*node{}, last: -1} }
+func newNode(leaf bool) *node {
+	if leaf {
+		return &node{leaf: true}
+	}
+	return &node{keys: map[string]*node{}, last: -1}
+}
 
 // seg is one path segment: a hash key (possibly an array index) or an
 // append ([]).
@@ -131,7 +134,7 @@ type builder struct {
 	leaves int
 }
 
-func newBuilder() *builder { return &builder{root: newContainer()} }
+func newBuilder() *builder { return &builder{root: newNode(false)} }
 
 func (b *builder) tree() map[string]any { return b.root.export().(map[string]any) }
 
@@ -167,13 +170,13 @@ func (b *builder) add(key, value string) error {
 					return invalidArray
 				}
 				cur.last++
-				child = b.make(final)
+				child = newNode(final)
 				cur.keys[strconv.Itoa(cur.last)] = child
 			}
 		} else {
 			if s.isIdx {
 				cur.last = max(cur.last, s.index)
-			} else if i > 0 {
+			} else {
 				if cur.appended {
 					return invalidArray
 				}
@@ -181,7 +184,7 @@ func (b *builder) add(key, value string) error {
 			}
 			child = cur.keys[s.name]
 			if child == nil {
-				child = b.make(final)
+				child = newNode(final)
 				cur.keys[s.name] = child
 			}
 		}
@@ -204,13 +207,6 @@ func (b *builder) add(key, value string) error {
 		cur = child
 	}
 	return nil
-}
-
-func (b *builder) make(leaf bool) *node {
-	if leaf {
-		return newLeaf()
-	}
-	return newContainer()
 }
 
 // hasPath reports whether the rest of a Rack-style path already exists under

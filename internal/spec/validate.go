@@ -139,6 +139,7 @@ func (w *walker) value(n *node, v any, path string) (out any, ok bool) {
 		case map[string]any:
 			return w.object(n, x, path)
 		}
+		// A scalar, or an []any (only a v2 JSON body has those), is no hash.
 		w.fail(rankInvalid, apierr.InvalidRequest(path, "Invalid hash"))
 		return nil, false
 	case kArray:
@@ -146,6 +147,8 @@ func (w *walker) value(n *node, v any, path string) (out any, ok bool) {
 	case kAnyOf:
 		return w.anyOf(n, v, path)
 	case kFree:
+		// No schema to say what numeric keys mean: keep what was sent, as
+		// a hash, rather than guess an array and lose the keys.
 		return v, true
 	}
 	panic(fmt.Sprintf("spec: node kind %d", n.kind))

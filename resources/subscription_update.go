@@ -1,0 +1,469 @@
+package resources
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/stripefake/stripefake/internal/apierr"
+)
+
+// Subscription updates and prorations. POST /v1/subscriptions/{id} and the
+// subscription item endpoints share updateSubscriptionWith: it snapshots
+// what each item is billed, applies the change, and turns the difference
+// into proration lines computed to the second:
+//
+//	credit = -amount_old × (old_end − t) / period_length   "Unused time on …"
+//	debit  = +amount_new × (new_end − t) / period_length   "Remaining time on …"
+//
+// with t = proration_date or now and period_length the natural period
+// [boundary(k), boundary(k+1)) that contains t (the stub up to a future
+// anchor is measured against the full period ending at the anchor).
+
+// checkUpdatable rejects changes Stripe refuses by status.
+func checkUpdatable(s *Subscription) error {
+	switch s.Status {
+	case "canceled", "incomplete_expired":
+		return apierr.InvalidRequest("", "A canceled subscription can only update its cancellation_details and metadata.")
+	case "incomplete":
+		return apierr.InvalidRequest("", "A subscription in status `incomplete` can only update its metadata, default_source and default_payment_method. Pay the latest invoice to activate it.")
+	}
+	return nil
+}
+
+func updateSubscription(c *Ctx) (any, error) {
+	p := c.Params
+	if err := unsupported(p, "application_fee_percent", "billing_schedules", "billing_thresholds", "default_source",
+		"default_tax_rates", "discounts", "on_behalf_of", "payment_settings", "pending_invoice_item_interval",
+		"transfer_data", "invoice_settings", "trial_from_plan", "off_session"); err != nil {
+		return nil, err
+	}
+	if at, ok := p.Map("automatic_tax"); ok {
+		if on, _ := at.Bool("enabled"); on {
+			return nil, unsupported(at, "enabled")
+		}
+	}
+	s, err := loadSubscription(c, c.Var("subscription_exposed_id"), "id")
+	if err != nil {
+		return nil, err
+	}
+	// Ended and incomplete subscriptions take only a few fields.
+	allowed := map[string]bool{"metadata": true, "expand": true}
+	switch s.Status {
+	case "canceled", "incomplete_expired":
+		allowed["cancellation_details"] = true
+	case "incomplete":
+		allowed["default_payment_method"] = true
+	default:
+		allowed = nil
+	}
+	if allowed != nil {
+		for _, k := range p.Keys() {
+			if !allowed[k] {
+				return nil, checkUpdatable(s)
+			}
+		}
+	}
+	err = updateSubscriptionWith(c, s, p, func(now time.Time) error {
+		return applySubscriptionParams(c, s, p, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// applySubscriptionParams applies the fields of a subscription update other
+// than what updateSubscriptionWith handles itself (proration and payment
+// behaviour, proration_date).
+func applySubscriptionParams(c *Ctx, s *Subscription, p Params, now time.Time) error {
+	if p.Has("description") {
+		s.Description = p.NullableString("description")
+	}
+	md, err := applyMetadata(p, s.Metadata)
+	if err != nil {
+		return err
+	}
+	s.Metadata = md
+	if s.ended() {
+		if cd, ok := p.Map("cancellation_details"); ok {
+			if cd.Has("comment") {
+				s.CancellationDetails.Comment = cd.NullableString("comment")
+			}
+			if cd.Has("feedback") {
+				s.CancellationDetails.Feedback = cd.NullableString("feedback")
+			}
+		}
+		return nil
+	}
+	if err := setSubscriptionCollection(c, s, p, false); err != nil {
+		return err
+	}
+	if s.Status == "incomplete" {
+		return nil
+	}
+	if ts, ok := p.Map("trial_settings"); ok {
+		eb, _ := ts.Map("end_behavior")
+		s.TrialSettings.EndBehavior.MissingPaymentMethod = eb.Str("missing_payment_method")
+	}
+	if p.Has("pause_collection") {
+		if p.Empty("pause_collection") {
+			s.PauseCollection = nil
+		} else {
+			pc, _ := p.Map("pause_collection")
+			s.PauseCollection = &SubscriptionPause{Behavior: pc.Str("behavior")}
+			if t, ok := pc.Int("resumes_at"); ok {
+				if t <= now.Unix() {
+					return apierr.InvalidRequest(pc.Path("resumes_at"), "Invalid timestamp: must be an integer Unix timestamp in the future.")
+				}
+				s.PauseCollection.ResumesAt = &t
+			}
+		}
+	}
+	for _, ip := range p.List("items") {
+		if err := applyItemParam(c, s, ip, now); err != nil {
+			return err
+		}
+	}
+	if p.Has("items") {
+		if len(s.Items.Data) == 0 {
+			return apierr.InvalidRequest("items", "A subscription must have at least one active plan. To cancel a subscription, please use the cancel API endpoint on /v1/subscriptions.")
+		}
+		if len(s.Items.Data) > subMaxItems {
+			return apierr.InvalidRequest("items", fmt.Sprintf("You can only have up to %d items on a subscription.", subMaxItems))
+		}
+		if err := checkItemsCompatible(s, nil); err != nil {
+			return err
+		}
+	}
+	return setCancellation(c, s, p, now)
+}
+
+// applyItemParam applies one entry of items[] on update: a new item, a
+// change of an existing one, or its deletion.
+func applyItemParam(c *Ctx, s *Subscription, ip Params, now time.Time) error {
+	if err := unsupported(ip, "clear_usage"); err != nil {
+		return err
+	}
+	id, hasID := ip.String("id")
+	if !hasID {
+		it, err := newSubscriptionItem(c, s, ip, now)
+		if err != nil {
+			return err
+		}
+		s.Items.Data = append(s.Items.Data, it)
+		return nil
+	}
+	it := s.item(id)
+	if it == nil {
+		return apierr.InvalidRequest(ip.Path("id"), "Cannot update the subscription item '"+id+"' because it does not belong to subscription '"+s.ID+"'.")
+	}
+	if del, _ := ip.Bool("deleted"); del {
+		return removeItem(c, s, id)
+	}
+	return applyItemChange(c, s, it, ip)
+}
+
+// applyItemChange changes an item's price, quantity or metadata. A new
+// price without a quantity resets the quantity to 1.
+func applyItemChange(c *Ctx, s *Subscription, it *SubscriptionItem, p Params) error {
+	if err := unsupported(p, "billing_thresholds", "discounts", "tax_rates"); err != nil {
+		return err
+	}
+	if p.Has("price") || p.Has("price_data") {
+		pr, err := itemPrice(c, p)
+		if err != nil {
+			return err
+		}
+		if pr.ID != it.Price.ID {
+			it.Price = pr
+			if !p.Has("quantity") && it.Quantity != nil {
+				one := int64(1)
+				it.Quantity = &one
+			}
+		}
+	}
+	if err := setItemQuantity(it, p); err != nil {
+		return err
+	}
+	md, err := applyMetadata(p, it.Metadata)
+	if err != nil {
+		return err
+	}
+	it.Metadata = md
+	return nil
+}
+
+// billedItem is what one item is billed for the current period.
+type billedItem struct {
+	item   *SubscriptionItem
+	amount int64
+	end    int64
+}
+
+// updateSubscriptionWith applies change to s and settles the consequences:
+// anchor and trial changes, prorations per proration_behavior, an
+// immediate invoice when needed, payment per payment_behavior, jobs, and
+// customer.subscription.updated. s is saved.
+func updateSubscriptionWith(c *Ctx, s *Subscription, p Params, change func(now time.Time) error) error {
+	cu, err := get[Customer](c, kindCustomer, s.Customer, "customer")
+	if err != nil {
+		return err
+	}
+	now, err := c.nowFor(cu)
+	if err != nil {
+		return err
+	}
+	before := cloneSubscription(s)
+	oldIv := s.interval()
+	old := map[string]billedItem{}
+	for _, it := range s.Items.Data {
+		cp := *it
+		old[it.ID] = billedItem{item: &cp, amount: itemAmount(it), end: it.CurrentPeriodEnd}
+	}
+	if err := change(now); err != nil {
+		return err
+	}
+	if err := saveNewItemRefs(c, s); err != nil {
+		return err
+	}
+	if s.ended() || s.Status == "incomplete" {
+		return finishUpdate(c, s, before, now)
+	}
+
+	behavior := p.Str("proration_behavior")
+	if behavior == "" {
+		behavior = "create_prorations"
+	}
+	payment := p.Str("payment_behavior")
+	if payment == "" {
+		payment = "allow_incomplete"
+	}
+	if payment == "pending_if_incomplete" {
+		return unsupported(p, "payment_behavior")
+	}
+	t := now
+	if pd, ok := p.Int("proration_date"); ok {
+		t = time.Unix(pd, 0).UTC()
+		if pd < s.periodStart() || pd > s.periodEnd() {
+			return apierr.InvalidRequest("proration_date", "The proration_date must be within the current billing period.")
+		}
+	}
+	iv := s.interval()
+	resetAnchor := p.Str("billing_cycle_anchor") == "now" || iv != oldIv
+	var lines []subscriptionLine // billed now, when invoicing immediately
+	invoiceNow := behavior == "always_invoice"
+
+	// Trials.
+	trialEnded := false
+	if p.Has("trial_end") {
+		if p.Str("trial_end") == "now" {
+			if s.Status == "trialing" {
+				trialEnded = true
+				nowUnix := now.Unix()
+				s.TrialEnd = &nowUnix
+				resetAnchor = true
+				if err := c.emit("customer.subscription.trial_will_end", s, nil); err != nil {
+					return err
+				}
+			}
+		} else {
+			te, _ := p.Int("trial_end")
+			if err := checkTrialEnd(te, now); err != nil {
+				return err
+			}
+			if s.Status != "trialing" {
+				// Adding a trial: unused paid time is credited.
+				start := now.Unix()
+				s.TrialStart = &start
+				if behavior != "none" {
+					for _, b := range old {
+						if l, ok := prorationLine(s, b.item, -b.amount, t, b.end, "Unused time"); ok {
+							lines = append(lines, l)
+						}
+					}
+				}
+			}
+			s.TrialEnd = &te
+			s.Status = "trialing"
+			s.BillingCycleAnchor = te
+			s.setPeriod(now.Unix(), te)
+			if err := scheduleTrialWillEnd(c, s, now); err != nil {
+				return err
+			}
+			return settleUpdate(c, s, cu, before, lines, behavior, payment, now, invoiceNow)
+		}
+	}
+	if trialEnded || (s.Status == "trialing" && resetAnchor) {
+		// Ending a trial starts a paid period now, billed at once.
+		s.Status = "active"
+		s.BillingCycleAnchor = now.Unix()
+		s.setPeriod(now.Unix(), iv.Boundary(now, 1).Unix())
+		capAtCancel(s)
+		for _, it := range s.Items.Data {
+			lines = append(lines, itemLine(it, itemAmount(it), s.periodStart(), s.periodEnd(), false))
+		}
+		if err := clearJob(c, jobSubTrialWillEnd, s.ID); err != nil {
+			return err
+		}
+		return settleUpdate(c, s, cu, before, lines, behavior, payment, now, true)
+	}
+	if s.Status == "trialing" {
+		// Changes during a trial cost nothing.
+		return settleUpdate(c, s, cu, before, nil, behavior, payment, now, false)
+	}
+
+	if resetAnchor {
+		// A new period starts now, billed in full; unused time on the old
+		// one is credited unless proration_behavior=none.
+		if behavior != "none" {
+			for _, b := range old {
+				if l, ok := prorationLine(s, b.item, -b.amount, t, b.end, "Unused time"); ok {
+					lines = append(lines, l)
+				}
+			}
+		}
+		s.BillingCycleAnchor = now.Unix()
+		s.setPeriod(now.Unix(), iv.Boundary(now, 1).Unix())
+		capAtCancel(s)
+		for _, it := range s.Items.Data {
+			lines = append(lines, itemLine(it, itemAmount(it), s.periodStart(), s.periodEnd(), false))
+		}
+		return settleUpdate(c, s, cu, before, lines, behavior, payment, now, true)
+	}
+
+	// Same period: cancel_at may move its end; prices and quantities may
+	// change what it is worth.
+	ref := s.anchorRef()
+	natural := iv.Boundary(ref, iv.Index(ref, time.Unix(s.periodStart(), 0))+1).Unix()
+	if s.periodStart() < s.BillingCycleAnchor {
+		natural = s.BillingCycleAnchor
+	}
+	end := natural
+	if s.CancelAt != nil && *s.CancelAt < end {
+		end = *s.CancelAt
+	}
+	s.setPeriod(s.periodStart(), end)
+	if behavior != "none" {
+		for _, it := range s.Items.Data {
+			b, had := old[it.ID]
+			amount := itemAmount(it)
+			if had && b.amount == amount && b.end == end && b.item.Price.ID == it.Price.ID {
+				continue
+			}
+			if had {
+				if l, ok := prorationLine(s, b.item, -b.amount, t, b.end, "Unused time"); ok {
+					lines = append(lines, l)
+				}
+			}
+			if l, ok := prorationLine(s, it, amount, t, end, "Remaining time"); ok {
+				lines = append(lines, l)
+			}
+		}
+		for id, b := range old {
+			if s.item(id) == nil {
+				if l, ok := prorationLine(s, b.item, -b.amount, t, b.end, "Unused time"); ok {
+					lines = append(lines, l)
+				}
+			}
+		}
+	}
+	return settleUpdate(c, s, cu, before, lines, behavior, payment, now, invoiceNow)
+}
+
+// capAtCancel ends the current period at cancel_at when that comes first.
+func capAtCancel(s *Subscription) {
+	if s.CancelAt != nil && *s.CancelAt < s.periodEnd() && *s.CancelAt > s.periodStart() {
+		s.setPeriod(s.periodStart(), *s.CancelAt)
+	}
+	if s.CancelAtPeriodEnd {
+		end := s.periodEnd()
+		s.CancelAt = &end
+	}
+}
+
+// prorationLine is the proration of amount (per natural period) for
+// [t, end) of it's current period; false when it rounds to nothing.
+func prorationLine(s *Subscription, it *SubscriptionItem, amount int64, t time.Time, end int64, what string) (subscriptionLine, bool) {
+	if end <= t.Unix() || amount == 0 {
+		return subscriptionLine{}, false
+	}
+	iv := s.interval()
+	anchor := s.anchorRef()
+	ns, ne := iv.Period(anchor, t)
+	// The share of the natural period that [t, end) covers.
+	share := Prorate(amount, ne.Add(-time.Duration(end-t.Unix())*time.Second), ns, ne)
+	if share == 0 {
+		return subscriptionLine{}, false
+	}
+	l := itemLine(it, share, t.Unix(), end, true)
+	l.Description = fmt.Sprintf("%s on %s after %s", what, itemLabel(it), t.UTC().Format("02 Jan 2006"))
+	return l, true
+}
+
+// settleUpdate bills the update's lines — now, or as pending prorations
+// for the next invoice — applies the payment outcome, reschedules, saves s
+// and emits customer.subscription.updated.
+func settleUpdate(c *Ctx, s *Subscription, cu *Customer, before *Subscription, lines []subscriptionLine, behavior, payment string, now time.Time, invoiceNow bool) error {
+	if behavior == "none" {
+		kept := lines[:0]
+		for _, l := range lines {
+			if !l.Proration {
+				kept = append(kept, l)
+			}
+		}
+		lines = kept
+	}
+	if len(lines) > 0 && !invoiceNow {
+		if err := addProrations(c, s, lines); err != nil {
+			return err
+		}
+		lines = nil
+	}
+	if invoiceNow && (len(lines) > 0 || len(s.PendingProrations) > 0) {
+		res, err := billSubscription(c, billingRun{
+			sub: s, cu: cu, reason: "subscription_update", lines: lines, at: now,
+			finalizeNow: true, attempt: payment != "default_incomplete", withPending: true,
+		})
+		if err != nil {
+			return err
+		}
+		if res.invoice != "" {
+			s.LatestInvoice = &res.invoice
+		}
+		if !res.paid && res.amountDue > 0 {
+			if payment == "error_if_incomplete" {
+				return res.decline // rolls the update back
+			}
+			if s.CollectionMethod == "charge_automatically" {
+				s.Status = "past_due"
+			}
+		}
+	}
+	return finishUpdate(c, s, before, now)
+}
+
+// finishUpdate reschedules s's jobs, saves it and emits the update.
+func finishUpdate(c *Ctx, s *Subscription, before *Subscription, now time.Time) error {
+	if !s.ended() {
+		if err := scheduleSubscription(c, s, now); err != nil {
+			return err
+		}
+	}
+	if err := saveSubscription(c, s); err != nil {
+		return err
+	}
+	_, err := emitSubscriptionUpdated(c, before, s)
+	return err
+}
+
+// prorateRemainder credits the unused rest of the current period (cancel
+// with prorate=true).
+func prorateRemainder(c *Ctx, s *Subscription, now time.Time) error {
+	var lines []subscriptionLine
+	for _, it := range s.Items.Data {
+		if l, ok := prorationLine(s, it, -itemAmount(it), now, it.CurrentPeriodEnd, "Unused time"); ok {
+			lines = append(lines, l)
+		}
+	}
+	return addProrations(c, s, lines)
+}
