@@ -87,22 +87,25 @@ func (c *Ctx) emit(typ string, obj any, prev map[string]any) error {
 }
 
 // emitUpdated writes an *.updated event when before and after differ,
-// with previous_attributes holding the old values of what changed. It
+// with previous_attributes holding the old values of what changed (hashes
+// key by key, so a changed metadata key reports only that key, null if it
+// was absent; arrays and scalars whole). It compares rendered JSON bytes,
+// not decoded trees: cheap even for objects the size of an invoice. It
 // reports whether anything changed.
 func (c *Ctx) emitUpdated(typ string, before, after any) (bool, error) {
-	b, err := toMap(before)
+	b, err := c.e.render(DefaultAPIVersion, before)
 	if err != nil {
 		return false, err
 	}
-	a, err := toMap(after)
+	a, err := c.e.render(DefaultAPIVersion, after)
 	if err != nil {
 		return false, err
 	}
-	prev := diff(b, a)
-	if len(prev) == 0 {
-		return false, nil
+	prev, err := rawDiff(b, a)
+	if err != nil || len(prev) == 0 {
+		return false, err
 	}
-	return true, c.emit(typ, after, prev)
+	return true, c.emit(typ, json.RawMessage(a), prev)
 }
 
 func toMap(v any) (map[string]any, error) {
@@ -114,43 +117,6 @@ func toMap(v any) (map[string]any, error) {
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
 	return m, d.Decode(&m)
-}
-
-// diff returns the old values of the keys that changed from before to after.
-// Hashes are compared key by key, so a changed metadata key reports only
-// that key (null if it was absent); arrays and scalars are reported whole.
-func diff(before, after map[string]any) map[string]any {
-	out := map[string]any{}
-	for k, av := range after {
-		bv, had := before[k]
-		if !had {
-			out[k] = nil
-			continue
-		}
-		bm, bok := bv.(map[string]any)
-		am, aok := av.(map[string]any)
-		if bok && aok {
-			if d := diff(bm, am); len(d) > 0 {
-				out[k] = d
-			}
-			continue
-		}
-		if !jsonEqual(bv, av) {
-			out[k] = bv
-		}
-	}
-	for k, bv := range before {
-		if _, ok := after[k]; !ok {
-			out[k] = bv
-		}
-	}
-	return out
-}
-
-func jsonEqual(a, b any) bool {
-	ra, _ := json.Marshal(a)
-	rb, _ := json.Marshal(b)
-	return bytes.Equal(ra, rb)
 }
 
 func init() { families = append(families, registerEvents) }
@@ -218,4 +184,11 @@ func (e *Engine) Events(fn func(*Event)) error {
 			return true, nil
 		})
 	})
+}
+
+// jsonEqual reports whether a and b render to the same JSON.
+func jsonEqual(a, b any) bool {
+	ra, _ := json.Marshal(a)
+	rb, _ := json.Marshal(b)
+	return bytes.Equal(ra, rb)
 }
