@@ -91,6 +91,12 @@ func start(tb testing.TB, opts []Option) (*Fake, error) {
 	rc := resources.DefaultConfig()
 	rc.Seed = cfg.seed
 	rc.IdempotencyTTL = cfg.idempotencyTTL
+	for _, fn := range cfg.subscriptions {
+		fn(&rc.Subscriptions)
+	}
+	for _, fn := range cfg.invoicing {
+		fn(&rc.Invoicing)
+	}
 	f.engine = resources.NewEngine(cfg.store, f.time, rc)
 	f.webhooks = newWebhookSender(cfg.webhook, &f.faults, tb)
 	f.engine.SetWebhooks(resources.Webhooks{Send: f.webhooks.send, Retries: cfg.webhook.retries})

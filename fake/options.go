@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/benbjohnson/clock"
+	"github.com/stripefake/stripefake/resources"
 	"github.com/stripefake/stripefake/store"
 )
 
@@ -19,6 +20,25 @@ type config struct {
 	seed           uint64
 	idempotencyTTL time.Duration
 	webhook        webhookConfig // webhook.go
+	subscriptions  []func(*resources.SubscriptionsConfig)
+	invoicing      []func(*resources.InvoicingConfig)
+}
+
+// WithSubscriptions changes the subscription lifecycle's settings: fn gets
+// Stripe's defaults (resources.DefaultSubscriptionsConfig: Smart Retries'
+// eight tries over two weeks, then cancel; trial_will_end three days ahead;
+// incomplete subscriptions expire after 23 hours) and changes what the test
+// needs, e.g. c.FinalAction = "unpaid".
+func WithSubscriptions(fn func(c *resources.SubscriptionsConfig)) Option {
+	return func(cfg *config) { cfg.subscriptions = append(cfg.subscriptions, fn) }
+}
+
+// WithInvoicing changes the invoice lifecycle's settings: fn gets Stripe's
+// defaults (resources.DefaultInvoicingConfig: drafts finalize an hour after
+// creation, send_invoice terms of 30 days, retries of failed standalone
+// invoices) and changes what the test needs.
+func WithInvoicing(fn func(c *resources.InvoicingConfig)) Option {
+	return func(cfg *config) { cfg.invoicing = append(cfg.invoicing, fn) }
 }
 
 // WithClock makes c the fake's only source of time. Default: a clock frozen

@@ -139,3 +139,18 @@ func TestExpandKeepsLargeIntegers(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A pre-rendered object handed to emit as []byte stays an object in the
+// event, never a base64 string.
+func TestEmitRenderedBytes(t *testing.T) {
+	e, _ := testEngine(t, clockwork.NewFrozen(t0))
+	err := e.Do(func(c *Ctx) error { return c.emit("test.done", []byte(`{"id":"x_1","object":"x"}`), nil) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = e.Events(func(ev *Event) {
+		if string(ev.Data.Object) != `{"id":"x_1","object":"x"}` {
+			t.Errorf("data.object = %s", ev.Data.Object)
+		}
+	})
+}

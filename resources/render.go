@@ -22,7 +22,10 @@ type versioned interface {
 // render is the one place an object becomes JSON for an API version. Only
 // dahlia's shape exists today; an older version would transform here.
 func (e *Engine) render(version string, obj any) ([]byte, error) {
-	if raw, ok := obj.(json.RawMessage); ok {
+	switch raw := obj.(type) {
+	case json.RawMessage: // already rendered
+		return raw, nil
+	case []byte:
 		return raw, nil
 	}
 	return json.Marshal(wire(version, obj))
