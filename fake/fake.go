@@ -235,6 +235,7 @@ type Event struct {
 	Object             json.RawMessage // data.object
 	PreviousAttributes map[string]any  // data.previous_attributes on *.updated
 	RequestID          string          // "" for automatic processes
+	PendingWebhooks    int64           // endpoints not yet delivered to successfully
 }
 
 // Events returns copies of every event written so far, oldest first.
@@ -244,7 +245,7 @@ func (f *Fake) Events() []Event {
 		e := Event{
 			ID: ev.ID, Type: ev.Type, Created: time.Unix(ev.Created, 0), APIVersion: ev.APIVersion,
 			ObjectID: ev.ObjectID(), Object: append(json.RawMessage(nil), ev.Data.Object...),
-			PreviousAttributes: ev.Data.PreviousAttributes,
+			PreviousAttributes: ev.Data.PreviousAttributes, PendingWebhooks: ev.PendingWebhooks,
 		}
 		if ev.Request.ID != nil {
 			e.RequestID = *ev.Request.ID
