@@ -92,11 +92,14 @@ func (f *Fake) serve(r *http.Request, rec *Request) resources.Response {
 	if err != nil {
 		return fail(err)
 	}
-	return f.engine.Serve(resources.Call{
+	call := resources.Call{
 		Method: op.Method, Pattern: op.Pattern, Path: r.URL.Path, Vars: vars, Params: params,
 		Version: version, RequestID: rec.RequestID, IdempotencyKey: rec.IdempotencyKey,
-		Fingerprint: form.Encode(tree),
-	})
+	}
+	if rec.IdempotencyKey != "" && r.Method == http.MethodPost {
+		call.Fingerprint = form.Encode(tree) // only keys on POST are compared
+	}
+	return f.engine.Serve(call)
 }
 
 func fail(err error) resources.Response {
