@@ -39,6 +39,9 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
+	if resp.ContentType != "" {
+		h.Set("Content-Type", resp.ContentType)
+	}
 	h.Set("Request-Id", reqID)
 	h.Set("Stripe-Version", rec.StripeVersion)
 	h.Set("Stripe-Should-Retry", "false")

@@ -22,6 +22,15 @@ type config struct {
 	webhook        webhookConfig // webhook.go
 	subscriptions  []func(*resources.SubscriptionsConfig)
 	invoicing      []func(*resources.InvoicingConfig)
+	quotes         []func(*resources.QuotesConfig)
+}
+
+// WithQuotes changes the quote lifecycle's settings: fn gets the defaults
+// (resources.DefaultQuotesConfig: quotes expire 30 days after creation; an
+// accepted one-time quote's invoice starts as a draft that finalizes an hour
+// later) and changes what the test needs.
+func WithQuotes(fn func(c *resources.QuotesConfig)) Option {
+	return func(cfg *config) { cfg.quotes = append(cfg.quotes, fn) }
 }
 
 // WithSubscriptions changes the subscription lifecycle's settings: fn gets

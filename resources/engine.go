@@ -34,6 +34,9 @@ type Config struct {
 	// Invoicing holds the invoice lifecycle's knobs: finalization delay,
 	// payment terms, retries of standalone invoices.
 	Invoicing InvoicingConfig
+	// Quotes holds the quote lifecycle's knobs: default expiry and what
+	// accepting a one-time quote does to its invoice.
+	Quotes QuotesConfig
 }
 
 // DefaultConfig returns Stripe's behaviour.
@@ -42,6 +45,7 @@ func DefaultConfig() Config {
 		IdempotencyTTL: 24 * time.Hour,
 		Subscriptions:  DefaultSubscriptionsConfig(),
 		Invoicing:      DefaultInvoicingConfig(),
+		Quotes:         DefaultQuotesConfig(),
 	}
 }
 
@@ -58,6 +62,9 @@ type Route struct {
 	Pattern string // e.g. "/v1/customers/{customer}"
 	Handle  Handler
 	Read    bool // runs in a read-only transaction
+	// ContentType is the type of a successful answer that is not JSON, such
+	// as a quote's PDF; the handler returns the bytes.
+	ContentType string
 }
 
 // Kind describes a stored object type for expansion and error messages.
@@ -180,6 +187,7 @@ type Call struct {
 type Response struct {
 	Status          int
 	Body            []byte
+	ContentType     string // "" for JSON
 	Replayed        bool   // answered from the idempotency store
 	OriginalRequest string // the request ID that first produced Body
 }
@@ -332,7 +340,7 @@ func (e *Engine) run(c *Ctx, r *Route) Response {
 	if err != nil {
 		return errorResponse(err)
 	}
-	return Response{Status: http.StatusOK, Body: body}
+	return Response{Status: http.StatusOK, Body: body, ContentType: r.ContentType}
 }
 
 func (e *Engine) newCtx(call Call) *Ctx {
