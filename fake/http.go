@@ -73,7 +73,13 @@ func (f *Fake) serve(r *http.Request, rec *Request) resources.Response {
 		rec.StripeVersion = resources.DefaultAPIVersion
 		return fail(err)
 	}
-	if err := authenticate(r); err != nil {
+	if r.URL.Path == "/v2/billing/meter_event_stream" {
+		// The stream authenticates with a meter event session's token, not
+		// an API key.
+		if err := f.engine.MeterEventSessionCheck(apiKey(r)); err != nil {
+			return fail(err)
+		}
+	} else if err := authenticate(r); err != nil {
 		return fail(err)
 	}
 	raw, tree, err := decodeParams(r)
