@@ -100,6 +100,9 @@ func start(tb testing.TB, opts []Option) (*Fake, error) {
 	for _, fn := range cfg.quotes {
 		fn(&rc.Quotes)
 	}
+	for _, fn := range cfg.portal {
+		fn(&rc.Portal)
+	}
 	f.engine = resources.NewEngine(cfg.store, f.time, rc)
 	f.webhooks = newWebhookSender(cfg.webhook, &f.faults, tb)
 	f.engine.SetWebhooks(resources.Webhooks{Send: f.webhooks.send, Retries: cfg.webhook.retries})

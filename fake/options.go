@@ -23,6 +23,15 @@ type config struct {
 	subscriptions  []func(*resources.SubscriptionsConfig)
 	invoicing      []func(*resources.InvoicingConfig)
 	quotes         []func(*resources.QuotesConfig)
+	portal         []func(*resources.PortalConfig)
+}
+
+// WithPortal changes the customer portal's settings: fn gets the defaults
+// (resources.DefaultPortalConfig: a session not opened within 5 minutes
+// expires; once opened it stays usable for an hour) and changes what the
+// test needs.
+func WithPortal(fn func(c *resources.PortalConfig)) Option {
+	return func(cfg *config) { cfg.portal = append(cfg.portal, fn) }
 }
 
 // WithQuotes changes the quote lifecycle's settings: fn gets the defaults

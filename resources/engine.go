@@ -37,6 +37,8 @@ type Config struct {
 	// Quotes holds the quote lifecycle's knobs: default expiry and what
 	// accepting a one-time quote does to its invoice.
 	Quotes QuotesConfig
+	// Portal holds the customer portal's session lifetimes.
+	Portal PortalConfig
 }
 
 // DefaultConfig returns Stripe's behaviour.
@@ -46,6 +48,7 @@ func DefaultConfig() Config {
 		Subscriptions:  DefaultSubscriptionsConfig(),
 		Invoicing:      DefaultInvoicingConfig(),
 		Quotes:         DefaultQuotesConfig(),
+		Portal:         DefaultPortalConfig(),
 	}
 }
 
