@@ -28,9 +28,14 @@ import (
 //	    creates and saves a draft, pulls pending items when asked, emits
 //	    invoice.created and schedules automatic finalization when
 //	    opts.AutoAdvance.
+//	createPendingItem(c, customer, testClock, LineInput, at) (*InvoiceItem, error)
+//	                                                              (invoiceitem.go)
 //	finalizeInvoice(c *Ctx, inv *Invoice) error                  (invoice_finalize.go)
 //	attemptPayment(c *Ctx, inv *Invoice, a PaymentAttempt) (*apierr.Error, error)
-//	                                                              (invoice_pay.go)
+//	voidInvoice, markUncollectible, payOutOfBand, stopAutoAdvance (c, inv) error
+//	defaultPaymentMethodID(c, customer, inv, sub) (string, error)
+//	retryPolicy(c, inv), retriesExhausted(c, inv)                 (invoice_pay.go)
+//	invoiceObserver: hears every transition (subscriptions set it)
 //	rescheduleFinalization(c *Ctx, invoiceID string, at time.Time) error
 //	                                                              (invoice_finalize.go)
 //	loadInvoice(c, id, param), saveInvoice(c, inv)
@@ -151,10 +156,6 @@ type Invoice struct {
 	// finalization.
 	PaymentIntent  string `json:"_payment_intent,omitempty"`
 	InvoicePayment string `json:"_invoice_payment,omitempty"`
-	// FallbackPaymentMethod is charged when the invoice has no
-	// default_payment_method, before the customer's default: the
-	// subscription's default_payment_method, set by subscriptions.
-	FallbackPaymentMethod string `json:"_fallback_payment_method,omitempty"`
 	// ExplicitFinalizeAt: automatically_finalizes_at was set by the
 	// caller, so webhook delivery does not move it.
 	ExplicitFinalizeAt bool `json:"_explicit_finalize_at,omitempty"`
@@ -276,7 +277,6 @@ func (inv *Invoice) wire(string) any {
 	out.AppliedBalance = 0
 	out.PaymentIntent = ""
 	out.InvoicePayment = ""
-	out.FallbackPaymentMethod = ""
 	out.Preview = false
 	out.ExplicitFinalizeAt = false
 	if inv.Lines != nil {
@@ -404,6 +404,30 @@ func saveInvoice(c *Ctx, inv *Invoice) error {
 // loadInvoice loads an invoice; param names where the ID came from.
 func loadInvoice(c *Ctx, id, param string) (*Invoice, error) {
 	return get[Invoice](c, kindInvoice, id, param)
+}
+
+// loadInvoiceToChange loads the path's invoice for a write request and
+// moves the request onto its customer's timeline, so that what the request
+// changes carries the test clock's time.
+func loadInvoiceToChange(c *Ctx) (*Invoice, error) {
+	inv, err := loadInvoice(c, c.Var("invoice"), "id")
+	if err != nil {
+		return nil, err
+	}
+	return inv, onTimelineOf(c, inv.Customer, inv.TestClock)
+}
+
+// onTimelineOf is c.onCustomerTimeline for the owner of an object on
+// testClock (nil: the fake's own clock, nothing to do).
+func onTimelineOf(c *Ctx, customer string, testClock *string) error {
+	if testClock == nil {
+		return nil
+	}
+	cu, err := get[Customer](c, kindCustomer, customer, "customer")
+	if err != nil {
+		return err
+	}
+	return c.onCustomerTimeline(cu)
 }
 
 // recomputeTotals sets the amounts that follow from the lines. On a draft
@@ -541,6 +565,10 @@ func pricingOf(pr *Price) *Pricing {
 
 // InvoiceOptions are what createInvoiceFor needs beyond the customer.
 type InvoiceOptions struct {
+	// ID is the invoice's ID when the caller took one already (a
+	// subscription names its new invoice in latest_invoice before creating
+	// it); default a fresh in_ ID.
+	ID               string
 	AutoAdvance      bool
 	BillingReason    string // default "manual"
 	CollectionMethod string // default charge_automatically
@@ -550,14 +578,13 @@ type InvoiceOptions struct {
 	// AutomaticallyFinalizesAt overrides the automatic finalization time.
 	AutomaticallyFinalizesAt *int64
 
-	DefaultPaymentMethod  string
-	FallbackPaymentMethod string // e.g. the subscription's default_payment_method
-	Description           *string
-	Footer                *string
-	Metadata              map[string]string
-	Number                *string
-	StatementDescriptor   *string
-	CustomFields          []map[string]any
+	DefaultPaymentMethod string
+	Description          *string
+	Footer               *string
+	Metadata             map[string]string
+	Number               *string
+	StatementDescriptor  *string
+	CustomFields         []map[string]any
 
 	// PendingInvoiceItems is "include" to pull the customer's pending
 	// invoice items in the invoice's currency: for a subscription invoice
@@ -611,9 +638,11 @@ func newDraftInvoice(c *Ctx, cu *Customer, opts InvoiceOptions) (*Invoice, error
 	if err != nil {
 		return nil, err
 	}
-	id, err := c.NewID("in")
-	if err != nil {
-		return nil, err
+	id := opts.ID
+	if id == "" {
+		if id, err = c.NewID("in"); err != nil {
+			return nil, err
+		}
 	}
 	currency := strings.ToLower(opts.Currency)
 	if currency == "" {
@@ -644,7 +673,6 @@ func newDraftInvoice(c *Ctx, cu *Customer, opts InvoiceOptions) (*Invoice, error
 		Rendering:           map[string]any{"amount_tax_display": nil, "pdf": nil, "template": nil, "template_version": nil},
 		StatementDescriptor: opts.StatementDescriptor, TestClock: cu.TestClock,
 		TotalDiscountAmounts: []any{}, TotalPretaxCreditAmounts: []any{}, TotalTaxes: []any{},
-		FallbackPaymentMethod: opts.FallbackPaymentMethod,
 	}
 	inv.setStatus(invoiceDraft)
 	if inv.Metadata == nil {
@@ -798,6 +826,9 @@ func createInvoiceHandler(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.onCustomerTimeline(cu); err != nil {
+		return nil, err
+	}
 	opts := InvoiceOptions{
 		CollectionMethod: p.Str("collection_method"), Currency: p.Str("currency"),
 		Description: p.NullableString("description"), Footer: p.NullableString("footer"),
@@ -923,7 +954,7 @@ func updateInvoice(c *Ctx) (any, error) {
 	if err := checkNoAutomaticTax(p); err != nil {
 		return nil, err
 	}
-	inv, err := loadInvoice(c, c.Var("invoice"), "id")
+	inv, err := loadInvoiceToChange(c)
 	if err != nil {
 		return nil, err
 	}
@@ -1015,7 +1046,7 @@ func updateInvoice(c *Ctx) (any, error) {
 }
 
 func deleteInvoice(c *Ctx) (any, error) {
-	inv, err := loadInvoice(c, c.Var("invoice"), "id")
+	inv, err := loadInvoiceToChange(c)
 	if err != nil {
 		return nil, err
 	}

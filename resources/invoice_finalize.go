@@ -49,12 +49,8 @@ const (
 )
 
 // InvoicingConfig holds the invoicing behaviour Stripe does not pin down
-// (account settings, or values no public source confirms).
-//
-// To make it configurable (lead): add `Invoicing InvoicingConfig` to
-// resources.Config, set it from DefaultInvoicingConfig() in DefaultConfig,
-// make Engine.invoicing return e.cfg.Invoicing, and add a fake option
-// `WithInvoicing(func(*resources.InvoicingConfig))` that edits it.
+// (account settings, or values no public source confirms);
+// fake.WithInvoicing edits it.
 type InvoicingConfig struct {
 	// FinalizationDelay is how long an auto-advancing draft waits before
 	// finalization: after creation with no webhook endpoint, else after
@@ -71,12 +67,14 @@ type InvoicingConfig struct {
 	// terms). UNCONFIRMED; 30.
 	DefaultDaysUntilDue int
 	// RetrySchedule is the wait before each automatic retry after a failed
-	// automatic attempt: after the k-th failed attempt, retry k+1 comes
-	// RetrySchedule[k-1] later; none is left after the last. Default Smart
-	// Retries "8 tries within 2 weeks": 7 retries, 2 days apart.
+	// automatic attempt of an invoice without a subscription (a
+	// subscription's follow SubscriptionsConfig; see retryPolicy): after
+	// the k-th failed attempt, retry k+1 comes RetrySchedule[k-1] later;
+	// none is left after the last. Default Smart Retries "8 tries within 2
+	// weeks": 7 retries, 2 days apart.
 	RetrySchedule []time.Duration
-	// MarkUncollectibleAfterRetries marks the invoice uncollectible when
-	// the last retry fails (account setting); default false: leave it
+	// MarkUncollectibleAfterRetries marks such an invoice uncollectible
+	// when the last retry fails (account setting); default false: leave it
 	// past due (open).
 	MarkUncollectibleAfterRetries bool
 	// EmailFinalizedInvoices sends (invoice.sent) a send_invoice invoice
@@ -447,7 +445,7 @@ func markPaid(inv *Invoice, now int64) {
 }
 
 func finalizeInvoiceHandler(c *Ctx) (any, error) {
-	inv, err := loadInvoice(c, c.Var("invoice"), "id")
+	inv, err := loadInvoiceToChange(c)
 	if err != nil {
 		return nil, err
 	}
@@ -478,13 +476,17 @@ func finalizeInvoiceHandler(c *Ctx) (any, error) {
 }
 
 // runInvoiceOverdue marks the customer delinquent when a send_invoice
-// invoice passes its due date unpaid.
+// invoice passes its due date unpaid, and tells the observer (a
+// subscription becomes past_due).
 func runInvoiceOverdue(c *Ctx, j store.Job) error {
 	inv, err := loadInvoice(c, j.ObjectID, "invoice")
 	if err != nil || inv.status() != invoiceOpen {
 		return nil
 	}
-	return setDelinquent(c, inv.Customer, true)
+	if err := setDelinquent(c, inv.Customer, true); err != nil {
+		return err
+	}
+	return notifyInvoice(c, inv, "invoice.overdue", nil)
 }
 
 // setDelinquent sets customer.delinquent, with customer.updated when it

@@ -32,7 +32,7 @@ func listInvoiceLines(c *Ctx) (any, error) {
 
 // loadDraft loads the path's invoice and refuses it unless it is a draft.
 func loadDraft(c *Ctx, action string) (*Invoice, error) {
-	inv, err := loadInvoice(c, c.Var("invoice"), "id")
+	inv, err := loadInvoiceToChange(c)
 	if err != nil {
 		return nil, err
 	}

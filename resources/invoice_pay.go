@@ -16,9 +16,8 @@ import (
 //
 //	attemptPayment(c, inv, PaymentAttempt) (declined *apierr.Error, err error)
 //
-// charges the invoice's payment method (the attempt's, else the invoice's
-// default_payment_method, else FallbackPaymentMethod, else the customer's
-// invoice_settings.default_payment_method) for amount_remaining, through
+// charges the invoice's payment method (the attempt's, else the default
+// by Stripe's precedence, see defaultPaymentMethodID) for amount_remaining, through
 // the payment intent made at finalization. The outcome is recorded either
 // way (attempted, attempt_count, next_payment_attempt, charge, payment
 // intent, events) and the decline, if any, is returned as declined; err is
@@ -34,9 +33,11 @@ import (
 //   - attempt_count: the first attempt sets 1; later, only automatic
 //     attempts add one (manual pay after that leaves the count and the
 //     retry schedule alone).
-//   - Retries follow InvoicingConfig.RetrySchedule for every decline and
-//     for a missing payment method (a retry charges whatever payment
-//     method is there by then); hard declines are not told apart.
+//   - Retries follow retryPolicy (InvoicingConfig, or SubscriptionsConfig
+//     for a subscription's invoices) for every decline and for a missing
+//     payment method (a retry charges whatever payment method is there by
+//     then); hard declines are not told apart. A subscription's first
+//     invoice is not retried: the subscription expires instead.
 //   - A decline leaves last_finalization_error null: the error is on the
 //     payment intent (last_payment_error) and the failed charge.
 //   - POST /pay with a declining card commits the failed attempt and
@@ -51,9 +52,12 @@ import (
 
 // invoiceObserver, when set (by subscriptions), hears of each invoice
 // transition after it is saved: event is the invoice event that describes
-// it ("invoice.finalized", "invoice.paid", "invoice.payment_failed",
-// "invoice.voided", "invoice.marked_uncollectible"); declined is the
-// decline of a failed payment.
+// it ("invoice.finalized" (the invoice may be paid already),
+// "invoice.paid", "invoice.payment_failed", "invoice.voided",
+// "invoice.marked_uncollectible", and "invoice.overdue" when a
+// send_invoice invoice passes its due date); declined is the decline of a
+// failed payment. The observer may change the invoice in the store: the
+// caller must not save its copy afterwards.
 var invoiceObserver func(c *Ctx, inv *Invoice, event string, declined *apierr.Error) error
 
 func notifyInvoice(c *Ctx, inv *Invoice, event string, declined *apierr.Error) error {
@@ -82,13 +86,29 @@ func errInvoiceNoPaymentMethod() *apierr.Error {
 // invoicePaymentMethodID is the payment method an invoice charges by
 // default, or "".
 func invoicePaymentMethodID(c *Ctx, inv *Invoice) (string, error) {
-	if inv.DefaultPaymentMethod != nil {
+	var s *Subscription
+	if id := inv.subscription(); id != "" && inv.DefaultPaymentMethod == nil {
+		var err error
+		if s, err = loadSubscription(c, id, "subscription"); err != nil {
+			return "", err
+		}
+	}
+	return defaultPaymentMethodID(c, inv.Customer, inv, s)
+}
+
+// defaultPaymentMethodID is the payment method Stripe charges by default,
+// by its precedence: the invoice's default_payment_method, the
+// subscription's, the customer's invoice_settings.default_payment_method;
+// "" for none. inv and s may be nil. It is read at each attempt, so a
+// retry charges the card set since.
+func defaultPaymentMethodID(c *Ctx, customer string, inv *Invoice, s *Subscription) (string, error) {
+	if inv != nil && inv.DefaultPaymentMethod != nil {
 		return *inv.DefaultPaymentMethod, nil
 	}
-	if inv.FallbackPaymentMethod != "" {
-		return inv.FallbackPaymentMethod, nil
+	if s != nil && s.DefaultPaymentMethod != nil {
+		return *s.DefaultPaymentMethod, nil
 	}
-	cu, err := get[Customer](c, kindCustomer, inv.Customer, "customer")
+	cu, err := get[Customer](c, kindCustomer, customer, "customer")
 	if err != nil {
 		return "", err
 	}
@@ -96,6 +116,30 @@ func invoicePaymentMethodID(c *Ctx, inv *Invoice) (string, error) {
 		return *pm, nil
 	}
 	return "", nil
+}
+
+// retryPolicy is the automatic retry schedule of inv and whether it is
+// marked uncollectible when the last retry fails: a subscription's
+// invoices follow the subscription settings, others the invoicing ones. A
+// subscription's first invoice is not retried (an unpaid first invoice
+// leaves the subscription incomplete until it expires).
+func retryPolicy(c *Ctx, inv *Invoice) (schedule []time.Duration, markUncollectible bool) {
+	if inv.subscription() == "" {
+		cfg := c.e.invoicing()
+		return cfg.RetrySchedule, cfg.MarkUncollectibleAfterRetries
+	}
+	if inv.BillingReason != nil && *inv.BillingReason == "subscription_create" {
+		return nil, false
+	}
+	cfg := subscriptionsConfig(c)
+	return cfg.RetrySchedule, cfg.MarkUncollectibleAfterRetries
+}
+
+// retriesExhausted reports, after a failed attempt, that automatic
+// collection of inv is over: the schedule has no retry left.
+func retriesExhausted(c *Ctx, inv *Invoice) bool {
+	schedule, _ := retryPolicy(c, inv)
+	return inv.NextPaymentAttempt == nil && inv.AttemptCount > int64(len(schedule))
 }
 
 // invoicePaymentMethod loads the payment method an attempt charges, nil when
@@ -212,7 +256,7 @@ func scheduleRetry(c *Ctx, inv *Invoice, prevNext *int64, a PaymentAttempt, now 
 	if !inv.AutoAdvance || inv.CollectionMethod != chargeAutomatically {
 		return nil
 	}
-	retries := c.e.invoicing().RetrySchedule
+	retries, _ := retryPolicy(c, inv)
 	if k := int(inv.AttemptCount) - 1; k < len(retries) {
 		next := now + int64(retries[k]/time.Second)
 		inv.NextPaymentAttempt = &next
@@ -268,7 +312,9 @@ func paymentSucceeded(c *Ctx, inv *Invoice, before json.RawMessage, pi *PaymentI
 }
 
 // paymentFailed saves a failed attempt and announces it; after the last
-// automatic retry it may mark the invoice uncollectible.
+// automatic retry it may mark the invoice uncollectible. The observer hears
+// of the failure last, once the invoice is settled, so that what it does
+// (a subscription's final action) comes after the invoice's events.
 func paymentFailed(c *Ctx, inv *Invoice, before json.RawMessage, pi *PaymentIntent, declined *apierr.Error) error {
 	if err := saveInvoice(c, inv); err != nil {
 		return err
@@ -282,12 +328,43 @@ func paymentFailed(c *Ctx, inv *Invoice, before json.RawMessage, pi *PaymentInte
 	if err := setDelinquent(c, inv.Customer, true); err != nil {
 		return err
 	}
-	if err := notifyInvoice(c, inv, "invoice.payment_failed", declined); err != nil {
+	if _, mark := retryPolicy(c, inv); mark && inv.AutoAdvance && inv.status() == invoiceOpen && retriesExhausted(c, inv) {
+		if err := markUncollectible(c, inv); err != nil {
+			return err
+		}
+	}
+	return notifyInvoice(c, inv, "invoice.payment_failed", declined)
+}
+
+// stopAutoAdvance turns automatic collection of a draft or open invoice
+// off (auto_advance=false): no automatic finalization, no more retries.
+// It saves inv and emits invoice.updated.
+func stopAutoAdvance(c *Ctx, inv *Invoice) error {
+	if !inv.AutoAdvance {
+		return nil
+	}
+	before := snapshotInvoice(inv)
+	if err := stopAutomaticCollection(c, inv); err != nil {
 		return err
 	}
-	lastRetry := inv.AttemptCount > int64(len(c.e.invoicing().RetrySchedule))
-	if lastRetry && inv.NextPaymentAttempt == nil && inv.AutoAdvance && inv.status() == invoiceOpen && c.e.invoicing().MarkUncollectibleAfterRetries && c.automatic {
-		return markUncollectible(c, inv)
+	if err := saveInvoice(c, inv); err != nil {
+		return err
+	}
+	_, err := emitInvoiceUpdated(c, before, inv)
+	return err
+}
+
+// stopAutomaticCollection clears what automatic collection planned for
+// inv (auto_advance, automatic finalization, retries) and cancels those
+// jobs and the other job kinds given. The caller saves inv.
+func stopAutomaticCollection(c *Ctx, inv *Invoice, jobs ...string) error {
+	inv.AutoAdvance = false
+	inv.AutomaticallyFinalizesAt = nil
+	inv.NextPaymentAttempt = nil
+	for _, job := range append([]string{jobInvoiceFinalize, jobInvoiceRetry}, jobs...) {
+		if err := clockwork.Cancel(c.Tx(), job, inv.ID); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -310,7 +387,7 @@ func payInvoiceHandler(c *Ctx) (any, error) {
 	if err := unsupported(p, "mandate", "source"); err != nil {
 		return nil, err
 	}
-	inv, err := loadInvoice(c, c.Var("invoice"), "id")
+	inv, err := loadInvoiceToChange(c)
 	if err != nil {
 		return nil, err
 	}
@@ -411,7 +488,7 @@ func cancelInvoicePayment(c *Ctx, inv *Invoice, now int64, reason *string) (*Pay
 }
 
 func voidInvoiceHandler(c *Ctx) (any, error) {
-	inv, err := loadInvoice(c, c.Var("invoice"), "id")
+	inv, err := loadInvoiceToChange(c)
 	if err != nil {
 		return nil, err
 	}
@@ -434,12 +511,8 @@ func voidInvoice(c *Ctx, inv *Invoice) error {
 	}
 	inv.setStatus(invoiceVoid)
 	inv.StatusTransitions.VoidedAt = &now
-	inv.AutoAdvance = false
-	inv.NextPaymentAttempt = nil
-	for _, job := range []string{jobInvoiceRetry, jobInvoiceOverdue} {
-		if err := clockwork.Cancel(c.Tx(), job, inv.ID); err != nil {
-			return err
-		}
+	if err := stopAutomaticCollection(c, inv, jobInvoiceOverdue); err != nil {
+		return err
 	}
 	var cu *Customer
 	var cuBefore Customer
@@ -483,7 +556,7 @@ func voidInvoice(c *Ctx, inv *Invoice) error {
 }
 
 func markUncollectibleHandler(c *Ctx) (any, error) {
-	inv, err := loadInvoice(c, c.Var("invoice"), "id")
+	inv, err := loadInvoiceToChange(c)
 	if err != nil {
 		return nil, err
 	}
@@ -505,12 +578,8 @@ func markUncollectible(c *Ctx, inv *Invoice) error {
 	}
 	inv.setStatus(invoiceUncollectible)
 	inv.StatusTransitions.MarkedUncollectibleAt = &now
-	inv.AutoAdvance = false
-	inv.NextPaymentAttempt = nil
-	for _, job := range []string{jobInvoiceRetry, jobInvoiceOverdue} {
-		if err := clockwork.Cancel(c.Tx(), job, inv.ID); err != nil {
-			return err
-		}
+	if err := stopAutomaticCollection(c, inv, jobInvoiceOverdue); err != nil {
+		return err
 	}
 	if err := saveInvoice(c, inv); err != nil {
 		return err
@@ -528,7 +597,7 @@ func markUncollectible(c *Ctx, inv *Invoice) error {
 }
 
 func sendInvoiceHandler(c *Ctx) (any, error) {
-	inv, err := loadInvoice(c, c.Var("invoice"), "id")
+	inv, err := loadInvoiceToChange(c)
 	if err != nil {
 		return nil, err
 	}

@@ -81,6 +81,15 @@ func (ii *InvoiceItem) subscription() string {
 	return ""
 }
 
+// subscriptionItem is the subscription item the item bills (prorations),
+// or "".
+func (ii *InvoiceItem) subscriptionItem() string {
+	if ii.Parent != nil && ii.Parent.SubscriptionDetails != nil && ii.Parent.SubscriptionDetails.SubscriptionItem != nil {
+		return *ii.Parent.SubscriptionDetails.SubscriptionItem
+	}
+	return ""
+}
+
 func invoiceItemTerms(ii *InvoiceItem) []string {
 	terms := []string{"customer=" + ii.Customer}
 	if ii.Invoice != nil {
@@ -98,7 +107,10 @@ func saveInvoiceItem(c *Ctx, ii *InvoiceItem) error {
 	return c.save(kindInvoiceItem, ii.ID, ii, invoiceItemTerms(ii)...)
 }
 
-// lineFromItem is the invoice line standing for ii.
+// lineFromItem is the invoice line standing for ii: an
+// invoice_item_details line, or for an item of a subscription item (a
+// proration) a subscription_item_details line naming the invoice item, as
+// Stripe shows prorations.
 func lineFromItem(ii *InvoiceItem, lineID, invoice string) *LineItem {
 	qty := ii.Quantity
 	l := &LineItem{
@@ -107,15 +119,24 @@ func lineFromItem(ii *InvoiceItem, lineID, invoice string) *LineItem {
 		Metadata: ii.Metadata, Period: ii.Period, Pricing: ii.Pricing, Quantity: &qty,
 		QuantityDecimal: new(ii.QuantityDecimal), Subtotal: ii.Amount, Taxes: []any{},
 	}
-	d := &LineInvoiceItemDetails{InvoiceItem: ii.ID, Proration: ii.Proration}
+	var pd *LineProrationDetails
 	if ii.Proration {
-		d.ProrationDetails = &LineProrationDetails{CreditedItems: ii.ProrationDetails.CreditedItems}
+		pd = &LineProrationDetails{CreditedItems: ii.ProrationDetails.CreditedItems}
 	}
+	var sub *string
 	if s := ii.subscription(); s != "" {
-		d.Subscription = &s
+		sub = &s
 		l.Subscription = new(s)
 	}
-	l.Parent = &LineParent{InvoiceItemDetails: d, Type: "invoice_item_details"}
+	if si := ii.subscriptionItem(); si != "" {
+		l.Parent = &LineParent{SubscriptionItemDetails: &LineSubscriptionItemDetails{
+			InvoiceItem: new(ii.ID), Proration: ii.Proration, ProrationDetails: pd, Subscription: sub, SubscriptionItem: si,
+		}, Type: "subscription_item_details"}
+		return l
+	}
+	l.Parent = &LineParent{InvoiceItemDetails: &LineInvoiceItemDetails{
+		InvoiceItem: ii.ID, Proration: ii.Proration, ProrationDetails: pd, Subscription: sub,
+	}, Type: "invoice_item_details"}
 	return l
 }
 
@@ -180,6 +201,9 @@ func createInvoiceItem(c *Ctx) (any, error) {
 	}
 	cu, err := liveCustomer(c, customer, "customer")
 	if err != nil {
+		return nil, err
+	}
+	if err := c.onCustomerTimeline(cu); err != nil {
 		return nil, err
 	}
 	var inv *Invoice
@@ -247,20 +271,69 @@ func buildInvoiceItem(c *Ctx, p Params, customer, currency string, testClock *st
 	if err := unsupported(p, "customer_account", "discounts", "tax_behavior", "tax_code", "tax_rates"); err != nil {
 		return nil, err
 	}
-	id, err := c.NewID("ii")
+	ii, err := blankInvoiceItem(c, customer, currency, testClock, at)
 	if err != nil {
 		return nil, err
-	}
-	ii := &InvoiceItem{
-		ID: id, Object: kindInvoiceItem, Currency: currency, Customer: customer, Date: at,
-		Discounts: []any{}, FrozenFields: []string{}, Metadata: map[string]string{},
-		Period: Period{Start: at, End: at}, ProrationDetails: ItemProrationDetails{DiscountAmounts: []any{}},
-		Quantity: 1, QuantityDecimal: "1", TaxRates: []any{}, TestClock: testClock,
 	}
 	if err := setItemFields(c, ii, p, true); err != nil {
 		return nil, err
 	}
 	return ii, nil
+}
+
+// blankInvoiceItem is an item with a fresh ID dated at, quantity 1, no
+// amount yet.
+func blankInvoiceItem(c *Ctx, customer, currency string, testClock *string, at int64) (*InvoiceItem, error) {
+	id, err := c.NewID("ii")
+	if err != nil {
+		return nil, err
+	}
+	return &InvoiceItem{
+		ID: id, Object: kindInvoiceItem, Currency: currency, Customer: customer, Date: at,
+		Discounts: []any{}, FrozenFields: []string{}, Metadata: map[string]string{},
+		Period: Period{Start: at, End: at}, ProrationDetails: ItemProrationDetails{DiscountAmounts: []any{}},
+		Quantity: 1, QuantityDecimal: "1", TaxRates: []any{}, TestClock: testClock,
+	}, nil
+}
+
+// createPendingItem creates, saves and announces (invoiceitem.created) a
+// pending invoice item from a line description: for a subscription
+// (in.Subscription, and in.SubscriptionItem for prorations) parent is
+// subscription_details. A priced item's unit amount is Amount / Quantity
+// (a proration's share of the price).
+func createPendingItem(c *Ctx, customer string, testClock *string, in LineInput, at int64) (*InvoiceItem, error) {
+	ii, err := blankInvoiceItem(c, customer, in.Currency, testClock, at)
+	if err != nil {
+		return nil, err
+	}
+	qty := max(in.Quantity, 1)
+	ii.Amount, ii.NetAmount, ii.Quantity, ii.QuantityDecimal = in.Amount, in.Amount, qty, formatInt(qty)
+	ii.Description, ii.Period, ii.Proration = in.Description, in.Period, in.Proration
+	ii.Discountable = in.Amount >= 0 && !in.Proration
+	if in.Metadata != nil {
+		ii.Metadata = in.Metadata
+	}
+	if in.Price != nil {
+		ii.Pricing = pricingOf(in.Price)
+		ii.Pricing.UnitAmountDecimal = new(formatDecimal(float64(in.Amount) / float64(qty)))
+	}
+	if in.Subscription != "" {
+		d := &InvoiceItemSubscriptionParent{Subscription: in.Subscription}
+		if in.SubscriptionItem != "" {
+			d.SubscriptionItem = new(in.SubscriptionItem)
+		}
+		ii.Parent = &InvoiceItemParent{Type: "subscription_details", SubscriptionDetails: d}
+	}
+	if err := saveInvoiceItem(c, ii); err != nil {
+		return nil, err
+	}
+	return ii, c.emit("invoiceitem.created", ii, nil)
+}
+
+// formatDecimal writes f with at most 12 decimals, as Stripe's decimal
+// strings are.
+func formatDecimal(f float64) string {
+	return strings.TrimRight(strings.TrimRight(strconv.FormatFloat(f, 'f', 12, 64), "0"), ".")
 }
 
 // setItemFields applies item parameters: on create every amount input, on
@@ -413,7 +486,7 @@ func itemQuantity(p Params, ii *InvoiceItem) (int64, string, error) {
 		if err != nil || f < 0 {
 			return 0, "", apierr.InvalidRequest(p.Path("quantity_decimal"), "Invalid decimal: "+s)
 		}
-		return int64(f), strings.TrimRight(strings.TrimRight(strconv.FormatFloat(f, 'f', 12, 64), "0"), "."), nil
+		return int64(f), formatDecimal(f), nil
 	}
 	if n, ok := p.Int("quantity"); ok {
 		if n < 0 {
@@ -460,6 +533,9 @@ func priceUnit(pr *Price) float64 {
 func editableItem(c *Ctx, what string) (*InvoiceItem, *Invoice, error) {
 	ii, err := get[InvoiceItem](c, kindInvoiceItem, c.Var("invoiceitem"), "id")
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := onTimelineOf(c, ii.Customer, ii.TestClock); err != nil {
 		return nil, nil, err
 	}
 	if ii.Invoice == nil {

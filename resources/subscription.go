@@ -77,13 +77,6 @@ type Subscription struct {
 	TrialEnd                      *int64                `json:"trial_end"`
 	TrialSettings                 *SubscriptionTrialSet `json:"trial_settings"`
 	TrialStart                    *int64                `json:"trial_start"`
-
-	// Dunning is the state of automatic collection of the invoice that
-	// failed: which invoice, how many attempts so far, when it first failed.
-	Dunning *subscriptionDunning `json:"_dunning,omitempty"`
-	// PendingProrations holds proration amounts waiting for the next
-	// invoice when no invoice items can be created (see billSubscription).
-	PendingProrations []subscriptionLine `json:"_pending_prorations,omitempty"`
 }
 
 // SubscriptionBilling is subscription.billing_mode.
@@ -119,20 +112,6 @@ type SubscriptionItemList struct {
 	Data    []*SubscriptionItem `json:"data"`
 	HasMore bool                `json:"has_more"`
 	URL     string              `json:"url"`
-}
-
-type subscriptionDunning struct {
-	Invoice      string `json:"invoice"`
-	Attempts     int    `json:"attempts"`      // failed attempts so far
-	FirstFailure int64  `json:"first_failure"` // when the first attempt failed
-}
-
-// wire drops the stored-only fields.
-func (s *Subscription) wire(string) any {
-	cp := *s
-	cp.Dunning = nil
-	cp.PendingProrations = nil
-	return &cp
 }
 
 // Timeline is the scheduler timeline of the subscription: its customer's
@@ -246,10 +225,9 @@ func loadSubscription(c *Ctx, id, param string) (*Subscription, error) {
 }
 
 // emitSubscriptionUpdated emits customer.subscription.updated for the
-// rendered difference between before and after (stored-only fields do not
-// count as changes).
+// rendered difference between before and after.
 func emitSubscriptionUpdated(c *Ctx, before, after *Subscription) (bool, error) {
-	return c.emitUpdated("customer.subscription.updated", before.wire(""), after.wire(""))
+	return c.emitUpdated("customer.subscription.updated", before, after)
 }
 
 // cloneSubscription returns a deep copy, for before/after comparisons.
@@ -303,10 +281,10 @@ func createSubscription(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	now, err := c.nowFor(cu)
-	if err != nil {
+	if err := c.onCustomerTimeline(cu); err != nil {
 		return nil, err
 	}
+	now := c.Now()
 	behavior := p.Str("payment_behavior")
 	if behavior == "" {
 		behavior = "allow_incomplete"
@@ -507,9 +485,11 @@ func createSubscription(c *Ctx) (any, error) {
 		return nil, err
 	}
 
-	// The first invoice.
-	proration := p.Str("proration_behavior")
-	lines, err := firstInvoiceLines(c, s, anchor, proration)
+	// The first invoice: the subscription is announced first, with the
+	// status its payment will give and the invoice's ID in latest_invoice;
+	// then the invoice is made, finalized and, for charge_automatically,
+	// charged within this request.
+	lines, err := firstInvoiceLines(c, s, anchor, p.Str("proration_behavior"))
 	if err != nil {
 		return nil, err
 	}
@@ -517,42 +497,45 @@ func createSubscription(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	lines = append(lines, extra...)
-	// The created event carries the status the first payment gives; it is
-	// predicted here so that it comes before the invoice's events, as in
-	// Stripe, and corrected by an update in the rare case it was wrong.
-	s.Status = predictFirstStatus(c, s, cu, lines, behavior, now)
+	pending, err := pendingTotal(c, s)
+	if err != nil {
+		return nil, err
+	}
+	if s.Status, err = predictFirstStatus(c, s, cu, total(lines)+total(extra)+pending, behavior, now); err != nil {
+		return nil, err
+	}
+	bill := len(lines) > 0 || len(extra) > 0
+	var invoiceID string
+	if bill {
+		if invoiceID, err = reserveInvoice(c, s); err != nil {
+			return nil, err
+		}
+	}
 	if err := saveSubscription(c, s); err != nil {
 		return nil, err
 	}
 	if err := c.emit("customer.subscription.created", s, nil); err != nil {
 		return nil, err
 	}
-	before := cloneSubscription(s)
-	if len(lines) > 0 {
-		res, err := billSubscription(c, billingRun{
-			sub: s, cu: cu, reason: "subscription_create", lines: lines, at: now,
+	if bill {
+		if err := addPendingItems(c, s, extra, now); err != nil {
+			return nil, err
+		}
+		_, declined, err := billSubscription(c, billingRun{
+			sub: s, cu: cu, invoiceID: invoiceID, reason: "subscription_create", lines: lines,
 			finalizeNow: true, attempt: behavior != "default_incomplete",
 		})
 		if err != nil {
 			return nil, err
 		}
-		if res.invoice != "" {
-			s.LatestInvoice = &res.invoice
-		}
-		switch {
-		case res.paid:
-			s.Status = statusAfterPayment(s, now)
-		case behavior == "error_if_incomplete":
+		if declined != nil && behavior == "error_if_incomplete" {
 			// Stripe answers with the card error and creates nothing: the
 			// error rolls the whole request back.
-			return nil, res.decline
-		default:
-			s.Status = "incomplete"
+			return nil, declined
 		}
 	}
 	if s.Status == "incomplete" {
-		if err := c.schedule(jobSubIncompleteExpire, s.ID, s.Timeline(), now.Add(subscriptionsConfig(c).IncompleteExpiry)); err != nil {
+		if err := scheduleIncompleteExpiry(c, s); err != nil {
 			return nil, err
 		}
 	}
@@ -565,12 +548,6 @@ func createSubscription(c *Ctx) (any, error) {
 		}
 	}
 	if err := saveSubscription(c, s); err != nil {
-		return nil, err
-	}
-	// latest_invoice is part of the created event in Stripe; a status the
-	// payment changed against the prediction is reported as an update.
-	before.LatestInvoice = s.LatestInvoice
-	if _, err := emitSubscriptionUpdated(c, before, s); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -815,10 +792,10 @@ func cancelSubscriptionHandler(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	now, err := c.nowFor(cu)
-	if err != nil {
+	if err := c.onCustomerTimeline(cu); err != nil {
 		return nil, err
 	}
+	now := c.Now()
 	if cd, ok := p.Map("cancellation_details"); ok {
 		if err := unsupported(cd, "feedback_option"); err != nil {
 			return nil, err
@@ -838,7 +815,7 @@ func cancelSubscriptionHandler(c *Ctx) (any, error) {
 		}
 	}
 	if invoiceNow {
-		if _, err := billPending(c, s, cu, now); err != nil {
+		if _, err := billPending(c, s, cu, "subscription_update"); err != nil {
 			return nil, err
 		}
 	} else if !prorate {
@@ -864,7 +841,6 @@ func cancelSubscription(c *Ctx, s *Subscription, now time.Time, reason string) e
 	}
 	s.EndedAt = &at
 	s.CancellationDetails.Reason = &reason
-	s.Dunning = nil
 	if err := unscheduleSubscription(c, s); err != nil {
 		return err
 	}
@@ -898,10 +874,10 @@ func resumeSubscription(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	now, err := c.nowFor(cu)
-	if err != nil {
+	if err := c.onCustomerTimeline(cu); err != nil {
 		return nil, err
 	}
+	now := c.Now()
 	before := cloneSubscription(s)
 	iv := s.interval()
 	if p.Str("billing_cycle_anchor") == "unchanged" {
@@ -911,29 +887,33 @@ func resumeSubscription(c *Ctx) (any, error) {
 		s.BillingCycleAnchor = now.Unix()
 		s.setPeriod(now.Unix(), iv.Boundary(now, 1).Unix())
 	}
-	lines := make([]subscriptionLine, 0, len(s.Items.Data))
+	lines := make([]LineInput, 0, len(s.Items.Data))
 	for _, it := range s.Items.Data {
 		amount := Prorate(itemAmount(it), now, time.Unix(s.periodStart(), 0), time.Unix(s.periodEnd(), 0))
 		if p.Str("billing_cycle_anchor") != "unchanged" || p.Str("proration_behavior") != "none" {
 			lines = append(lines, itemLine(it, amount, s.periodStart(), s.periodEnd(), false))
 		}
 	}
-	s.Status = "active"
+	// It stays paused while its resumption invoice is charged.
 	if total(lines) > 0 {
-		res, err := billSubscription(c, billingRun{sub: s, cu: cu, reason: "subscription_update", lines: lines, at: now, finalizeNow: true, attempt: true})
+		inv, _, err := billSubscription(c, billingRun{sub: s, cu: cu, reason: "subscription_update", lines: lines, finalizeNow: true, attempt: true})
 		if err != nil {
 			return nil, err
 		}
-		if res.invoice != "" {
-			s.LatestInvoice = &res.invoice
-		}
-		if !res.paid {
-			// Stripe keeps it paused until the resumption invoice is paid;
-			// it voids the invoice after 23 hours.
-			s.Status = "paused"
+		if inv.status() != invoicePaid {
+			// Stripe keeps it paused until the resumption invoice is paid
+			// (and voids the invoice after 23 hours, which the fake does
+			// not model): no retries, the old period back.
+			if err := stopAutoAdvance(c, inv); err != nil {
+				return nil, err
+			}
 			s.setPeriod(before.periodStart(), before.periodEnd())
 			s.BillingCycleAnchor = before.BillingCycleAnchor
+		} else {
+			s.Status = "active"
 		}
+	} else {
+		s.Status = "active"
 	}
 	if s.Status == "active" {
 		if err := scheduleSubscription(c, s, now); err != nil {
@@ -1013,7 +993,7 @@ func itemAmount(it *SubscriptionItem) int64 {
 	return priceAmount(it.Price, it.quantity())
 }
 
-func total(lines []subscriptionLine) int64 {
+func total(lines []LineInput) int64 {
 	var n int64
 	for _, l := range lines {
 		n += l.Amount

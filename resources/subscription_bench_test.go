@@ -10,12 +10,18 @@ import (
 )
 
 // BenchmarkSubscriptionsYear advances 100 monthly subscriptions one year:
-// 1,200 renewals (each a period change and a collection a hour later).
-// Renewals are one job per subscription per period end, so the cost is
-// linear in renewals and does not depend on how far a single Advance jumps.
+// 1,200 renewals, each a period change and a real invoice (a draft, then
+// finalized and paid an hour later), so 1,300 invoices with the first
+// ones. Renewals are one job per subscription per period end and one per
+// invoice, so the cost is linear in renewals and does not depend on how
+// far a single Advance jumps. ns/invoice is the figure to read:
+//
+//	go test -run '^$' -bench SubscriptionsYear -benchtime 3x ./resources/
 func BenchmarkSubscriptionsYear(b *testing.B) {
 	for _, backend := range testfake.Backends {
 		b.Run(string(backend), func(b *testing.B) {
+			var spent time.Duration
+			invoices := 0
 			for b.Loop() {
 				b.StopTimer()
 				f, sc := testfake.New(b, backend, fake.WithStartTime(testfake.Start))
@@ -42,21 +48,27 @@ func BenchmarkSubscriptionsYear(b *testing.B) {
 					}
 				}
 				b.StartTimer()
+				start := time.Now()
 				f.AdvanceTo(testfake.Start.AddDate(1, 0, 0).Add(2 * time.Hour))
+				spent += time.Since(start)
 				b.StopTimer()
-				renewals := 0
+				renewals, paid := 0, 0
 				for _, ev := range f.Events() {
-					if ev.Type == "customer.subscription.updated" {
+					switch ev.Type {
+					case "customer.subscription.updated":
 						renewals++
+					case "invoice.paid":
+						paid++
 					}
 				}
-				if renewals != 1200 {
-					b.Fatalf("%d renewals, want 1200", renewals)
+				if renewals != 1200 || paid != 1300 {
+					b.Fatalf("%d renewals and %d invoices paid, want 1200 and 1300", renewals, paid)
 				}
-				b.ReportMetric(float64(renewals), "renewals/op")
+				invoices += paid
 				_ = f.Close()
 				b.StartTimer()
 			}
+			b.ReportMetric(float64(spent.Nanoseconds())/float64(invoices-100*b.N), "ns/invoice")
 		})
 	}
 }

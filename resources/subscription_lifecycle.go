@@ -1,7 +1,6 @@
 package resources
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/stripefake/stripefake/clockwork"
@@ -14,49 +13,54 @@ import (
 // clock), so the cost of advancing is one job per renewal, never a scan of
 // all subscriptions, and skipping years costs the renewals in them, not the
 // time skipped.
+//
+// Subscriptions bill through real invoices (invoice*.go): a renewal makes
+// an auto-advancing draft that invoicing finalizes and charges an hour
+// later (InvoicingConfig.FinalizationDelay) and retries on failure
+// (retryPolicy, on SubscriptionsConfig's schedule). What an invoice's
+// payment means for its subscription — active, past_due, incomplete, the
+// final action after the last retry — is decided in one place,
+// observeSubscriptionInvoice, whoever made the attempt: a subscription
+// request, a scheduled job or the invoice API.
 const (
 	jobSubPeriodEnd        = "subscription.period_end"        // trial end, renewal, cancel at period end / cancel_at
 	jobSubTrialWillEnd     = "subscription.trial_will_end"    // trial_end − lead
 	jobSubIncompleteExpire = "subscription.incomplete_expire" // created + 23 h
-	jobSubCollect          = "subscription.collect"           // a payment attempt: first renewal attempt and dunning retries
 	jobSubResumeCollection = "subscription.resume_collection" // pause_collection.resumes_at
 )
 
 // SubscriptionsConfig is the account-level Billing settings that decide
 // what subscriptions do through time.
 type SubscriptionsConfig struct {
-	// RetryDelays are when automatic collection retries a failed invoice,
-	// each measured from the first failed attempt. Default: Smart Retries'
-	// recommended "8 tries within 2 weeks", made deterministic: the first
-	// attempt then seven retries every 2 days.
-	RetryDelays []time.Duration
+	// RetrySchedule is the wait before each automatic retry of a
+	// subscription's invoice, as InvoicingConfig.RetrySchedule: after the
+	// k-th failed attempt, the next comes RetrySchedule[k-1] later.
+	// Default: Smart Retries' recommended "8 tries within 2 weeks", made
+	// deterministic: the first attempt then seven retries two days apart.
+	RetrySchedule []time.Duration
 	// FinalAction is what happens to the subscription when the last retry
 	// fails: "cancel" (default), "unpaid" or "past_due" (leave it).
 	FinalAction string
-	// InvoiceFinalAction is what happens to the invoice then: "past_due"
-	// (leave it open; default) or "mark_uncollectible".
-	InvoiceFinalAction string
+	// MarkUncollectibleAfterRetries marks the invoice uncollectible when
+	// its last retry fails; default false: leave it open (past due).
+	MarkUncollectibleAfterRetries bool
 	// TrialWillEndLead is how long before trial_end
 	// customer.subscription.trial_will_end is sent. Default 3 days.
 	TrialWillEndLead time.Duration
 	// IncompleteExpiry is how long an incomplete subscription waits for its
 	// first payment before becoming incomplete_expired. Default 23 hours.
 	IncompleteExpiry time.Duration
-	// FinalizeDelay is how long a renewal invoice stays draft before it is
-	// finalized and charged (Stripe: an hour after creation without
-	// webhooks). Default 1 hour.
-	FinalizeDelay time.Duration
 }
 
 // DefaultSubscriptionsConfig returns Stripe's defaults.
 func DefaultSubscriptionsConfig() SubscriptionsConfig {
-	delays := make([]time.Duration, 7)
-	for i := range delays {
-		delays[i] = time.Duration(i+1) * 48 * time.Hour
+	retries := make([]time.Duration, 7)
+	for i := range retries {
+		retries[i] = 48 * time.Hour
 	}
 	return SubscriptionsConfig{
-		RetryDelays: delays, FinalAction: "cancel", InvoiceFinalAction: "past_due",
-		TrialWillEndLead: 72 * time.Hour, IncompleteExpiry: 23 * time.Hour, FinalizeDelay: time.Hour,
+		RetrySchedule: retries, FinalAction: "cancel",
+		TrialWillEndLead: 72 * time.Hour, IncompleteExpiry: 23 * time.Hour,
 	}
 }
 
@@ -66,11 +70,12 @@ func registerSubscriptionJobs(e *Engine) {
 	e.job(jobSubPeriodEnd, subscriptionJob(runPeriodEnd))
 	e.job(jobSubTrialWillEnd, subscriptionJob(runTrialWillEnd))
 	e.job(jobSubIncompleteExpire, subscriptionJob(runIncompleteExpire))
-	e.job(jobSubCollect, subscriptionJob(runCollect))
 	e.job(jobSubResumeCollection, subscriptionJob(runResumeCollection))
 	e.onTestClockLimit(subscriptionClockLimit)
 	e.onTestClockDelete(deleteClockSubscriptions)
 }
+
+func init() { invoiceObserver = observeSubscriptionInvoice }
 
 // subscriptionJob loads the job's subscription and its customer for fn; a
 // job whose subscription is gone does nothing.
@@ -129,9 +134,19 @@ func scheduleTrialWillEnd(c *Ctx, s *Subscription, now time.Time) error {
 	return c.schedule(jobSubTrialWillEnd, s.ID, s.Timeline(), due)
 }
 
+// scheduleIncompleteExpiry schedules the end of an incomplete
+// subscription, IncompleteExpiry after its creation.
+func scheduleIncompleteExpiry(c *Ctx, s *Subscription) error {
+	if err := clearJob(c, jobSubIncompleteExpire, s.ID); err != nil {
+		return err
+	}
+	due := time.Unix(s.Created, 0).UTC().Add(subscriptionsConfig(c).IncompleteExpiry)
+	return c.schedule(jobSubIncompleteExpire, s.ID, s.Timeline(), due)
+}
+
 // unscheduleSubscription drops every job of s.
 func unscheduleSubscription(c *Ctx, s *Subscription) error {
-	for _, k := range []string{jobSubPeriodEnd, jobSubTrialWillEnd, jobSubIncompleteExpire, jobSubCollect, jobSubResumeCollection} {
+	for _, k := range []string{jobSubPeriodEnd, jobSubTrialWillEnd, jobSubIncompleteExpire, jobSubResumeCollection} {
 		if err := clearJob(c, k, s.ID); err != nil {
 			return err
 		}
@@ -149,17 +164,19 @@ func runTrialWillEnd(c *Ctx, s *Subscription, _ *Customer) error {
 }
 
 // runPeriodEnd is the end of the current period: the subscription cancels
-// (cancel_at_period_end, cancel_at), its trial ends, or it renews.
+// (cancel_at_period_end, cancel_at), its trial ends, or it renews. A
+// renewal moves the period (customer.subscription.updated, naming the new
+// latest_invoice) and makes the renewal invoice, a draft that invoicing
+// finalizes and charges FinalizationDelay later.
 func runPeriodEnd(c *Ctx, s *Subscription, cu *Customer) error {
 	now := c.Now()
 	if s.ended() || s.Status == "paused" || now.Unix() != s.periodEnd() {
 		return nil // stale
 	}
 	if s.CancelAtPeriodEnd || (s.CancelAt != nil && *s.CancelAt <= now.Unix()) {
-		if len(s.PendingProrations) > 0 {
-			if _, err := billPending(c, s, cu, now); err != nil {
-				return err
-			}
+		// Pending items and prorations are still invoiced.
+		if _, err := billPending(c, s, cu, "subscription_cycle"); err != nil {
+			return err
 		}
 		return cancelSubscription(c, s, now, "cancellation_requested")
 	}
@@ -167,11 +184,12 @@ func runPeriodEnd(c *Ctx, s *Subscription, cu *Customer) error {
 		return nil // expires instead
 	}
 	before := cloneSubscription(s)
-	iv := s.interval()
-	anchor := s.anchorRef()
-	reason := "subscription_cycle"
 	if s.Status == "trialing" {
-		if s.CollectionMethod == "charge_automatically" && paymentMethodFor(c, s, cu) == nil {
+		pm, err := subscriptionPaymentMethod(c, s)
+		if err != nil {
+			return err
+		}
+		if s.CollectionMethod == chargeAutomatically && pm == nil {
 			switch s.TrialSettings.EndBehavior.MissingPaymentMethod {
 			case "cancel":
 				return cancelSubscription(c, s, now, "cancellation_requested")
@@ -192,17 +210,14 @@ func runPeriodEnd(c *Ctx, s *Subscription, cu *Customer) error {
 		}
 		s.Status = "active"
 	}
+	iv := s.interval()
+	anchor := s.anchorRef()
+	prevStart, prevEnd := s.periodStart(), s.periodEnd()
 	start := now
 	end := iv.Boundary(anchor, iv.Index(anchor, now)+1)
 	s.setPeriod(start.Unix(), end.Unix())
 	capAtCancel(s)
-	if err := saveSubscription(c, s); err != nil {
-		return err
-	}
-	if _, err := emitSubscriptionUpdated(c, before, s); err != nil {
-		return err
-	}
-	lines := make([]subscriptionLine, 0, len(s.Items.Data))
+	lines := make([]LineInput, 0, len(s.Items.Data))
 	for _, it := range s.Items.Data {
 		amount := itemAmount(it)
 		if s.periodEnd() < end.Unix() {
@@ -211,12 +226,19 @@ func runPeriodEnd(c *Ctx, s *Subscription, cu *Customer) error {
 		}
 		lines = append(lines, itemLine(it, amount, s.periodStart(), s.periodEnd(), false))
 	}
-	res, err := billSubscription(c, billingRun{sub: s, cu: cu, reason: reason, lines: lines, at: now})
+	id, err := reserveInvoice(c, s)
 	if err != nil {
 		return err
 	}
-	if res.invoice != "" {
-		s.LatestInvoice = &res.invoice
+	if err := saveSubscription(c, s); err != nil {
+		return err
+	}
+	if _, err := emitSubscriptionUpdated(c, before, s); err != nil {
+		return err
+	}
+	// The renewal invoice's period is the one that just ended, as Stripe's.
+	if _, _, err := billSubscription(c, billingRun{sub: s, cu: cu, invoiceID: id, reason: "subscription_cycle", lines: lines, periodStart: prevStart, periodEnd: prevEnd}); err != nil {
+		return err
 	}
 	if err := scheduleSubscription(c, s, now); err != nil {
 		return err
@@ -225,19 +247,18 @@ func runPeriodEnd(c *Ctx, s *Subscription, cu *Customer) error {
 }
 
 // runIncompleteExpire ends a subscription whose first invoice was never
-// paid: incomplete_expired, the invoice voided.
+// paid: the invoice voided, then incomplete_expired.
 func runIncompleteExpire(c *Ctx, s *Subscription, _ *Customer) error {
 	if s.Status != "incomplete" {
 		return nil
 	}
-	before := cloneSubscription(s)
-	if err := voidSubscriptionInvoice(c, s); err != nil {
+	if err := voidLatestInvoice(c, s); err != nil {
 		return err
 	}
+	before := cloneSubscription(s)
 	now := c.Now().Unix()
 	s.Status = "incomplete_expired"
 	s.EndedAt = &now
-	s.Dunning = nil
 	if err := unscheduleSubscription(c, s); err != nil {
 		return err
 	}
@@ -245,23 +266,6 @@ func runIncompleteExpire(c *Ctx, s *Subscription, _ *Customer) error {
 		return err
 	}
 	_, err := emitSubscriptionUpdated(c, before, s)
-	return err
-}
-
-// runCollect is an automatic payment attempt of the subscription's open
-// invoice: the first one after finalization, or a dunning retry.
-func runCollect(c *Ctx, s *Subscription, cu *Customer) error {
-	if s.Dunning == nil || s.ended() {
-		return nil
-	}
-	paid, decline, err := attemptSubscriptionPayment(c, s, cu)
-	if err != nil {
-		return err
-	}
-	if paid {
-		return subscriptionInvoicePaid(c, s, c.Now())
-	}
-	_, err = subscriptionPaymentFailed(c, s, c.Now(), decline)
 	return err
 }
 
@@ -278,155 +282,147 @@ func runResumeCollection(c *Ctx, s *Subscription, _ *Customer) error {
 	return err
 }
 
-// ---- Payment outcomes ----
+// ---- Invoice outcomes ----
 
-// subscriptionInvoicePaid records that s's open invoice was paid: a
-// subscription waiting for payment (incomplete, past_due, unpaid) becomes
-// active (or trialing), and dunning stops. s is saved.
-func subscriptionInvoicePaid(c *Ctx, s *Subscription, now time.Time) error {
-	before := cloneSubscription(s)
-	s.Dunning = nil
-	for _, k := range []string{jobSubCollect, jobSubIncompleteExpire} {
-		if err := clearJob(c, k, s.ID); err != nil {
-			return err
+// observeSubscriptionInvoice is invoicing's invoiceObserver: it applies
+// what happened to a subscription's invoice to the subscription. It loads
+// the subscription from the store, so callers holding one save it before
+// the invoice moves and read it back after (billSubscription does).
+func observeSubscriptionInvoice(c *Ctx, inv *Invoice, event string, _ *apierr.Error) error {
+	id := inv.subscription()
+	paid := (event == "invoice.paid" || event == "invoice.finalized") && inv.status() == invoicePaid
+	failed := event == "invoice.payment_failed" && inv.CollectionMethod == chargeAutomatically
+	if id == "" || !(paid || failed || event == "invoice.overdue") {
+		return nil
+	}
+	var s Subscription
+	if err := c.load(kindSubscription, id, &s); err != nil {
+		if err == store.ErrNotFound {
+			return nil
 		}
+		return err
+	}
+	// A paused subscription's resumption invoice is its resume request's
+	// business.
+	if s.ended() || s.Status == "paused" {
+		return nil
+	}
+	now, err := c.timeFor(s.Timeline())
+	if err != nil {
+		return err
+	}
+	if paid {
+		return subscriptionInvoicePaid(c, &s, inv, now)
+	}
+	return subscriptionInvoiceUnpaid(c, &s, inv, now, failed)
+}
+
+// subscriptionInvoicePaid: the latest invoice paid makes a subscription
+// waiting for payment (incomplete, past_due, unpaid) active (or trialing).
+func subscriptionInvoicePaid(c *Ctx, s *Subscription, inv *Invoice, now time.Time) error {
+	if s.LatestInvoice == nil || *s.LatestInvoice != inv.ID {
+		return nil
 	}
 	switch s.Status {
 	case "incomplete", "past_due", "unpaid":
-		s.Status = statusAfterPayment(s, now)
+	default:
+		return nil // a renewal paid on time changes nothing
 	}
-	if err := saveSubscription(c, s); err != nil {
+	before := cloneSubscription(s)
+	if err := clearJob(c, jobSubIncompleteExpire, s.ID); err != nil {
 		return err
 	}
-	if s.Status == before.Status {
-		return nil // a renewal paid on time changes nothing that renders
+	s.Status = statusAfterPayment(s, now)
+	if err := saveSubscription(c, s); err != nil {
+		return err
 	}
 	_, err := emitSubscriptionUpdated(c, before, s)
 	return err
 }
 
-// subscriptionPaymentFailed records a failed automatic attempt on s's open
-// invoice: past_due, and the next retry of the schedule, or the final
-// action once the schedule is exhausted. It returns when the next attempt
-// will run (nil for none), for the invoice's next_payment_attempt. s is
-// saved.
-func subscriptionPaymentFailed(c *Ctx, s *Subscription, now time.Time, decline *apierr.Error) (*time.Time, error) {
+// subscriptionInvoiceUnpaid: a failed payment (failed set) or a
+// send_invoice invoice past its due date. A failed first charge leaves the
+// subscription incomplete; otherwise it becomes past_due; when the
+// invoice's last automatic retry failed, the final action follows.
+func subscriptionInvoiceUnpaid(c *Ctx, s *Subscription, inv *Invoice, now time.Time, failed bool) error {
 	before := cloneSubscription(s)
-	if s.Dunning == nil {
-		s.Dunning = &subscriptionDunning{}
-	}
-	s.Dunning.Attempts++
-	if s.Dunning.Attempts == 1 {
-		s.Dunning.FirstFailure = now.Unix()
-	}
-	if s.Status == "incomplete" {
-		// The first invoice is not retried: the subscription expires.
-		return nil, saveSubscription(c, s)
-	}
-	if s.Status == "active" || s.Status == "trialing" {
-		s.Status = "past_due"
-	}
-	cfg := subscriptionsConfig(c)
-	var next *time.Time
-	// The schedule runs on even without a payment method: such an attempt
-	// simply fails, and one attached meanwhile is used.
-	if k := s.Dunning.Attempts - 1; k < len(cfg.RetryDelays) {
-		at := time.Unix(s.Dunning.FirstFailure, 0).UTC().Add(cfg.RetryDelays[k])
-		if at.Before(now) {
-			at = now
-		}
-		next = &at
-		if err := clearJob(c, jobSubCollect, s.ID); err != nil {
-			return nil, err
-		}
-		if err := c.schedule(jobSubCollect, s.ID, s.Timeline(), at); err != nil {
-			return nil, err
-		}
-	} else {
-		if cfg.InvoiceFinalAction == "mark_uncollectible" {
-			if err := markSubscriptionInvoiceUncollectible(c, s); err != nil {
-				return nil, err
+	switch s.Status {
+	case "incomplete":
+		return nil // it expires instead
+	case "active", "trialing":
+		if failed && inv.BillingReason != nil && *inv.BillingReason == "subscription_create" {
+			s.Status = "incomplete"
+			if err := scheduleIncompleteExpiry(c, s); err != nil {
+				return err
 			}
+		} else {
+			s.Status = "past_due"
 		}
-		s.Dunning = nil
-		switch cfg.FinalAction {
+	}
+	if failed && s.Status != "incomplete" && retriesExhausted(c, inv) {
+		switch subscriptionsConfig(c).FinalAction {
 		case "unpaid":
 			s.Status = "unpaid"
 		case "past_due":
 		default:
 			if err := saveSubscription(c, s); err != nil {
-				return nil, err
+				return err
 			}
 			if _, err := emitSubscriptionUpdated(c, before, s); err != nil {
-				return nil, err
+				return err
 			}
-			return nil, cancelSubscription(c, s, now, "payment_failed")
+			return cancelSubscription(c, s, now, "payment_failed")
 		}
 	}
 	if err := saveSubscription(c, s); err != nil {
-		return nil, err
+		return err
 	}
 	_, err := emitSubscriptionUpdated(c, before, s)
-	return next, err
+	return err
 }
 
-// paymentMethodFor is the payment method s is charged with: its own
-// default, else its customer's invoice default; nil for none.
-func paymentMethodFor(c *Ctx, s *Subscription, cu *Customer) *PaymentMethod {
-	id := ""
-	if s.DefaultPaymentMethod != nil {
-		id = *s.DefaultPaymentMethod
-	} else {
-		if cu == nil {
-			var err error
-			if cu, err = get[Customer](c, kindCustomer, s.Customer, "customer"); err != nil {
-				return nil
-			}
+// subscriptionPaymentMethod is the payment method s's invoices charge by
+// default (invoicing's precedence), nil for none.
+func subscriptionPaymentMethod(c *Ctx, s *Subscription) (*PaymentMethod, error) {
+	id, err := defaultPaymentMethodID(c, s.Customer, nil, s)
+	if err != nil || id == "" {
+		return nil, err
+	}
+	var pm PaymentMethod
+	if err := c.load(kindPaymentMethod, id, &pm); err != nil {
+		if err == store.ErrNotFound {
+			return nil, nil
 		}
-		if cu.InvoiceSettings.DefaultPaymentMethod != nil {
-			id = *cu.InvoiceSettings.DefaultPaymentMethod
-		}
+		return nil, err
 	}
-	if id == "" {
-		return nil
-	}
-	pm, err := get[PaymentMethod](c, kindPaymentMethod, id, "default_payment_method")
-	if err != nil {
-		return nil
-	}
-	return pm
-}
-
-// errNoPaymentMethod is what charging a customer without a payment method
-// answers.
-func errNoPaymentMethod() *apierr.Error {
-	return apierr.Invalid("resource_missing", "", "This customer has no attached payment source or default payment method. Please consider adding a default payment method. For more information, visit https://stripe.com/docs/billing/subscriptions/payment-methods-setting#payment-method-priority.")
+	return &pm, nil
 }
 
 // predictFirstStatus is the status the first invoice's payment will give
-// a new subscription.
-func predictFirstStatus(c *Ctx, s *Subscription, cu *Customer, lines []subscriptionLine, behavior string, now time.Time) string {
-	due := amountDue(cu, total(lines))
+// a new subscription, for customer.subscription.created, which comes
+// before the invoice's events; total is what the invoice will bill. When
+// the invoice turns out otherwise, observeSubscriptionInvoice corrects the
+// status with an update.
+func predictFirstStatus(c *Ctx, s *Subscription, cu *Customer, total int64, behavior string, now time.Time) (string, error) {
+	balance := int64(0)
+	if cu.Currency == nil || *cu.Currency == s.Currency {
+		balance = cu.Balance
+	}
+	due, _ := applyBalance(total, balance)
 	switch {
-	case len(lines) == 0 || due == 0 || s.CollectionMethod == "send_invoice":
-		return statusAfterPayment(s, now)
+	case due < minimumChargeFor(s.Currency) || s.CollectionMethod == sendInvoice:
+		return statusAfterPayment(s, now), nil
 	case behavior == "default_incomplete":
-		return "incomplete"
+		return "incomplete", nil
 	}
-	pm := paymentMethodFor(c, s, cu)
+	pm, err := subscriptionPaymentMethod(c, s)
+	if err != nil {
+		return "", err
+	}
 	if pm == nil || chargeError(pm) != nil {
-		return "incomplete"
+		return "incomplete", nil
 	}
-	return statusAfterPayment(s, now)
-}
-
-// amountDue is what a subscription invoice of total leaves to charge after
-// the customer's credit balance.
-func amountDue(cu *Customer, total int64) int64 {
-	if cu.Balance < 0 {
-		total += cu.Balance
-	}
-	return max(total, 0)
+	return statusAfterPayment(s, now), nil
 }
 
 // ---- Test clocks ----
@@ -485,66 +481,30 @@ func deleteClockSubscriptions(c *Ctx, clockID string) error {
 }
 
 // ---- Invoicing ----
-//
-// Everything a subscription asks of invoicing goes through the functions
-// below. Invoices (resources/invoice*.go) are not in the build yet, so
-// these stand in for them: amounts and payment outcomes are exactly what
-// the invoice would produce (lines, customer credit, the payment method's
-// charge result), but no invoice object is created, latest_invoice stays
-// null and prorations wait in the subscription until its next bill.
 
-// subscriptionLine is one line a subscription bills.
-type subscriptionLine struct {
-	Item        string `json:"item,omitempty"`
-	Price       string `json:"price,omitempty"`
-	Quantity    int64  `json:"quantity"`
-	Amount      int64  `json:"amount"`
-	Start       int64  `json:"start"`
-	End         int64  `json:"end"`
-	Proration   bool   `json:"proration,omitempty"`
-	Description string `json:"description"`
-}
-
-// billingRun is one subscription invoice to make.
-type billingRun struct {
-	sub         *Subscription
-	cu          *Customer
-	reason      string // billing_reason: subscription_create | subscription_cycle | subscription_update
-	lines       []subscriptionLine
-	at          time.Time
-	finalizeNow bool // finalize (and attempt payment) inside this call, not an hour later
-	attempt     bool // with finalizeNow: attempt payment (false for default_incomplete)
-	withPending bool // include pending prorations (always included today)
-}
-
-type billingResult struct {
-	invoice   string
-	amountDue int64
-	paid      bool
-	decline   *apierr.Error // why it is unpaid after an attempt
-}
-
-func itemLine(it *SubscriptionItem, amount, start, end int64, proration bool) subscriptionLine {
-	return subscriptionLine{
-		Item: it.ID, Price: it.Price.ID, Quantity: it.quantity(), Amount: amount, Start: start, End: end,
-		Proration: proration, Description: itemLabel(it),
+// itemLine is the invoice line of a subscription item for [start, end].
+func itemLine(it *SubscriptionItem, amount, start, end int64, proration bool) LineInput {
+	return LineInput{
+		Amount: amount, Currency: it.Price.Currency, Description: new(itemLabel(it)),
+		Period: Period{Start: start, End: end}, Price: it.Price, Quantity: it.quantity(),
+		SubscriptionItem: it.ID, Subscription: it.Subscription, Proration: proration,
 	}
 }
 
 // itemLabel is "2 × Product (at $10.00 / month)" without the price part.
 func itemLabel(it *SubscriptionItem) string {
-	return fmt.Sprintf("%d × %s", it.quantity(), it.Price.Product)
+	return formatInt(it.quantity()) + " × " + it.Price.Product
 }
 
 // firstInvoiceLines are the lines of a new subscription's first invoice:
 // zero during a trial, the stub up to a future anchor prorated (none with
 // proration_behavior=none), else the first full period.
-func firstInvoiceLines(c *Ctx, s *Subscription, anchor time.Time, proration string) ([]subscriptionLine, error) {
+func firstInvoiceLines(c *Ctx, s *Subscription, anchor time.Time, proration string) ([]LineInput, error) {
 	iv := s.interval()
 	ref := s.anchorRef()
 	prev, next := iv.Boundary(ref, iv.Index(ref, anchor)-1), iv.Next(ref, anchor)
 	start, end := s.periodStart(), s.periodEnd()
-	lines := make([]subscriptionLine, 0, len(s.Items.Data))
+	lines := make([]LineInput, 0, len(s.Items.Data))
 	for _, it := range s.Items.Data {
 		amount := itemAmount(it)
 		switch {
@@ -565,13 +525,13 @@ func firstInvoiceLines(c *Ctx, s *Subscription, anchor time.Time, proration stri
 }
 
 // addInvoiceItemLines are add_invoice_items: one-time prices billed on the
-// first invoice.
-func addInvoiceItemLines(c *Ctx, s *Subscription, p Params, now time.Time) ([]subscriptionLine, error) {
+// first invoice (as pending items of the subscription, which it pulls).
+func addInvoiceItemLines(c *Ctx, s *Subscription, p Params, now time.Time) ([]LineInput, error) {
 	list := p.List("add_invoice_items")
 	if len(list) > 20 {
 		return nil, apierr.InvalidRequest("add_invoice_items", "You can only add up to 20 invoice items.")
 	}
-	var out []subscriptionLine
+	var out []LineInput
 	for _, ip := range list {
 		if err := unsupported(ip, "discounts", "tax_rates", "period", "discountable"); err != nil {
 			return nil, err
@@ -612,147 +572,213 @@ func addInvoiceItemLines(c *Ctx, s *Subscription, p Params, now time.Time) ([]su
 		if n, ok := ip.Int("quantity"); ok {
 			q = n
 		}
-		out = append(out, subscriptionLine{Price: pr.ID, Quantity: q, Amount: priceAmount(pr, q), Start: now.Unix(), End: now.Unix(), Description: pr.Product})
+		out = append(out, LineInput{
+			Amount: priceAmount(pr, q), Currency: pr.Currency, Description: new(pr.Product), Price: pr, Quantity: q,
+			Period: Period{Start: now.Unix(), End: now.Unix()}, Subscription: s.ID,
+		})
 	}
 	return out, nil
 }
 
-// addProrations keeps proration lines for s's next invoice.
-func addProrations(c *Ctx, s *Subscription, lines []subscriptionLine) error {
-	s.PendingProrations = append(s.PendingProrations, lines...)
+// addPendingItems makes lines pending invoice items of s (parent
+// subscription_details): prorations and add_invoice_items, billed on the
+// subscription's next invoice.
+func addPendingItems(c *Ctx, s *Subscription, lines []LineInput, now time.Time) error {
+	for _, l := range lines {
+		l.Subscription = s.ID
+		if _, err := createPendingItem(c, s.Customer, s.TestClock, l, now.Unix()); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
-// dropPendingProrations forgets s's pending prorations (cancel without
-// invoice_now or prorate).
+// pendingItems are s's invoice items no invoice has taken yet.
+func pendingItems(c *Ctx, s *Subscription) ([]*InvoiceItem, error) {
+	return scan(c, kindInvoiceItem, "subscription="+s.ID, func(ii *InvoiceItem) bool { return ii.Invoice == nil })
+}
+
+// dropPendingProrations deletes s's pending prorations (cancel without
+// invoice_now or prorate); its other pending items stay.
 func dropPendingProrations(c *Ctx, s *Subscription) error {
-	s.PendingProrations = nil
+	items, err := pendingItems(c, s)
+	if err != nil {
+		return err
+	}
+	for _, ii := range items {
+		if !ii.Proration {
+			continue
+		}
+		if err := c.tx.Delete(kindInvoiceItem, ii.ID); err != nil {
+			return err
+		}
+		if err := c.emit("invoiceitem.deleted", ii, nil); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
-// billPending invoices s's pending prorations now (cancel with invoice_now,
-// a final invoice at period end).
-func billPending(c *Ctx, s *Subscription, cu *Customer, now time.Time) (billingResult, error) {
-	if len(s.PendingProrations) == 0 {
-		return billingResult{}, nil
+// pendingTotal is what the customer's pending items a new invoice of s
+// would pull add up to.
+func pendingTotal(c *Ctx, s *Subscription) (int64, error) {
+	items, err := scan(c, kindInvoiceItem, "pending="+s.Customer, func(ii *InvoiceItem) bool {
+		sub := ii.subscription()
+		return ii.Invoice == nil && ii.Currency == s.Currency && (sub == "" || sub == s.ID)
+	})
+	var n int64
+	for _, ii := range items {
+		n += ii.Amount
 	}
-	return billSubscription(c, billingRun{sub: s, cu: cu, reason: "subscription_update", at: now, finalizeNow: true, attempt: true, withPending: true})
+	return n, err
 }
 
-// billSubscription makes the invoice of run. Pending prorations join it.
-// With finalizeNow the invoice is finalized and, when attempt is set and
-// the subscription charges automatically, paid or declined before it
-// returns; otherwise it is finalized and charged FinalizeDelay later by a
-// collect job.
-func billSubscription(c *Ctx, run billingRun) (billingResult, error) {
+// billPending invoices s's pending items now, when it has any (cancel with
+// invoice_now, a final invoice at period end).
+func billPending(c *Ctx, s *Subscription, cu *Customer, reason string) (*Invoice, error) {
+	items, err := pendingItems(c, s)
+	if err != nil || len(items) == 0 {
+		return nil, err
+	}
+	inv, _, err := billSubscription(c, billingRun{sub: s, cu: cu, reason: reason, finalizeNow: true, attempt: true})
+	return inv, err
+}
+
+// billingRun is one subscription invoice to make.
+type billingRun struct {
+	sub       *Subscription
+	cu        *Customer
+	invoiceID string // from reserveInvoice; "" reserves one
+	reason    string // billing_reason: subscription_create | subscription_cycle | subscription_update
+	lines     []LineInput
+	// periodStart and periodEnd are the invoice's period; 0: its creation.
+	periodStart, periodEnd int64
+	// finalizeNow finalizes a charge_automatically invoice inside this
+	// call (creation, updates), not an hour later; attempt then charges it
+	// (false for payment_behavior=default_incomplete: the invoice waits,
+	// auto_advance=false, for the customer to pay it).
+	finalizeNow, attempt bool
+}
+
+// reserveInvoice names s's next invoice before it exists, so that the
+// subscription event that comes first carries latest_invoice.
+func reserveInvoice(c *Ctx, s *Subscription) (string, error) {
+	id, err := c.NewID("in")
+	if err != nil {
+		return "", err
+	}
+	s.LatestInvoice = &id
+	return id, nil
+}
+
+// billSubscription makes s's invoice for run with invoicing's
+// createInvoiceFor: the customer's pending items (prorations first), then
+// run.lines. An unpaid subscription's invoices, or those of a collection
+// paused with keep_as_draft, stay drafts; paused with void or
+// mark_uncollectible, they are finalized and so closed at once. With
+// finalizeNow the invoice is finalized and charged before this returns;
+// the subscription is saved before and read back after, as the observer
+// may change it. It returns the invoice as stored and the decline of a
+// failed attempt.
+func billSubscription(c *Ctx, run billingRun) (*Invoice, *apierr.Error, error) {
 	s, cu := run.sub, run.cu
-	lines := append(append([]subscriptionLine{}, run.lines...), s.PendingProrations...)
-	s.PendingProrations = nil
-	due := amountDue(cu, total(lines))
-	res := billingResult{amountDue: due}
-	if due == 0 {
-		res.paid = true
-		return res, nil
-	}
-	if s.CollectionMethod == "send_invoice" {
-		return res, nil // emailed; paid out of band
-	}
-	if s.Status == "unpaid" || s.PauseCollection != nil {
-		return res, nil // created but not attempted
-	}
-	s.Dunning = &subscriptionDunning{}
-	if !run.finalizeNow {
-		if err := clearJob(c, jobSubCollect, s.ID); err != nil {
-			return res, err
+	id := run.invoiceID
+	if id == "" {
+		var err error
+		if id, err = reserveInvoice(c, s); err != nil {
+			return nil, nil, err
 		}
-		return res, c.schedule(jobSubCollect, s.ID, s.Timeline(), run.at.Add(subscriptionsConfig(c).FinalizeDelay))
 	}
-	if !run.attempt {
-		return res, nil
+	if err := saveSubscription(c, s); err != nil {
+		return nil, nil, err
 	}
-	paid, decline, err := attemptSubscriptionPayment(c, s, cu)
+	pause := ""
+	if s.PauseCollection != nil {
+		pause = s.PauseCollection.Behavior
+	}
+	autoAdvance, attempt := true, run.attempt
+	finalizeNow := run.finalizeNow && s.CollectionMethod == chargeAutomatically
+	switch {
+	case s.Status == "unpaid" || pause == "keep_as_draft":
+		autoAdvance, finalizeNow = false, false
+	case pause == "void" || pause == "mark_uncollectible":
+		finalizeNow, attempt = true, false
+	case finalizeNow && !attempt:
+		autoAdvance = false
+	}
+	lines := make([]*LineItem, 0, len(run.lines))
+	for _, in := range run.lines {
+		l, err := newInvoiceLine(c, in)
+		if err != nil {
+			return nil, nil, err
+		}
+		lines = append(lines, l)
+	}
+	inv, err := createInvoiceFor(c, cu, InvoiceOptions{
+		ID: id, AutoAdvance: autoAdvance, BillingReason: run.reason, CollectionMethod: s.CollectionMethod,
+		Currency: s.Currency, DaysUntilDue: s.DaysUntilDue, PendingInvoiceItems: "include",
+		Subscription: s.ID, SubscriptionMetadata: s.Metadata,
+		PeriodStart: run.periodStart, PeriodEnd: run.periodEnd, Lines: lines,
+	})
+	if err != nil || !finalizeNow {
+		return inv, nil, err
+	}
+	if err := finalizeInvoice(c, inv); err != nil {
+		return nil, nil, err
+	}
+	var declined *apierr.Error
+	if inv.status() == invoiceOpen {
+		switch {
+		case pause == "void":
+			err = voidInvoice(c, inv)
+		case pause == "mark_uncollectible":
+			err = markUncollectible(c, inv)
+		case attempt:
+			declined, err = attemptPayment(c, inv, PaymentAttempt{OffSession: true, Automatic: true})
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	fresh, err := loadSubscription(c, s.ID, "subscription")
 	if err != nil {
-		return res, err
+		return nil, nil, err
 	}
-	res.paid, res.decline = paid, decline
-	if paid {
-		s.Dunning = nil
-		return res, nil
-	}
-	if run.reason != "subscription_create" {
-		if _, err := subscriptionPaymentFailed(c, s, run.at, decline); err != nil {
-			return res, err
-		}
-	} else {
-		s.Dunning.Attempts = 1
-		s.Dunning.FirstFailure = run.at.Unix()
-	}
-	return res, nil
+	*s = *fresh
+	inv, err = loadInvoice(c, id, "invoice")
+	return inv, declined, err
 }
 
-// attemptSubscriptionPayment charges s's open amount off-session.
-func attemptSubscriptionPayment(c *Ctx, s *Subscription, cu *Customer) (bool, *apierr.Error, error) {
-	pm := paymentMethodFor(c, s, cu)
-	if pm == nil {
-		return false, errNoPaymentMethod(), nil
+// voidLatestInvoice voids s's latest invoice if it is still unpaid
+// (incomplete expiry).
+func voidLatestInvoice(c *Ctx, s *Subscription) error {
+	if s.LatestInvoice == nil {
+		return nil
 	}
-	if decline := chargeError(pm); decline != nil {
-		return false, decline, nil
+	inv, err := loadInvoice(c, *s.LatestInvoice, "invoice")
+	if err != nil {
+		return err
 	}
-	return true, nil, nil
+	if st := inv.status(); st != invoiceOpen && st != invoiceUncollectible {
+		return nil
+	}
+	return voidInvoice(c, inv)
 }
 
-// voidSubscriptionInvoice voids s's open invoice (incomplete expiry).
-func voidSubscriptionInvoice(c *Ctx, s *Subscription) error {
-	s.Dunning = nil
-	return nil
-}
-
-// markSubscriptionInvoiceUncollectible marks s's open invoice
-// uncollectible (final dunning action).
-func markSubscriptionInvoiceUncollectible(c *Ctx, s *Subscription) error { return nil }
-
-// stopInvoiceCollection turns off automatic collection of s's open and
-// draft invoices (cancellation).
+// stopInvoiceCollection turns off automatic collection (auto_advance) of
+// s's draft and open invoices (cancellation).
 func stopInvoiceCollection(c *Ctx, s *Subscription) error {
-	s.Dunning = nil
+	invoices, err := scan(c, kindInvoice, "subscription="+s.ID, func(inv *Invoice) bool {
+		st := inv.status()
+		return inv.AutoAdvance && (st == invoiceDraft || st == invoiceOpen)
+	})
+	if err != nil {
+		return err
+	}
+	for _, inv := range invoices {
+		if err := stopAutoAdvance(c, inv); err != nil {
+			return err
+		}
+	}
 	return nil
-}
-
-// onSubscriptionInvoicePaid is subscriptionInvoicePaid by ID, for
-// invoicing to call when an invoice whose parent is subscription subID
-// becomes paid (automatically, by POST /pay, or out of band).
-func onSubscriptionInvoicePaid(c *Ctx, subID string) error {
-	s, err := loadSubscription(c, subID, "subscription")
-	if err != nil {
-		return err
-	}
-	cu, err := get[Customer](c, kindCustomer, s.Customer, "customer")
-	if err != nil {
-		return err
-	}
-	now, err := c.nowFor(cu)
-	if err != nil {
-		return err
-	}
-	return subscriptionInvoicePaid(c, s, now)
-}
-
-// onSubscriptionPaymentFailed is subscriptionPaymentFailed by ID, for
-// invoicing to call after a failed automatic attempt on an invoice of
-// subscription subID. It returns the invoice's next_payment_attempt.
-func onSubscriptionPaymentFailed(c *Ctx, subID string, decline *apierr.Error) (*time.Time, error) {
-	s, err := loadSubscription(c, subID, "subscription")
-	if err != nil {
-		return nil, err
-	}
-	cu, err := get[Customer](c, kindCustomer, s.Customer, "customer")
-	if err != nil {
-		return nil, err
-	}
-	now, err := c.nowFor(cu)
-	if err != nil {
-		return nil, err
-	}
-	return subscriptionPaymentFailed(c, s, now, decline)
 }

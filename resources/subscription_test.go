@@ -281,16 +281,7 @@ func TestSubscriptionAnchorOnThe31st(t *testing.T) {
 
 func TestSubscriptionDecliningCardThroughRetries(t *testing.T) {
 	eachAt(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
-		pr := monthlyPrice(t, sc, 1500, "month")
-		cu := payingCustomer(t, sc, "pm_card_visa", "")
-		s := subscribe(t, sc, &stripe.SubscriptionCreateParams{Customer: stripe.String(cu.ID), Items: itemsOf(pr.ID, 1)})
-		bad, err := sc.V1PaymentMethods.Attach(ctx, "pm_card_chargeCustomerFail", &stripe.PaymentMethodAttachParams{Customer: stripe.String(cu.ID)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := sc.V1Subscriptions.Update(ctx, s.ID, &stripe.SubscriptionUpdateParams{DefaultPaymentMethod: stripe.String(bad.ID)}); err != nil {
-			t.Fatal(err)
-		}
+		s := decliningSubscription(t, sc, 1500)
 		renewal := testfake.Start.AddDate(0, 1, 0)
 		f.AdvanceTo(renewal.Add(59 * time.Minute))
 		if got := getSub(t, sc, s.ID).Status; got != stripe.SubscriptionStatusActive {

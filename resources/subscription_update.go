@@ -209,10 +209,10 @@ func updateSubscriptionWith(c *Ctx, s *Subscription, p Params, change func(now t
 	if err != nil {
 		return err
 	}
-	now, err := c.nowFor(cu)
-	if err != nil {
+	if err := c.onCustomerTimeline(cu); err != nil {
 		return err
 	}
+	now := c.Now()
 	before := cloneSubscription(s)
 	oldIv := s.interval()
 	old := map[string]billedItem{}
@@ -250,7 +250,7 @@ func updateSubscriptionWith(c *Ctx, s *Subscription, p Params, change func(now t
 	}
 	iv := s.interval()
 	resetAnchor := p.Str("billing_cycle_anchor") == "now" || iv != oldIv
-	var lines []subscriptionLine // billed now, when invoicing immediately
+	var lines []LineInput // prorations and charges of the update
 	invoiceNow := behavior == "always_invoice"
 
 	// Trials.
@@ -383,9 +383,9 @@ func capAtCancel(s *Subscription) {
 
 // prorationLine is the proration of amount (per natural period) for
 // [t, end) of it's current period; false when it rounds to nothing.
-func prorationLine(s *Subscription, it *SubscriptionItem, amount int64, t time.Time, end int64, what string) (subscriptionLine, bool) {
+func prorationLine(s *Subscription, it *SubscriptionItem, amount int64, t time.Time, end int64, what string) (LineInput, bool) {
 	if end <= t.Unix() || amount == 0 {
-		return subscriptionLine{}, false
+		return LineInput{}, false
 	}
 	iv := s.interval()
 	anchor := s.anchorRef()
@@ -393,53 +393,72 @@ func prorationLine(s *Subscription, it *SubscriptionItem, amount int64, t time.T
 	// The share of the natural period that [t, end) covers.
 	share := Prorate(amount, ne.Add(-time.Duration(end-t.Unix())*time.Second), ns, ne)
 	if share == 0 {
-		return subscriptionLine{}, false
+		return LineInput{}, false
 	}
 	l := itemLine(it, share, t.Unix(), end, true)
-	l.Description = fmt.Sprintf("%s on %s after %s", what, itemLabel(it), t.UTC().Format("02 Jan 2006"))
+	l.Description = new(fmt.Sprintf("%s on %s after %s", what, itemLabel(it), t.UTC().Format("02 Jan 2006")))
 	return l, true
 }
 
-// settleUpdate bills the update's lines — now, or as pending prorations
-// for the next invoice — applies the payment outcome, reschedules, saves s
-// and emits customer.subscription.updated.
-func settleUpdate(c *Ctx, s *Subscription, cu *Customer, before *Subscription, lines []subscriptionLine, behavior, payment string, now time.Time, invoiceNow bool) error {
-	if behavior == "none" {
-		kept := lines[:0]
-		for _, l := range lines {
-			if !l.Proration {
-				kept = append(kept, l)
-			}
+// settleUpdate settles the update's lines: prorations become pending
+// invoice items of the subscription (none with proration_behavior=none);
+// when invoicing now (always_invoice, a new period), an invoice takes the
+// charges and the pending items and is charged at once, per
+// payment_behavior. It reschedules, saves s and emits
+// customer.subscription.updated — before the invoice's events, naming the
+// new latest_invoice; what the payment does to the status follows as its
+// own update (observeSubscriptionInvoice).
+func settleUpdate(c *Ctx, s *Subscription, cu *Customer, before *Subscription, lines []LineInput, behavior, payment string, now time.Time, invoiceNow bool) error {
+	var prorations, charges []LineInput
+	for _, l := range lines {
+		switch {
+		case !l.Proration:
+			charges = append(charges, l)
+		case behavior != "none":
+			prorations = append(prorations, l)
 		}
-		lines = kept
 	}
-	if len(lines) > 0 && !invoiceNow {
-		if err := addProrations(c, s, lines); err != nil {
-			return err
-		}
-		lines = nil
+	if err := addPendingItems(c, s, prorations, now); err != nil {
+		return err
 	}
-	if invoiceNow && (len(lines) > 0 || len(s.PendingProrations) > 0) {
-		res, err := billSubscription(c, billingRun{
-			sub: s, cu: cu, reason: "subscription_update", lines: lines, at: now,
-			finalizeNow: true, attempt: payment != "default_incomplete", withPending: true,
-		})
+	if invoiceNow && len(charges) == 0 {
+		pending, err := pendingItems(c, s)
 		if err != nil {
 			return err
 		}
-		if res.invoice != "" {
-			s.LatestInvoice = &res.invoice
-		}
-		if !res.paid && res.amountDue > 0 {
-			if payment == "error_if_incomplete" {
-				return res.decline // rolls the update back
-			}
-			if s.CollectionMethod == "charge_automatically" {
-				s.Status = "past_due"
-			}
-		}
+		invoiceNow = len(pending) > 0
 	}
-	return finishUpdate(c, s, before, now)
+	if !invoiceNow {
+		return finishUpdate(c, s, before, now)
+	}
+	id, err := reserveInvoice(c, s)
+	if err != nil {
+		return err
+	}
+	if err := finishUpdate(c, s, before, now); err != nil {
+		return err
+	}
+	inv, declined, err := billSubscription(c, billingRun{
+		sub: s, cu: cu, invoiceID: id, reason: "subscription_update", lines: charges,
+		finalizeNow: true, attempt: payment != "default_incomplete",
+	})
+	if err != nil {
+		return err
+	}
+	if declined != nil && payment == "error_if_incomplete" {
+		return declined // rolls the update back
+	}
+	if payment == "default_incomplete" && inv.status() == invoiceOpen && inv.CollectionMethod == chargeAutomatically && s.Status == "active" {
+		// The payment awaits the customer: past_due until it is paid.
+		prev := cloneSubscription(s)
+		s.Status = "past_due"
+		if err := saveSubscription(c, s); err != nil {
+			return err
+		}
+		_, err := emitSubscriptionUpdated(c, prev, s)
+		return err
+	}
+	return nil
 }
 
 // finishUpdate reschedules s's jobs, saves it and emits the update.
@@ -459,11 +478,11 @@ func finishUpdate(c *Ctx, s *Subscription, before *Subscription, now time.Time) 
 // prorateRemainder credits the unused rest of the current period (cancel
 // with prorate=true).
 func prorateRemainder(c *Ctx, s *Subscription, now time.Time) error {
-	var lines []subscriptionLine
+	var lines []LineInput
 	for _, it := range s.Items.Data {
 		if l, ok := prorationLine(s, it, -itemAmount(it), now, it.CurrentPeriodEnd, "Unused time"); ok {
 			lines = append(lines, l)
 		}
 	}
-	return addProrations(c, s, lines)
+	return addPendingItems(c, s, lines, now)
 }
