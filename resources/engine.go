@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -87,10 +89,14 @@ type Engine struct {
 	time    *clockwork.Time
 	ids     *IDs
 	cfg     Config
-	routes  map[string]*Route
-	kinds   map[string]*Kind
-	jobs    map[string]JobFunc
 	deliver Webhooks // how events reach endpoints: webhook_delivery.go
+
+	// registry holds what the families registered. It is built once and
+	// shared by every engine (building it is most of the cost of starting a
+	// fake); an engine that registers more, as white-box tests do, gets its
+	// own copy first.
+	*registry
+	ownRegistry bool
 
 	advance  sync.Mutex // one Advance or due-work run at a time
 	inflight sync.Map   // idempotency keys of requests being served
@@ -107,28 +113,69 @@ type Engine struct {
 	idemMu sync.Mutex
 	idem   map[string]*idempotencyRecord
 
-	pages   []pageRoute
 	baseURL atomic.Pointer[string]
+}
 
+// registry is what resource families register: routes, object kinds, job
+// runners, pages and test clock hooks.
+type registry struct {
+	routes     map[string]*Route
+	kinds      map[string]*Kind
+	jobs       map[string]JobFunc
+	pages      []pageRoute
 	clockHooks testClockHooks // what test clock deletes and advances consult
+}
+
+func newRegistry() *registry {
+	return &registry{routes: map[string]*Route{}, kinds: map[string]*Kind{}, jobs: map[string]JobFunc{}}
+}
+
+func (r *registry) clone() *registry {
+	c := &registry{
+		routes: maps.Clone(r.routes), kinds: maps.Clone(r.kinds), jobs: maps.Clone(r.jobs),
+		pages: slices.Clone(r.pages),
+		clockHooks: testClockHooks{
+			deletes: slices.Clone(r.clockHooks.deletes), limits: slices.Clone(r.clockHooks.limits),
+		},
+	}
+	return c
+}
+
+var shared struct {
+	once sync.Once
+	reg  *registry
+}
+
+// baseRegistry runs every family's register function once.
+func baseRegistry() *registry {
+	shared.once.Do(func() {
+		scratch := &Engine{registry: newRegistry(), ownRegistry: true}
+		for _, register := range families {
+			register(scratch)
+		}
+		shared.reg = scratch.registry
+	})
+	return shared.reg
+}
+
+// own gives e a registry of its own before it registers anything.
+func (e *Engine) own() {
+	if !e.ownRegistry {
+		e.registry, e.ownRegistry = e.registry.clone(), true
+	}
 }
 
 // NewEngine returns an engine with every resource family registered.
 func NewEngine(st store.Store, t *clockwork.Time, cfg Config) *Engine {
 	e := &Engine{
-		store:  st,
-		time:   t,
-		ids:    NewIDs(cfg.Seed),
-		cfg:    cfg,
-		routes: map[string]*Route{},
-		kinds:  map[string]*Kind{},
-		jobs:   map[string]JobFunc{},
-		idem:   map[string]*idempotencyRecord{},
+		store:    st,
+		time:     t,
+		ids:      NewIDs(cfg.Seed),
+		cfg:      cfg,
+		registry: baseRegistry(),
+		idem:     map[string]*idempotencyRecord{},
 	}
 	e.nextDue.Store(math.MinInt64) // unknown until the first look
-	for _, register := range families {
-		register(e)
-	}
 	return e
 }
 
@@ -145,6 +192,7 @@ func (e *Engine) Store() store.Store { return e.store }
 func (e *Engine) Now() time.Time { return e.time.Now() }
 
 func (e *Engine) route(r Route) {
+	e.own()
 	key := r.Method + " " + r.Pattern
 	if _, dup := e.routes[key]; dup {
 		panic("resources: route registered twice: " + key)
@@ -152,9 +200,9 @@ func (e *Engine) route(r Route) {
 	e.routes[key] = &r
 }
 
-func (e *Engine) kind(k Kind) { e.kinds[k.Object] = &k }
+func (e *Engine) kind(k Kind) { e.own(); e.kinds[k.Object] = &k }
 
-func (e *Engine) job(kind string, fn JobFunc) { e.jobs[kind] = fn }
+func (e *Engine) job(kind string, fn JobFunc) { e.own(); e.jobs[kind] = fn }
 
 // Implements reports whether the engine serves method and pattern.
 func (e *Engine) Implements(method, pattern string) bool {

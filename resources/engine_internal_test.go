@@ -154,3 +154,20 @@ func TestEmitRenderedBytes(t *testing.T) {
 		}
 	})
 }
+
+// Engines share the families' registry; one that registers more gets its
+// own copy, so nothing leaks to other engines.
+func TestRegistryIsCopiedOnWrite(t *testing.T) {
+	a, _ := testEngine(t, clockwork.NewFrozen(t0)) // registers test.note
+	b := NewEngine(store.NewMemory(), clockwork.NewTime(clockwork.NewFrozen(t0)), DefaultConfig())
+	t.Cleanup(func() { _ = b.Store().Close() })
+	if _, ok := a.jobs["test.note"]; !ok {
+		t.Fatal("a lost its own job")
+	}
+	if _, ok := b.jobs["test.note"]; ok {
+		t.Error("a's job leaked into b")
+	}
+	if !b.Implements("POST", "/v1/customers") || len(b.Routes()) != len(a.Routes()) {
+		t.Error("b lacks the families' routes")
+	}
+}

@@ -25,6 +25,7 @@ type pageRoute struct {
 
 // page registers a page under PagesPrefix+prefix.
 func (e *Engine) page(prefix string, h PageHandler) {
+	e.own()
 	e.pages = append(e.pages, pageRoute{prefix: prefix, handle: h})
 }
 

@@ -131,6 +131,8 @@ type testClockHooks struct {
 	limits  []func(c *Ctx, tc *TestClock) (time.Time, bool, error)
 }
 
+// testClockHooks returns the hooks to read; registering goes through
+// onTestClockDelete and onTestClockLimit.
 func (e *Engine) testClockHooks() *testClockHooks { return &e.clockHooks }
 
 // onTestClockDelete registers fn to delete the objects of its family that
@@ -141,6 +143,7 @@ func (e *Engine) testClockHooks() *testClockHooks { return &e.clockHooks }
 // registration order; the clock's remaining jobs are dropped afterwards.
 // Call it from a family's register function.
 func (e *Engine) onTestClockDelete(fn func(c *Ctx, clockID string) error) {
+	e.own()
 	h := e.testClockHooks()
 	h.deletes = append(h.deletes, fn)
 }
@@ -150,6 +153,7 @@ func (e *Engine) onTestClockDelete(fn func(c *Ctx, clockID string) error) {
 // them. Subscriptions report two of their interval past tc.FrozenTime (the
 // shortest across hooks wins). Call it from a family's register function.
 func (e *Engine) onTestClockLimit(fn func(c *Ctx, tc *TestClock) (limit time.Time, ok bool, err error)) {
+	e.own()
 	h := e.testClockHooks()
 	h.limits = append(h.limits, fn)
 }
