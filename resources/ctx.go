@@ -25,6 +25,12 @@ type Ctx struct {
 
 	events []*Event
 
+	// endpoints are the webhook endpoints, read once per transaction by the
+	// first event; deliveries are the deliveries its events queued.
+	endpoints       []*WebhookEndpoint
+	endpointsLoaded bool
+	deliveries      []string
+
 	// scheduled and earliest track jobs this transaction put on the fake's
 	// own timeline, to keep the engine's next-due cache right.
 	scheduled bool

@@ -430,7 +430,7 @@ func (e *Engine) afterCommit(c *Ctx) error {
 	if c.scheduled {
 		e.noteScheduled(c.earliest)
 	}
-	if len(c.events) > 0 {
+	if len(c.deliveries) > 0 {
 		if err := e.deliverEvents(c); err != nil {
 			return err
 		}

@@ -79,11 +79,16 @@ func (c *Ctx) emit(typ string, obj any, prev map[string]any) error {
 			ev.Request.IdempotencyKey = &k
 		}
 	}
+	targets, err := c.webhookTargets(ev)
+	if err != nil {
+		return err
+	}
+	ev.PendingWebhooks = int64(len(targets))
 	if err := c.save(kindEvent, id, ev); err != nil {
 		return err
 	}
 	c.events = append(c.events, ev)
-	return nil
+	return c.queueDeliveries(ev, targets)
 }
 
 // emitUpdated writes an *.updated event when before and after differ,

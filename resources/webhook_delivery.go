@@ -172,9 +172,52 @@ func saveDelivery(c *Ctx, d *WebhookDelivery) error {
 	return c.save(kindWebhookDelivery, d.ID, d, "event="+d.EventID)
 }
 
-// deliverEvents delivers the events c wrote to every endpoint that takes
-// them, in order. It runs after c's transaction committed. A receiver's
-// failure is not an error: it schedules a retry. Only a store failure is.
+// webhookTargets returns the enabled endpoints that ev goes to. The
+// endpoints are read once per transaction.
+func (c *Ctx) webhookTargets(ev *Event) ([]*WebhookEndpoint, error) {
+	if !c.endpointsLoaded {
+		err := c.tx.Scan(kindWebhookEndpoint, false, func(_ string, raw []byte) (bool, error) {
+			we := new(WebhookEndpoint)
+			if err := json.Unmarshal(raw, we); err != nil {
+				return false, err
+			}
+			c.endpoints = append(c.endpoints, we)
+			return true, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		c.endpointsLoaded = true
+	}
+	var targets []*WebhookEndpoint
+	for _, we := range c.endpoints {
+		if we.enabledFor(ev.Type) {
+			targets = append(targets, we)
+		}
+	}
+	return targets, nil
+}
+
+// queueDeliveries records a pending delivery of ev to each target, in the
+// transaction that wrote ev; the attempts follow the commit.
+func (c *Ctx) queueDeliveries(ev *Event, targets []*WebhookEndpoint) error {
+	for _, we := range targets {
+		d := &WebhookDelivery{
+			ID: ev.ID + "/" + we.ID, EventID: ev.ID, EventType: ev.Type, ObjectID: ev.ObjectID(),
+			EndpointID: we.ID, URL: we.URL, Status: DeliveryPending, Attempts: []WebhookAttempt{},
+			EventAt: c.now, Timeline: c.timeline,
+		}
+		if err := saveDelivery(c, d); err != nil {
+			return err
+		}
+		c.deliveries = append(c.deliveries, d.ID)
+	}
+	return nil
+}
+
+// deliverEvents attempts, in order, the deliveries queued by c's
+// transaction. It runs after commit with no lock held, so a receiver may
+// call the fake back.
 func (e *Engine) deliverEvents(c *Ctx) error {
 	// The fake's time: a test clock's job runs at the clock's frozen time,
 	// but deliveries and their retries live on the fake's own clock.
@@ -182,59 +225,7 @@ func (e *Engine) deliverEvents(c *Ctx) error {
 	if c.timeline != clockwork.DefaultTimeline {
 		at = e.time.Now()
 	}
-	var endpoints []*WebhookEndpoint
-	err := e.store.View(func(tx store.Tx) error {
-		return tx.Scan(kindWebhookEndpoint, false, func(_ string, raw []byte) (bool, error) {
-			we := new(WebhookEndpoint)
-			if err := json.Unmarshal(raw, we); err != nil {
-				return false, err
-			}
-			endpoints = append(endpoints, we)
-			return true, nil
-		})
-	})
-	if err != nil || len(endpoints) == 0 {
-		return err
-	}
-
-	var ids []string
-	err = e.write(at, func(w *Ctx) error {
-		for _, ev := range c.events {
-			var targets []*WebhookEndpoint
-			for _, we := range endpoints {
-				if we.enabledFor(ev.Type) {
-					targets = append(targets, we)
-				}
-			}
-			if len(targets) == 0 {
-				continue
-			}
-			stored, err := get[Event](w, kindEvent, ev.ID, "id")
-			if err != nil {
-				return err
-			}
-			stored.PendingWebhooks = int64(len(targets))
-			if err := w.save(kindEvent, ev.ID, stored); err != nil {
-				return err
-			}
-			for _, we := range targets {
-				d := &WebhookDelivery{
-					ID: ev.ID + "/" + we.ID, EventID: ev.ID, EventType: ev.Type, ObjectID: ev.ObjectID(),
-					EndpointID: we.ID, URL: we.URL, Status: DeliveryPending, Attempts: []WebhookAttempt{},
-					EventAt: c.now, Timeline: c.timeline,
-				}
-				if err := saveDelivery(w, d); err != nil {
-					return err
-				}
-				ids = append(ids, d.ID)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
+	for _, id := range c.deliveries {
 		if err := e.attemptDelivery(id, at); err != nil {
 			return err
 		}

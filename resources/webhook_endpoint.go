@@ -108,6 +108,7 @@ func createWebhookEndpoint(c *Ctx) (any, error) {
 	if we.Metadata, err = applyMetadata(p, we.Metadata); err != nil {
 		return nil, err
 	}
+	c.endpointsLoaded, c.endpoints = false, nil // this transaction's events see the change
 	if err := c.save(kindWebhookEndpoint, id, we); err != nil {
 		return nil, err
 	}
@@ -157,6 +158,7 @@ func updateWebhookEndpoint(c *Ctx) (any, error) {
 	if we.Metadata, err = applyMetadata(p, we.Metadata); err != nil {
 		return nil, err
 	}
+	c.endpointsLoaded, c.endpoints = false, nil
 	return we, c.save(kindWebhookEndpoint, we.ID, we)
 }
 
@@ -166,6 +168,7 @@ func deleteWebhookEndpoint(c *Ctx) (any, error) {
 		return nil, err
 	}
 	// Deliveries still owed to it are dropped when their retry falls due.
+	c.endpointsLoaded, c.endpoints = false, nil
 	if err := c.tx.Delete(kindWebhookEndpoint, id); err != nil {
 		return nil, err
 	}
