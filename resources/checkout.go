@@ -155,10 +155,7 @@ func saveCheckoutSession(c *Ctx, cs *CheckoutSession) error {
 func init() { families = append(families, registerCheckout) }
 
 func registerCheckout(e *Engine) {
-	e.kind(Kind{Object: kindCheckoutSession, Load: func(c *Ctx, id string) (any, error) {
-		var cs CheckoutSession
-		return &cs, c.load(kindCheckoutSession, id, &cs)
-	}})
+	e.kind(Kind{Object: kindCheckoutSession, Load: loader[CheckoutSession](kindCheckoutSession)})
 	e.route(Route{Method: "POST", Pattern: "/v1/checkout/sessions", Handle: createCheckoutSession})
 	e.route(Route{Method: "GET", Pattern: "/v1/checkout/sessions", Read: true, Handle: listCheckoutSessions})
 	e.route(Route{Method: "GET", Pattern: "/v1/checkout/sessions/{session}", Read: true, Handle: func(c *Ctx) (any, error) {

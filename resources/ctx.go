@@ -167,3 +167,12 @@ func scan[T any](c *Ctx, kind, term string, keep func(*T) bool) ([]*T, error) {
 	}
 	return out, err
 }
+
+// loader is the Kind.Load of a kind stored as a T: it reads the record
+// into a new T, returning store.ErrNotFound as is.
+func loader[T any](kind string) func(c *Ctx, id string) (any, error) {
+	return func(c *Ctx, id string) (any, error) {
+		v := new(T)
+		return v, c.load(kind, id, v)
+	}
+}

@@ -97,10 +97,7 @@ var customerSearchFields = search.Fields{
 func init() { families = append(families, registerCustomers) }
 
 func registerCustomers(e *Engine) {
-	e.kind(Kind{Object: kindCustomer, Load: func(c *Ctx, id string) (any, error) {
-		var cu Customer
-		return &cu, c.load(kindCustomer, id, &cu)
-	}})
+	e.kind(Kind{Object: kindCustomer, Load: loader[Customer](kindCustomer)})
 	e.route(Route{Method: "POST", Pattern: "/v1/customers", Handle: createCustomer})
 	e.route(Route{Method: "GET", Pattern: "/v1/customers/{customer}", Read: true, Handle: func(c *Ctx) (any, error) {
 		return get[Customer](c, kindCustomer, c.Var("customer"), "id")

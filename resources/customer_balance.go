@@ -50,10 +50,7 @@ func checkAmount(n int64, param string) error {
 func init() { families = append(families, registerBalanceTransactions) }
 
 func registerBalanceTransactions(e *Engine) {
-	e.kind(Kind{Object: kindBalanceTxn, Load: func(c *Ctx, id string) (any, error) {
-		var t CustomerBalanceTransaction
-		return &t, c.load(kindBalanceTxn, id, &t)
-	}})
+	e.kind(Kind{Object: kindBalanceTxn, Load: loader[CustomerBalanceTransaction](kindBalanceTxn)})
 	const base = "/v1/customers/{customer}/balance_transactions"
 	e.route(Route{Method: "POST", Pattern: base, Handle: createBalanceTransaction})
 	e.route(Route{Method: "GET", Pattern: base, Read: true, Handle: listBalanceTransactions})

@@ -127,10 +127,7 @@ func toMap(v any) (map[string]any, error) {
 func init() { families = append(families, registerEvents) }
 
 func registerEvents(e *Engine) {
-	e.kind(Kind{Object: kindEvent, Load: func(c *Ctx, id string) (any, error) {
-		var ev Event
-		return &ev, c.load(kindEvent, id, &ev)
-	}})
+	e.kind(Kind{Object: kindEvent, Load: loader[Event](kindEvent)})
 	e.route(Route{Method: "GET", Pattern: "/v1/events/{id}", Read: true, Handle: func(c *Ctx) (any, error) {
 		return get[Event](c, kindEvent, c.Var("id"), "id")
 	}})

@@ -671,10 +671,7 @@ func detachFromCustomer(c *Ctx, pm *PaymentMethod) error {
 func init() { families = append(families, registerPaymentMethods) }
 
 func registerPaymentMethods(e *Engine) {
-	e.kind(Kind{Object: kindPaymentMethod, NoSuch: "PaymentMethod", Load: func(c *Ctx, id string) (any, error) {
-		var pm PaymentMethod
-		return &pm, c.load(kindPaymentMethod, id, &pm)
-	}})
+	e.kind(Kind{Object: kindPaymentMethod, NoSuch: "PaymentMethod", Load: loader[PaymentMethod](kindPaymentMethod)})
 	e.route(Route{Method: "POST", Pattern: "/v1/payment_methods", Handle: createPaymentMethod})
 	e.route(Route{Method: "GET", Pattern: "/v1/payment_methods", Read: true, Handle: listPaymentMethods})
 	e.route(Route{Method: "GET", Pattern: "/v1/payment_methods/{payment_method}", Read: true, Handle: retrievePaymentMethod})

@@ -262,14 +262,8 @@ func loadPortalConfiguration(c *Ctx, id, param string) (*PortalConfiguration, er
 func init() { families = append(families, registerPortal) }
 
 func registerPortal(e *Engine) {
-	e.kind(Kind{Object: kindPortalConfiguration, Load: func(c *Ctx, id string) (any, error) {
-		var pc PortalConfiguration
-		return &pc, c.load(kindPortalConfiguration, id, &pc)
-	}})
-	e.kind(Kind{Object: kindPortalSession, Load: func(c *Ctx, id string) (any, error) {
-		var s PortalSession
-		return &s, c.load(kindPortalSession, id, &s)
-	}})
+	e.kind(Kind{Object: kindPortalConfiguration, Load: loader[PortalConfiguration](kindPortalConfiguration)})
+	e.kind(Kind{Object: kindPortalSession, Load: loader[PortalSession](kindPortalSession)})
 	// The reads are write transactions: the default configuration is made
 	// on first use.
 	e.route(Route{Method: "POST", Pattern: "/v1/billing_portal/configurations", Handle: createPortalConfiguration})

@@ -233,10 +233,7 @@ var priceSearchFields = search.FieldsFor("prices")
 func init() { families = append(families, registerPrices) }
 
 func registerPrices(e *Engine) {
-	e.kind(Kind{Object: kindPrice, Load: func(c *Ctx, id string) (any, error) {
-		var pr Price
-		return &pr, c.load(kindPrice, id, &pr)
-	}})
+	e.kind(Kind{Object: kindPrice, Load: loader[Price](kindPrice)})
 	e.kind(Kind{Object: kindPlan, Load: func(c *Ctx, id string) (any, error) {
 		var pr Price
 		if err := c.load(kindPrice, id, &pr); err != nil {

@@ -76,10 +76,7 @@ var productSearchFields = search.FieldsFor("products")
 func init() { families = append(families, registerProducts) }
 
 func registerProducts(e *Engine) {
-	e.kind(Kind{Object: kindProduct, Load: func(c *Ctx, id string) (any, error) {
-		var pr Product
-		return &pr, c.load(kindProduct, id, &pr)
-	}})
+	e.kind(Kind{Object: kindProduct, Load: loader[Product](kindProduct)})
 	e.route(Route{Method: "POST", Pattern: "/v1/products", Handle: createProduct})
 	e.route(Route{Method: "GET", Pattern: "/v1/products/{id}", Read: true, Handle: func(c *Ctx) (any, error) {
 		return loadProduct(c, c.Var("id"), "id")

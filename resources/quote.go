@@ -250,10 +250,7 @@ func loadQuote(c *Ctx, id, param string) (*Quote, error) {
 func init() { families = append(families, registerQuotes) }
 
 func registerQuotes(e *Engine) {
-	e.kind(Kind{Object: kindQuote, Load: func(c *Ctx, id string) (any, error) {
-		var q Quote
-		return &q, c.load(kindQuote, id, &q)
-	}})
+	e.kind(Kind{Object: kindQuote, Load: loader[Quote](kindQuote)})
 	e.route(Route{Method: "POST", Pattern: "/v1/quotes", Handle: createQuote})
 	e.route(Route{Method: "GET", Pattern: "/v1/quotes/{quote}", Read: true, Handle: retrieveQuote})
 	e.route(Route{Method: "POST", Pattern: "/v1/quotes/{quote}", Handle: updateQuote})

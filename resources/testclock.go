@@ -60,10 +60,7 @@ func init() { families = append(families, registerTestClocks) }
 func registerTestClocks(e *Engine) {
 	// "No such billingclock" is what third parties report Stripe answering
 	// for a missing or deleted clock (the object's internal name).
-	e.kind(Kind{Object: kindTestClock, NoSuch: "billingclock", Load: func(c *Ctx, id string) (any, error) {
-		var tc TestClock
-		return &tc, c.load(kindTestClock, id, &tc)
-	}})
+	e.kind(Kind{Object: kindTestClock, NoSuch: "billingclock", Load: loader[TestClock](kindTestClock)})
 	e.route(Route{Method: "POST", Pattern: "/v1/test_helpers/test_clocks", Handle: createTestClock})
 	e.route(Route{Method: "GET", Pattern: "/v1/test_helpers/test_clocks/{test_clock}", Read: true, Handle: func(c *Ctx) (any, error) {
 		return loadTestClock(c, c.Var("test_clock"), "id")

@@ -61,10 +61,7 @@ func (we *WebhookEndpoint) enabledFor(typ string) bool {
 func init() { families = append(families, registerWebhookEndpoints) }
 
 func registerWebhookEndpoints(e *Engine) {
-	e.kind(Kind{Object: kindWebhookEndpoint, NoSuch: "webhook endpoint", Load: func(c *Ctx, id string) (any, error) {
-		var we WebhookEndpoint
-		return &we, c.load(kindWebhookEndpoint, id, &we)
-	}})
+	e.kind(Kind{Object: kindWebhookEndpoint, NoSuch: "webhook endpoint", Load: loader[WebhookEndpoint](kindWebhookEndpoint)})
 	e.route(Route{Method: "POST", Pattern: "/v1/webhook_endpoints", Handle: createWebhookEndpoint})
 	e.route(Route{Method: "GET", Pattern: "/v1/webhook_endpoints/{webhook_endpoint}", Read: true, Handle: func(c *Ctx) (any, error) {
 		return get[WebhookEndpoint](c, kindWebhookEndpoint, c.Var("webhook_endpoint"), "id")
