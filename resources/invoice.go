@@ -433,16 +433,20 @@ func onTimelineOf(c *Ctx, customer string, testClock *string) error {
 // recomputeTotals sets the amounts that follow from the lines. On a draft
 // the amount due is the total; finalization applies the balance.
 func (inv *Invoice) recomputeTotals() {
-	var sum int64
+	var sum, credited int64
 	for _, l := range inv.Lines.Data {
 		sum += l.Amount
+		credited += pretaxCredited(l)
 	}
+	// Billing credits (applied at finalization) come off the total, not
+	// the subtotal.
+	total := sum - credited
 	inv.Subtotal = sum
-	inv.Total = sum
+	inv.Total = total
 	inv.SubtotalExcludingTax = new(sum)
-	inv.TotalExcludingTax = new(sum)
+	inv.TotalExcludingTax = new(total)
 	if inv.status() == invoiceDraft {
-		inv.AmountDue = max(sum, 0)
+		inv.AmountDue = max(total, 0)
 		inv.AmountRemaining = inv.AmountDue
 	}
 }
@@ -494,7 +498,9 @@ type LineInput struct {
 	Metadata     map[string]string
 	Period       Period
 	Price        *Price // nil for amount-only lines
-	Quantity     int64  // default 1
+	Quantity     int64  // default 1, unless Usage
+	// Usage marks a metered line: Quantity is the usage, 0 included.
+	Usage bool
 
 	// The parent: SubscriptionItem set makes a subscription_item_details
 	// line, else InvoiceItem makes an invoice_item_details line.
@@ -513,7 +519,7 @@ func newInvoiceLine(c *Ctx, in LineInput) (*LineItem, error) {
 		return nil, err
 	}
 	qty := in.Quantity
-	if qty == 0 {
+	if qty == 0 && !in.Usage {
 		qty = 1
 	}
 	l := &LineItem{

@@ -20,7 +20,8 @@ import (
 // makes the first payment attempt.
 //
 // Finalization (finalizeInvoice): number PREFIX-NNNN from the customer's
-// invoice_prefix and next_invoice_sequence; customer_* fields frozen; the
+// invoice_prefix and next_invoice_sequence; customer_* fields frozen;
+// billing credits applied to metered lines (applyCreditGrants); the
 // customer's balance applied (a credit up to the total, a debt in full)
 // with starting_balance, ending_balance and an applied_to_invoice balance
 // transaction; an amount due below the currency's minimum charge marks the
@@ -318,11 +319,24 @@ func finalizeInvoice(c *Ctx, inv *Invoice) error {
 	if inv.EffectiveAt == nil {
 		inv.EffectiveAt = &now
 	}
+	if inv.subscription() != "" {
+		// Usage reported since the draft was made counts.
+		if err := refreshUsageLines(c, inv, now); err != nil {
+			return err
+		}
+		inv.recomputeTotals()
+	}
 	if inv.Number == nil {
 		inv.Number = new(fmt.Sprintf("%s-%04d", cu.InvoicePrefix, cu.NextInvoiceSequence))
 		cu.NextInvoiceSequence++
 	}
 	mirrorCustomer(inv, cu)
+	// Billing credits come off the metered lines first (pre-tax), so the
+	// customer's balance and the minimum charge see the reduced total.
+	// Nothing below may recompute the totals from the lines' amounts alone.
+	if err := applyCreditGrants(c, inv); err != nil {
+		return err
+	}
 
 	// The customer's balance, in the invoice's currency.
 	balance := int64(0)

@@ -501,8 +501,8 @@ func voidInvoiceHandler(c *Ctx) (any, error) {
 	return respond(c, inv)
 }
 
-// voidInvoice voids an open or uncollectible invoice: the balance it used
-// goes back to the customer and its payment intent is canceled.
+// voidInvoice voids an open or uncollectible invoice: the balance and the
+// billing credits it used go back, and its payment intent is canceled.
 func voidInvoice(c *Ctx, inv *Invoice) error {
 	before := snapshotInvoice(inv)
 	now, err := invoiceNow(c, inv)
@@ -512,6 +512,10 @@ func voidInvoice(c *Ctx, inv *Invoice) error {
 	inv.setStatus(invoiceVoid)
 	inv.StatusTransitions.VoidedAt = &now
 	if err := stopAutomaticCollection(c, inv, jobInvoiceOverdue); err != nil {
+		return err
+	}
+	// Billing credits it consumed go back to their grants.
+	if err := reinstateCreditGrants(c, inv); err != nil {
 		return err
 	}
 	var cu *Customer

@@ -221,7 +221,28 @@ func saveSubscription(c *Ctx, s *Subscription) error {
 }
 
 func loadSubscription(c *Ctx, id, param string) (*Subscription, error) {
-	return get[Subscription](c, kindSubscription, id, param)
+	s, err := get[Subscription](c, kindSubscription, id, param)
+	if err != nil {
+		return nil, err
+	}
+	return s, withItemTiers(c, s)
+}
+
+// withItemTiers restores the tiers of s's tiered item prices: an item
+// stores its price as the price renders, without tiers (includable only),
+// and a tiered price's amounts need them. Tiers never change on a price.
+func withItemTiers(c *Ctx, s *Subscription) error {
+	for _, it := range s.Items.Data {
+		if it.Price == nil || it.Price.BillingScheme != "tiered" || len(it.Price.Tiers) > 0 {
+			continue
+		}
+		pr, err := get[Price](c, kindPrice, it.Price.ID, "price")
+		if err != nil {
+			return err
+		}
+		it.Price.Tiers = pr.Tiers
+	}
+	return nil
 }
 
 // emitSubscriptionUpdated emits customer.subscription.updated for the
@@ -815,7 +836,13 @@ func cancelSubscriptionHandler(c *Ctx) (any, error) {
 		}
 	}
 	if invoiceNow {
-		if _, err := billPending(c, s, cu, "subscription_update"); err != nil {
+		// The final invoice takes the pending items and the usage of the
+		// period so far; without invoice_now that usage is discarded.
+		usage, err := arrearsLines(c, s, s.periodStart(), now.Unix())
+		if err != nil {
+			return nil, err
+		}
+		if _, err := billPending(c, s, cu, "subscription_update", usage); err != nil {
 			return nil, err
 		}
 	} else if !prorate {
@@ -889,6 +916,9 @@ func resumeSubscription(c *Ctx) (any, error) {
 	}
 	lines := make([]LineInput, 0, len(s.Items.Data))
 	for _, it := range s.Items.Data {
+		if it.metered() {
+			continue // billed in arrears at the period's end
+		}
 		amount := Prorate(itemAmount(it), now, time.Unix(s.periodStart(), 0), time.Unix(s.periodEnd(), 0))
 		if p.Str("billing_cycle_anchor") != "unchanged" || p.Str("proration_behavior") != "none" {
 			lines = append(lines, itemLine(it, amount, s.periodStart(), s.periodEnd(), false))
@@ -989,7 +1019,13 @@ func tieredAmount(pr *Price, q int64) int64 {
 	return sum
 }
 
+// itemAmount is what a licensed item costs for one full period; a
+// metered item has no amount in advance (its usage is billed in arrears by
+// usageLines), so it is 0 and never prorated.
 func itemAmount(it *SubscriptionItem) int64 {
+	if it.metered() {
+		return 0
+	}
 	return priceAmount(it.Price, it.quantity())
 }
 

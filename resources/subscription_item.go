@@ -37,6 +37,9 @@ type itemRef struct {
 	Subscription string `json:"subscription"`
 }
 
+// metered reports whether the item bills metered usage (in arrears).
+func (it *SubscriptionItem) metered() bool { return it.Price.metered() }
+
 func (it *SubscriptionItem) quantity() int64 {
 	if it.Quantity == nil {
 		return 0
@@ -69,6 +72,9 @@ func findItem(c *Ctx, id string) (*Subscription, *SubscriptionItem, error) {
 	}
 	var s Subscription
 	if err := c.load(kindSubscription, ref.Subscription, &s); err != nil {
+		return nil, nil, err
+	}
+	if err := withItemTiers(c, &s); err != nil {
 		return nil, nil, err
 	}
 	it := s.item(id)
@@ -190,9 +196,6 @@ func itemPrice(c *Ctx, p Params) (*Price, error) {
 	}
 	if pr.Recurring == nil {
 		return nil, apierr.InvalidRequest(p.Path("price"), "The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.")
-	}
-	if pr.Recurring.UsageType == "metered" {
-		return nil, apierr.InvalidRequest(p.Path("price"), "stripefake does not bill metered prices on subscriptions yet.")
 	}
 	pr.include = nil
 	return pr, nil

@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"math"
 	"time"
 
 	"github.com/stripefake/stripefake/clockwork"
@@ -86,6 +87,9 @@ func subscriptionJob(fn func(c *Ctx, s *Subscription, cu *Customer) error) JobFu
 			if err == store.ErrNotFound {
 				return nil
 			}
+			return err
+		}
+		if err := withItemTiers(c, &s); err != nil {
 			return err
 		}
 		var cu Customer
@@ -174,8 +178,13 @@ func runPeriodEnd(c *Ctx, s *Subscription, cu *Customer) error {
 		return nil // stale
 	}
 	if s.CancelAtPeriodEnd || (s.CancelAt != nil && *s.CancelAt <= now.Unix()) {
-		// Pending items and prorations are still invoiced.
-		if _, err := billPending(c, s, cu, "subscription_cycle"); err != nil {
+		// Pending items and prorations are still invoiced, with the usage
+		// of the period that just ended.
+		usage, err := arrearsLines(c, s, s.periodStart(), s.periodEnd())
+		if err != nil {
+			return err
+		}
+		if _, err := billPending(c, s, cu, "subscription_cycle", usage); err != nil {
 			return err
 		}
 		return cancelSubscription(c, s, now, "cancellation_requested")
@@ -213,12 +222,21 @@ func runPeriodEnd(c *Ctx, s *Subscription, cu *Customer) error {
 	iv := s.interval()
 	anchor := s.anchorRef()
 	prevStart, prevEnd := s.periodStart(), s.periodEnd()
+	// Metered items bill the period that just ended, in arrears (none for
+	// a trial that just ended: usage during a trial is free).
+	usage, err := arrearsLines(c, before, prevStart, prevEnd)
+	if err != nil {
+		return err
+	}
 	start := now
 	end := iv.Boundary(anchor, iv.Index(anchor, now)+1)
 	s.setPeriod(start.Unix(), end.Unix())
 	capAtCancel(s)
 	lines := make([]LineInput, 0, len(s.Items.Data))
 	for _, it := range s.Items.Data {
+		if it.metered() {
+			continue
+		}
 		amount := itemAmount(it)
 		if s.periodEnd() < end.Unix() {
 			// A cancel_at inside the new period bills only up to it.
@@ -226,6 +244,7 @@ func runPeriodEnd(c *Ctx, s *Subscription, cu *Customer) error {
 		}
 		lines = append(lines, itemLine(it, amount, s.periodStart(), s.periodEnd(), false))
 	}
+	lines = append(lines, usage...)
 	id, err := reserveInvoice(c, s)
 	if err != nil {
 		return err
@@ -506,6 +525,14 @@ func firstInvoiceLines(c *Ctx, s *Subscription, anchor time.Time, proration stri
 	start, end := s.periodStart(), s.periodEnd()
 	lines := make([]LineInput, 0, len(s.Items.Data))
 	for _, it := range s.Items.Data {
+		if it.metered() {
+			// Usage is billed in arrears: classic mode shows a zero line,
+			// flexible mode leaves the item off the first invoice.
+			if s.BillingMode.Type == "classic" {
+				lines = append(lines, usageLine(it, it.Price, 0, 0, start, end))
+			}
+			continue
+		}
 		amount := itemAmount(it)
 		switch {
 		case s.Status == "trialing":
@@ -633,15 +660,102 @@ func pendingTotal(c *Ctx, s *Subscription) (int64, error) {
 	return n, err
 }
 
-// billPending invoices s's pending items now, when it has any (cancel with
-// invoice_now, a final invoice at period end).
-func billPending(c *Ctx, s *Subscription, cu *Customer, reason string) (*Invoice, error) {
+// billPending invoices s's pending items and lines (metered usage not yet
+// billed) now, when there are any (cancel with invoice_now, a final
+// invoice at period end).
+func billPending(c *Ctx, s *Subscription, cu *Customer, reason string, lines []LineInput) (*Invoice, error) {
 	items, err := pendingItems(c, s)
-	if err != nil || len(items) == 0 {
+	if err != nil || (len(items) == 0 && len(lines) == 0) {
 		return nil, err
 	}
-	inv, _, err := billSubscription(c, billingRun{sub: s, cu: cu, reason: reason, finalizeNow: true, attempt: true})
+	inv, _, err := billSubscription(c, billingRun{sub: s, cu: cu, reason: reason, lines: lines, finalizeNow: true, attempt: true})
 	return inv, err
+}
+
+// arrearsLines are the usage lines of s's metered items for [start, end),
+// billed in arrears; none while s is trialing (usage during a trial is not
+// billed) or for an empty period.
+func arrearsLines(c *Ctx, s *Subscription, start, end int64) ([]LineInput, error) {
+	if s.Status == "trialing" || end <= start {
+		return nil, nil
+	}
+	var lines []LineInput
+	for _, it := range s.Items.Data {
+		if !it.metered() {
+			continue
+		}
+		// The item keeps a snapshot of its price without the tiers: read
+		// the price afresh.
+		pr, err := get[Price](c, kindPrice, it.Price.ID, "price")
+		if err != nil {
+			return nil, err
+		}
+		q, err := meteredQuantity(c, pr, s.Customer, start, end)
+		if err != nil {
+			return nil, err
+		}
+		lines = append(lines, usageLine(it, pr, q, priceAmount(pr, q), start, end))
+	}
+	return lines, nil
+}
+
+// refreshUsageLines recounts the usage lines of a subscription invoice
+// being finalized whose period has ended by now: usage reported during the
+// grace period between the period's end and finalization (late events
+// timestamped inside the period) is billed too, as Stripe's one-hour grace
+// period (InvoicingConfig.FinalizationDelay) allows. The caller recomputes
+// the totals.
+func refreshUsageLines(c *Ctx, inv *Invoice, now int64) error {
+	for _, l := range inv.Lines.Data {
+		if l.Parent == nil || l.Parent.SubscriptionItemDetails == nil || l.Parent.SubscriptionItemDetails.Proration ||
+			l.Pricing == nil || l.Pricing.PriceDetails == nil || l.Period.End > now || l.Period.End <= l.Period.Start {
+			continue
+		}
+		pr, err := get[Price](c, kindPrice, l.Pricing.PriceDetails.Price, "price")
+		if err != nil {
+			return err
+		}
+		if !pr.metered() {
+			continue
+		}
+		q, err := meteredQuantity(c, pr, inv.Customer, l.Period.Start, l.Period.End)
+		if err != nil {
+			return err
+		}
+		if l.Quantity != nil && *l.Quantity == q {
+			continue
+		}
+		l.Quantity, l.QuantityDecimal = new(q), new(formatInt(q))
+		l.Amount, l.Subtotal = priceAmount(pr, q), priceAmount(pr, q)
+		l.Description = usageLabel(pr, q)
+	}
+	return nil
+}
+
+// meteredQuantity is the customer's usage of metered price pr's meter over
+// [start, end): the meter's formula applied, rounded to whole units (meter
+// event values are integers).
+func meteredQuantity(c *Ctx, pr *Price, customer string, start, end int64) (int64, error) {
+	if pr.Recurring == nil || pr.Recurring.Meter == nil {
+		return 0, nil
+	}
+	v, err := meterUsage(c, *pr.Recurring.Meter, customer, unixTime(start), unixTime(end))
+	return int64(math.Round(v)), err
+}
+
+// usageLabel describes a usage line: "12 × prod_…".
+func usageLabel(pr *Price, quantity int64) *string {
+	return new(formatInt(quantity) + " × " + pr.Product)
+}
+
+// usageLine is the line of metered item it: quantity units of usage over
+// [start, end) for amount.
+func usageLine(it *SubscriptionItem, pr *Price, quantity, amount, start, end int64) LineInput {
+	return LineInput{
+		Amount: amount, Currency: pr.Currency, Description: usageLabel(pr, quantity),
+		Period: Period{Start: start, End: end}, Price: pr, Quantity: quantity, Usage: true,
+		SubscriptionItem: it.ID, Subscription: it.Subscription,
+	}
 }
 
 // billingRun is one subscription invoice to make.

@@ -299,9 +299,7 @@ func updateSubscriptionWith(c *Ctx, s *Subscription, p Params, change func(now t
 		s.BillingCycleAnchor = now.Unix()
 		s.setPeriod(now.Unix(), iv.Boundary(now, 1).Unix())
 		capAtCancel(s)
-		for _, it := range s.Items.Data {
-			lines = append(lines, itemLine(it, itemAmount(it), s.periodStart(), s.periodEnd(), false))
-		}
+		lines = append(lines, advanceLines(s)...)
 		if err := clearJob(c, jobSubTrialWillEnd, s.ID); err != nil {
 			return err
 		}
@@ -322,12 +320,16 @@ func updateSubscriptionWith(c *Ctx, s *Subscription, p Params, change func(now t
 				}
 			}
 		}
+		// The period cut short bills its metered usage so far.
+		usage, err := arrearsLines(c, before, before.periodStart(), now.Unix())
+		if err != nil {
+			return err
+		}
+		lines = append(lines, usage...)
 		s.BillingCycleAnchor = now.Unix()
 		s.setPeriod(now.Unix(), iv.Boundary(now, 1).Unix())
 		capAtCancel(s)
-		for _, it := range s.Items.Data {
-			lines = append(lines, itemLine(it, itemAmount(it), s.periodStart(), s.periodEnd(), false))
-		}
+		lines = append(lines, advanceLines(s)...)
 		return settleUpdate(c, s, cu, before, lines, behavior, payment, now, true)
 	}
 
@@ -368,6 +370,18 @@ func updateSubscriptionWith(c *Ctx, s *Subscription, p Params, change func(now t
 		}
 	}
 	return settleUpdate(c, s, cu, before, lines, behavior, payment, now, invoiceNow)
+}
+
+// advanceLines are the licensed items' lines for s's current period,
+// billed in advance (metered items bill in arrears).
+func advanceLines(s *Subscription) []LineInput {
+	var lines []LineInput
+	for _, it := range s.Items.Data {
+		if !it.metered() {
+			lines = append(lines, itemLine(it, itemAmount(it), s.periodStart(), s.periodEnd(), false))
+		}
+	}
+	return lines
 }
 
 // capAtCancel ends the current period at cancel_at when that comes first.
