@@ -204,14 +204,8 @@ func loadCreditGrant(c *Ctx, id, param string) (*CreditGrant, error) {
 func init() { families = append(families, registerCreditGrants) }
 
 func registerCreditGrants(e *Engine) {
-	e.kind(Kind{Object: kindCreditGrant, Load: func(c *Ctx, id string) (any, error) {
-		var g CreditGrant
-		return &g, c.load(kindCreditGrant, id, &g)
-	}})
-	e.kind(Kind{Object: kindCreditBalanceTxn, Load: func(c *Ctx, id string) (any, error) {
-		var t CreditBalanceTransaction
-		return &t, c.load(kindCreditBalanceTxn, id, &t)
-	}})
+	e.kind(Kind{Object: kindCreditGrant, Load: loader[CreditGrant](kindCreditGrant)})
+	e.kind(Kind{Object: kindCreditBalanceTxn, Load: loader[CreditBalanceTransaction](kindCreditBalanceTxn)})
 	e.route(Route{Method: "POST", Pattern: "/v1/billing/credit_grants", Handle: createCreditGrant})
 	e.route(Route{Method: "GET", Pattern: "/v1/billing/credit_grants/{id}", Read: true, Handle: func(c *Ctx) (any, error) {
 		return loadCreditGrant(c, c.Var("id"), "id")

@@ -771,10 +771,7 @@ var invoiceSearchFields = search.FieldsFor("invoices")
 func init() { families = append(families, registerInvoices) }
 
 func registerInvoices(e *Engine) {
-	e.kind(Kind{Object: kindInvoice, Load: func(c *Ctx, id string) (any, error) {
-		var inv Invoice
-		return &inv, c.load(kindInvoice, id, &inv)
-	}})
+	e.kind(Kind{Object: kindInvoice, Load: loader[Invoice](kindInvoice)})
 	e.route(Route{Method: "POST", Pattern: "/v1/invoices", Handle: createInvoiceHandler})
 	e.route(Route{Method: "GET", Pattern: "/v1/invoices/{invoice}", Read: true, Handle: retrieveInvoice})
 	e.route(Route{Method: "POST", Pattern: "/v1/invoices/{invoice}", Handle: updateInvoice})

@@ -180,10 +180,7 @@ func detachItem(c *Ctx, id string) error {
 func init() { families = append(families, registerInvoiceItems) }
 
 func registerInvoiceItems(e *Engine) {
-	e.kind(Kind{Object: kindInvoiceItem, Load: func(c *Ctx, id string) (any, error) {
-		var ii InvoiceItem
-		return &ii, c.load(kindInvoiceItem, id, &ii)
-	}})
+	e.kind(Kind{Object: kindInvoiceItem, Load: loader[InvoiceItem](kindInvoiceItem)})
 	e.route(Route{Method: "POST", Pattern: "/v1/invoiceitems", Handle: createInvoiceItem})
 	e.route(Route{Method: "GET", Pattern: "/v1/invoiceitems/{invoiceitem}", Read: true, Handle: func(c *Ctx) (any, error) {
 		return get[InvoiceItem](c, kindInvoiceItem, c.Var("invoiceitem"), "id")

@@ -186,10 +186,7 @@ type MeterEventError struct {
 func init() { families = append(families, registerMeters) }
 
 func registerMeters(e *Engine) {
-	e.kind(Kind{Object: kindMeter, Load: func(c *Ctx, id string) (any, error) {
-		var m Meter
-		return &m, c.load(kindMeter, id, &m)
-	}})
+	e.kind(Kind{Object: kindMeter, Load: loader[Meter](kindMeter)})
 	e.route(Route{Method: "POST", Pattern: "/v1/billing/meters", Handle: createMeter})
 	e.route(Route{Method: "GET", Pattern: "/v1/billing/meters", Read: true, Handle: listMeters})
 	e.route(Route{Method: "GET", Pattern: "/v1/billing/meters/{id}", Read: true, Handle: func(c *Ctx) (any, error) {

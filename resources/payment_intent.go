@@ -300,18 +300,9 @@ func paymentError(e *apierr.Error, charge string, pm *PaymentMethod) *PaymentErr
 func init() { families = append(families, registerPayments) }
 
 func registerPayments(e *Engine) {
-	e.kind(Kind{Object: kindPaymentIntent, Load: func(c *Ctx, id string) (any, error) {
-		var v PaymentIntent
-		return &v, c.load(kindPaymentIntent, id, &v)
-	}})
-	e.kind(Kind{Object: kindCharge, Load: func(c *Ctx, id string) (any, error) {
-		var v Charge
-		return &v, c.load(kindCharge, id, &v)
-	}})
-	e.kind(Kind{Object: kindInvoicePayment, Load: func(c *Ctx, id string) (any, error) {
-		var v InvoicePayment
-		return &v, c.load(kindInvoicePayment, id, &v)
-	}})
+	e.kind(Kind{Object: kindPaymentIntent, Load: loader[PaymentIntent](kindPaymentIntent)})
+	e.kind(Kind{Object: kindCharge, Load: loader[Charge](kindCharge)})
+	e.kind(Kind{Object: kindInvoicePayment, Load: loader[InvoicePayment](kindInvoicePayment)})
 	e.route(Route{Method: "GET", Pattern: "/v1/payment_intents/{intent}", Read: true, Handle: func(c *Ctx) (any, error) {
 		if err := unsupported(c.Params, "client_secret"); err != nil {
 			return nil, err

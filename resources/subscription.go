@@ -264,10 +264,7 @@ var subscriptionSearchFields = search.FieldsFor("subscriptions")
 func init() { families = append(families, registerSubscriptions) }
 
 func registerSubscriptions(e *Engine) {
-	e.kind(Kind{Object: kindSubscription, Load: func(c *Ctx, id string) (any, error) {
-		var s Subscription
-		return &s, c.load(kindSubscription, id, &s)
-	}})
+	e.kind(Kind{Object: kindSubscription, Load: loader[Subscription](kindSubscription)})
 	e.route(Route{Method: "POST", Pattern: "/v1/subscriptions", Handle: createSubscription})
 	e.route(Route{Method: "GET", Pattern: "/v1/subscriptions/{subscription_exposed_id}", Read: true, Handle: func(c *Ctx) (any, error) {
 		return loadSubscription(c, c.Var("subscription_exposed_id"), "id")
