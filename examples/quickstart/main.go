@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"time"
@@ -14,12 +15,12 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run() error {
+func run(out io.Writer) error {
 	ctx := context.Background()
 	f, err := fake.Start(fake.WithStartTime(time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)))
 	if err != nil {
@@ -30,7 +31,6 @@ func run() error {
 		URL:           stripe.String(f.URL()),
 		LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelNull},
 	})))
-	out := os.Stdout
 
 	cus, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{
 		Email:         stripe.String("ada@example.com"),
@@ -72,12 +72,39 @@ func run() error {
 		return fmt.Errorf("expected a card error, got %v", err)
 	}
 
-	f.Advance(24 * time.Hour)
-	fmt.Fprintf(out, "advanced the clock a day: now %s\n", f.Now().UTC().Format(time.RFC3339))
+	subParams := &stripe.SubscriptionCreateParams{
+		Customer: stripe.String(cus.ID),
+		Items:    []*stripe.SubscriptionCreateItemParams{{Price: stripe.String(price.ID)}},
+	}
+	subParams.AddExpand("latest_invoice")
+	sub, err := sc.V1Subscriptions.Create(ctx, subParams)
+	if err != nil {
+		return err
+	}
+	first := sub.LatestInvoice
+	fmt.Fprintf(out, "subscribed: %s is %s; first invoice %s %s, paid %d after the 500 credit\n",
+		sub.ID, sub.Status, first.Number, first.Status, first.AmountPaid)
+
+	f.Advance(31*24*time.Hour + 2*time.Hour)
+	fmt.Fprintf(out, "advanced the clock a month: now %s\n", f.Now().UTC().Format(time.RFC3339))
+	for inv, err := range sc.V1Invoices.List(ctx, &stripe.InvoiceListParams{Customer: stripe.String(cus.ID)}).All(ctx) {
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "  invoice %s %-4s amount_due %4d %s (%s)\n", inv.Number, inv.Status, inv.AmountDue, inv.Currency, inv.BillingReason)
+	}
 
 	fmt.Fprintf(out, "%d requests answered; events written:\n", len(f.Requests()))
+	counts := map[string]int{}
+	var types []string
 	for _, ev := range f.Events() {
-		fmt.Fprintf(out, "  %s %s\n", ev.Type, ev.ObjectID)
+		if counts[ev.Type] == 0 {
+			types = append(types, ev.Type)
+		}
+		counts[ev.Type]++
+	}
+	for _, typ := range types {
+		fmt.Fprintf(out, "  %-36s x%d\n", typ, counts[typ])
 	}
 	return nil
 }
