@@ -18,27 +18,42 @@ import (
 // Layout of the bbolt file. Sequences are 8-byte big-endian, so byte order
 // is numeric order.
 //
-//	kinds/<kind>/records  id -> seq + data
-//	kinds/<kind>/order    seq -> id (insertion order; the bucket's sequence hands out seq)
-//	kinds/<kind>/index    term + 0x00 + seq -> id
-//	kinds/<kind>/terms    id -> the record's terms, each followed by 0x00
-//	counters              name -> value
-//	jobs                  timeline + 0x00 + due + seq -> JSON of the Job (the bucket's sequence hands out Seq)
-//	jobobjects            kind + 0x00 + object ID + 0x00 + seq -> key in jobs
+//	kind/<kind>      one bucket per record kind, its keys in three regions:
+//	  'i' + term + 0x00 + seq -> id   (index entries, in seq order per term)
+//	  'o' + seq -> id                 (insertion order)
+//	  'r' + id -> seq + n + terms + data
+//	                                  (the record: n is the length of terms in
+//	                                  4 big-endian bytes, each term is followed
+//	                                  by 0x00)
+//	  The bucket's own sequence hands out seq.
+//	counters         name -> value
+//	jobs             timeline + 0x00 + due + seq -> JSON of the Job (the bucket's sequence hands out Seq)
+//	jobobjects       kind + 0x00 + object ID + 0x00 + seq -> key in jobs
+//
+// A kind's regions share one bucket, and kind buckets sit at the top level,
+// because every bucket a transaction touches costs at least one more page
+// at commit: its own leaf, plus the parent leaf that holds its header. A
+// Put of a new record so dirties the record's leaf, the last order leaf, an
+// index leaf per term and the branches above them, all in one tree.
 //
 // due is Due.UnixNano with the sign bit flipped, so that times before 1970
 // sort first. Terms, timelines, job kinds and object IDs contain no NUL
 // byte, so a name followed by 0x00 is never the prefix of a longer name.
 var (
-	bucketKinds      = []byte("kinds")
 	bucketCounters   = []byte("counters")
 	bucketJobs       = []byte("jobs")
 	bucketJobObjects = []byte("jobobjects")
+)
 
-	bucketRecords = []byte("records")
-	bucketOrder   = []byte("order")
-	bucketIndex   = []byte("index")
-	bucketTerms   = []byte("terms")
+// kindBucketPrefix starts the name of every kind's bucket; no fixed
+// bucket's name starts with it.
+const kindBucketPrefix = "kind/"
+
+// Key prefixes of the regions of a kind's bucket.
+const (
+	regionIndex  = 'i'
+	regionOrder  = 'o'
+	regionRecord = 'r'
 )
 
 // BoltOption configures OpenBolt.
@@ -80,9 +95,9 @@ func OpenBolt(path string, opts ...BoltOption) (Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	// The fixed buckets always exist, so only kinds can be missing.
+	// The fixed buckets always exist, so only kind buckets can be missing.
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketKinds, bucketCounters, bucketJobs, bucketJobObjects} {
+		for _, name := range [][]byte{bucketCounters, bucketJobs, bucketJobObjects} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -165,11 +180,7 @@ type boltTx struct {
 	// writes counts writes so that a scan can tell whether fn wrote and
 	// its cursor must be placed again.
 	writes int
-	kinds  map[string]*kindBuckets
-}
-
-type kindBuckets struct {
-	records, order, index, terms *bolt.Bucket
+	kinds  map[string]*bolt.Bucket
 }
 
 func (t *boltTx) read() error {
@@ -190,58 +201,105 @@ func (t *boltTx) write() error {
 	return nil
 }
 
-// kind returns the buckets of kind, or nil if it has no records yet.
-func (t *boltTx) kind(kind string) *kindBuckets {
-	if kb := t.kinds[kind]; kb != nil {
-		return kb
+// kind returns the bucket of kind, or nil if it has no records yet.
+func (t *boltTx) kind(kind string) *bolt.Bucket {
+	if b := t.kinds[kind]; b != nil {
+		return b
 	}
-	b := t.tx.Bucket(bucketKinds).Bucket([]byte(kind))
+	b := t.tx.Bucket([]byte(kindBucketPrefix + kind))
 	if b == nil {
 		return nil
 	}
-	kb := &kindBuckets{
-		records: b.Bucket(bucketRecords),
-		order:   b.Bucket(bucketOrder),
-		index:   b.Bucket(bucketIndex),
-		terms:   b.Bucket(bucketTerms),
-	}
 	if t.kinds == nil {
-		t.kinds = make(map[string]*kindBuckets)
+		t.kinds = make(map[string]*bolt.Bucket)
 	}
-	t.kinds[kind] = kb
-	return kb
+	t.kinds[kind] = b
+	return b
 }
 
-// createKind returns the buckets of kind, creating them if needed.
-func (t *boltTx) createKind(kind string) (*kindBuckets, error) {
-	if kb := t.kind(kind); kb != nil {
-		return kb, nil
+// createKind returns the bucket of kind, creating it if needed.
+func (t *boltTx) createKind(kind string) (*bolt.Bucket, error) {
+	if b := t.kind(kind); b != nil {
+		return b, nil
 	}
-	b, err := t.tx.Bucket(bucketKinds).CreateBucket([]byte(kind))
-	if err != nil {
-		return nil, fmt.Errorf("store: create buckets for kind %q: %w", kind, err)
-	}
-	for _, name := range [][]byte{bucketRecords, bucketOrder, bucketIndex, bucketTerms} {
-		if _, err := b.CreateBucket(name); err != nil {
-			return nil, fmt.Errorf("store: create buckets for kind %q: %w", kind, err)
-		}
+	if _, err := t.tx.CreateBucket([]byte(kindBucketPrefix + kind)); err != nil {
+		return nil, fmt.Errorf("store: create bucket for kind %q: %w", kind, err)
 	}
 	return t.kind(kind), nil
+}
+
+// record is a decoded record value. Its slices are bbolt's: valid until the
+// transaction ends, copied before they are handed out.
+type record struct {
+	seq   uint64
+	terms []byte // each term followed by 0x00; see decodeTerms
+	data  []byte
+}
+
+func encodeRecord(seq uint64, terms []string, data []byte) []byte {
+	n := 0
+	for _, term := range terms {
+		n += len(term) + 1
+	}
+	v := make([]byte, 0, 12+n+len(data))
+	v = binary.BigEndian.AppendUint64(v, seq)
+	v = binary.BigEndian.AppendUint32(v, uint32(n))
+	for _, term := range terms {
+		v = append(v, term...)
+		v = append(v, 0)
+	}
+	return append(v, data...)
+}
+
+func decodeRecord(v []byte) (record, error) {
+	if len(v) < 12 {
+		return record{}, fmt.Errorf("value of %d bytes is too short", len(v))
+	}
+	n := binary.BigEndian.Uint32(v[8:])
+	if uint64(n) > uint64(len(v)-12) {
+		return record{}, fmt.Errorf("terms of %d bytes overrun the value", n)
+	}
+	return record{seq: binary.BigEndian.Uint64(v), terms: v[12 : 12+n], data: v[12+n:]}, nil
+}
+
+// decodeTerms returns the terms of a record as new strings.
+func decodeTerms(b []byte) []string {
+	if len(b) == 0 {
+		return nil
+	}
+	return strings.Split(string(b[:len(b)-1]), "\x00")
+}
+
+// getRecord returns the record of id in the kind bucket b, and false if
+// there is none.
+func getRecord(b *bolt.Bucket, id string) (record, bool, error) {
+	v := b.Get(recordKey(id))
+	if v == nil {
+		return record{}, false, nil
+	}
+	r, err := decodeRecord(v)
+	if err != nil {
+		return record{}, false, fmt.Errorf("store: record %q: %w", id, err)
+	}
+	return r, true, nil
 }
 
 func (t *boltTx) Get(kind, id string) ([]byte, error) {
 	if err := t.read(); err != nil {
 		return nil, err
 	}
-	kb := t.kind(kind)
-	if kb == nil {
+	b := t.kind(kind)
+	if b == nil {
 		return nil, ErrNotFound
 	}
-	v := kb.records.Get([]byte(id))
-	if v == nil {
+	r, ok, err := getRecord(b, id)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		return nil, ErrNotFound
 	}
-	return clone(v[8:]), nil
+	return clone(r.data), nil
 }
 
 func (t *boltTx) Put(kind, id string, data []byte, terms ...string) error {
@@ -255,92 +313,84 @@ func (t *boltTx) Put(kind, id string, data []byte, terms ...string) error {
 	if err != nil {
 		return err
 	}
-	kb, err := t.createKind(kind)
+	b, err := t.createKind(kind)
 	if err != nil {
 		return err
 	}
 	// bbolt keeps keys and values until commit, so none of these slices
 	// are reused or changed after being handed over.
-	key := []byte(id)
-	var seq uint64
-	var oldTerms []string
-	if old := kb.records.Get(key); old != nil {
-		seq = binary.BigEndian.Uint64(old)
-		oldTerms = decodeTerms(kb.terms.Get(key))
-	} else {
-		if seq, err = kb.order.NextSequence(); err != nil {
-			return err
-		}
-		if err := kb.order.Put(seqKey(nil, seq), key); err != nil {
-			return err
-		}
-	}
-	val := make([]byte, 8+len(data))
-	binary.BigEndian.PutUint64(val, seq)
-	copy(val[8:], data)
-	if err := kb.records.Put(key, val); err != nil {
+	old, ok, err := getRecord(b, id)
+	if err != nil {
 		return err
 	}
-	return setTerms(kb, key, seq, oldTerms, terms)
+	seq := old.seq
+	if !ok {
+		if seq, err = b.NextSequence(); err != nil {
+			return err
+		}
+		if err := b.Put(orderKey(seq), []byte(id)); err != nil {
+			return err
+		}
+	}
+	if err := setTerms(b, id, seq, decodeTerms(old.terms), terms); err != nil {
+		return err
+	}
+	return b.Put(recordKey(id), encodeRecord(seq, terms, data))
 }
 
-// setTerms replaces the index entries of the record id with seq.
-func setTerms(kb *kindBuckets, id []byte, seq uint64, old, terms []string) error {
-	if slices.Equal(old, terms) {
-		return nil
-	}
+// setTerms replaces the index entries old of the record id with seq by
+// terms.
+func setTerms(b *bolt.Bucket, id string, seq uint64, old, terms []string) error {
 	for _, term := range old {
 		if !slices.Contains(terms, term) {
-			if err := kb.index.Delete(seqKey(termPrefix(term), seq)); err != nil {
+			if err := b.Delete(indexKey(term, seq)); err != nil {
 				return err
 			}
 		}
 	}
 	for _, term := range terms {
 		if !slices.Contains(old, term) {
-			if err := kb.index.Put(seqKey(termPrefix(term), seq), id); err != nil {
+			if err := b.Put(indexKey(term, seq), []byte(id)); err != nil {
 				return err
 			}
 		}
 	}
-	if len(terms) == 0 {
-		return kb.terms.Delete(id)
-	}
-	return kb.terms.Put(id, encodeTerms(terms))
+	return nil
 }
 
 func (t *boltTx) Delete(kind, id string) error {
 	if err := t.write(); err != nil {
 		return err
 	}
-	kb := t.kind(kind)
-	if kb == nil {
+	b := t.kind(kind)
+	if b == nil {
 		return ErrNotFound
 	}
-	key := []byte(id)
-	old := kb.records.Get(key)
-	if old == nil {
+	old, ok, err := getRecord(b, id)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return ErrNotFound
 	}
-	seq := binary.BigEndian.Uint64(old)
-	if err := setTerms(kb, key, seq, decodeTerms(kb.terms.Get(key)), nil); err != nil {
+	if err := setTerms(b, id, old.seq, decodeTerms(old.terms), nil); err != nil {
 		return err
 	}
-	if err := kb.order.Delete(seqKey(nil, seq)); err != nil {
+	if err := b.Delete(orderKey(old.seq)); err != nil {
 		return err
 	}
-	return kb.records.Delete(key)
+	return b.Delete(recordKey(id))
 }
 
 func (t *boltTx) Scan(kind string, reverse bool, fn func(id string, data []byte) (bool, error)) error {
 	if err := t.read(); err != nil {
 		return err
 	}
-	kb := t.kind(kind)
-	if kb == nil {
+	b := t.kind(kind)
+	if b == nil {
 		return nil
 	}
-	return t.scan(kb, kb.order, nil, reverse, fn)
+	return t.scan(b, []byte{regionOrder}, reverse, fn)
 }
 
 func (t *boltTx) ScanIndex(kind, term string, reverse bool, fn func(id string, data []byte) (bool, error)) error {
@@ -350,18 +400,18 @@ func (t *boltTx) ScanIndex(kind, term string, reverse bool, fn func(id string, d
 	if hasNUL(term) {
 		return nil // no stored term has one
 	}
-	kb := t.kind(kind)
-	if kb == nil {
+	b := t.kind(kind)
+	if b == nil {
 		return nil
 	}
-	return t.scan(kb, kb.index, termPrefix(term), reverse, fn)
+	return t.scan(b, indexPrefix(term), reverse, fn)
 }
 
-// scan calls fn for the records named by the keys prefix + seq of b, whose
-// values are record IDs, in order of seq.
-func (t *boltTx) scan(kb *kindBuckets, b *bolt.Bucket, prefix []byte, reverse bool, fn func(id string, data []byte) (bool, error)) error {
+// scan calls fn for the records named by the keys prefix + seq of the kind
+// bucket b, whose values are record IDs, in order of seq.
+func (t *boltTx) scan(b *bolt.Bucket, prefix []byte, reverse bool, fn func(id string, data []byte) (bool, error)) error {
 	// Records fn adds have a seq above limit and are not visited.
-	limit := kb.order.Sequence()
+	limit := b.Sequence()
 	c := b.Cursor()
 	var k, v []byte
 	if reverse {
@@ -374,12 +424,16 @@ func (t *boltTx) scan(kb *kindBuckets, b *bolt.Bucket, prefix []byte, reverse bo
 		if seq > limit {
 			return nil // only reached going forward
 		}
-		rec := kb.records.Get(v)
-		if rec == nil {
-			return fmt.Errorf("store: no record %q for sequence %d", v, seq)
+		id := string(v)
+		r, ok, err := getRecord(b, id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("store: no record %q for sequence %d", id, seq)
 		}
 		writes := t.writes
-		more, err := fn(string(v), clone(rec[8:]))
+		more, err := fn(id, clone(r.data))
 		if err != nil || !more {
 			return err
 		}
@@ -551,24 +605,25 @@ func seqKey(prefix []byte, seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(k, seq)
 }
 
-func termPrefix(term string) []byte {
-	return append([]byte(term), 0)
+func recordKey(id string) []byte {
+	k := make([]byte, 0, 1+len(id))
+	k = append(k, regionRecord)
+	return append(k, id...)
 }
 
-func encodeTerms(terms []string) []byte {
-	var b []byte
-	for _, term := range terms {
-		b = append(b, term...)
-		b = append(b, 0)
-	}
-	return b
+func orderKey(seq uint64) []byte {
+	return seqKey([]byte{regionOrder}, seq)
 }
 
-func decodeTerms(b []byte) []string {
-	if len(b) == 0 {
-		return nil
-	}
-	return strings.Split(string(b[:len(b)-1]), "\x00")
+func indexPrefix(term string) []byte {
+	k := make([]byte, 0, len(term)+2)
+	k = append(k, regionIndex)
+	k = append(k, term...)
+	return append(k, 0)
+}
+
+func indexKey(term string, seq uint64) []byte {
+	return seqKey(indexPrefix(term), seq)
 }
 
 // jobKey orders jobs by timeline, due time, then Seq.
