@@ -336,3 +336,34 @@ func TestErrorsDecodeInStripeGo(t *testing.T) {
 		t.Fatalf("%#v", err)
 	}
 }
+
+// A request that reuses an idempotency key while the first request with it
+// is still being served gets Stripe's 409. Webhooks are delivered before the
+// first response returns, so a webhook handler that resends the request
+// meets the key in flight, deterministically.
+func TestIdempotencyKeyInFlight(t *testing.T) {
+	f, _ := testfake.New(t, testfake.Memory)
+	const hook = "https://example.test/hooks"
+	f.AddWebhookEndpoint(hook, "customer.created")
+	var inner int
+	var innerBody map[string]any
+	f.HandleWebhooks(hook, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if inner == 0 {
+			inner, _, innerBody = raw(t, f, "POST", "/v1/customers", "email=a%40b.c", map[string]string{"Idempotency-Key": "busy"})
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	status, _, body := raw(t, f, "POST", "/v1/customers", "email=a%40b.c", map[string]string{"Idempotency-Key": "busy"})
+	if status != 200 || body["object"] != "customer" {
+		t.Fatalf("first request: %d %v", status, body)
+	}
+	e := errorOf(t, innerBody)
+	if inner != 409 || e["code"] != "idempotency_key_in_use" || !strings.HasPrefix(e["message"].(string), "There is currently another in-progress request using this Idempotent Key") {
+		t.Errorf("while in flight: %d %v", inner, e)
+	}
+	// Once the first has answered, the key replays it.
+	status, h, again := raw(t, f, "POST", "/v1/customers", "email=a%40b.c", map[string]string{"Idempotency-Key": "busy"})
+	if status != 200 || h.Get("Idempotent-Replayed") != "true" || again["id"] != body["id"] {
+		t.Errorf("after: %d %v %v", status, h.Get("Idempotent-Replayed"), again["id"])
+	}
+}
