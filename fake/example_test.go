@@ -72,3 +72,51 @@ func ExampleFake_Requests() {
 	// Output:
 	// POST /v1/customers A-17 200
 }
+
+// Example_testClock bills a customer on a Stripe test clock: advancing the
+// clock renews the subscription while the fake's own clock stays put.
+func Example_testClock() {
+	start := time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
+	f, err := fake.Start(fake.WithStartTime(start))
+	if err != nil {
+		panic(err)
+	}
+	defer f.Close()
+	ctx := context.Background()
+	sc := stripe.NewClient("sk_test_example", stripe.WithBackends(stripe.NewBackendsWithConfig(&stripe.BackendConfig{
+		URL:           stripe.String(f.URL()),
+		LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelNull},
+	})))
+
+	clock, _ := sc.V1TestHelpersTestClocks.Create(ctx, &stripe.TestHelpersTestClockCreateParams{FrozenTime: stripe.Int64(start.Unix())})
+	cus, _ := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{
+		TestClock: stripe.String(clock.ID), PaymentMethod: stripe.String("pm_card_visa"),
+		InvoiceSettings: &stripe.CustomerCreateInvoiceSettingsParams{DefaultPaymentMethod: stripe.String("pm_card_visa")},
+	})
+	price, _ := sc.V1Prices.Create(ctx, &stripe.PriceCreateParams{
+		Currency: stripe.String("usd"), UnitAmount: stripe.Int64(900),
+		Recurring:   &stripe.PriceCreateRecurringParams{Interval: stripe.String("month")},
+		ProductData: &stripe.PriceCreateProductDataParams{Name: stripe.String("Basic")},
+	})
+	_, _ = sc.V1Subscriptions.Create(ctx, &stripe.SubscriptionCreateParams{
+		Customer: stripe.String(cus.ID), Items: []*stripe.SubscriptionCreateItemParams{{Price: stripe.String(price.ID)}},
+	})
+
+	clock, _ = sc.V1TestHelpersTestClocks.Advance(ctx, clock.ID, &stripe.TestHelpersTestClockAdvanceParams{
+		FrozenTime: stripe.Int64(start.AddDate(0, 1, 0).Add(2 * time.Hour).Unix()),
+	})
+	clock, _ = sc.V1TestHelpersTestClocks.Retrieve(ctx, clock.ID, nil)
+	fmt.Println("clock:", clock.Status, time.Unix(clock.FrozenTime, 0).UTC())
+	fmt.Println("fake: ", f.Now().UTC())
+	for inv, err := range sc.V1Invoices.List(ctx, &stripe.InvoiceListParams{Customer: stripe.String(cus.ID)}).All(ctx) {
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(inv.BillingReason, inv.Status, inv.AmountPaid, time.Unix(inv.Created, 0).UTC())
+	}
+	// Output:
+	// clock: ready 2026-02-15 14:00:00 +0000 UTC
+	// fake:  2026-01-15 12:00:00 +0000 UTC
+	// subscription_cycle paid 900 2026-02-15 12:00:00 +0000 UTC
+	// subscription_create paid 900 2026-01-15 12:00:00 +0000 UTC
+}
