@@ -158,6 +158,10 @@ func (f *Fake) Advance(d time.Duration) {
 // AdvanceTo is Advance to an instant; an instant in the past runs what is
 // due and leaves the clock where it is.
 func (f *Fake) AdvanceTo(t time.Time) {
+	if !f.time.Settable() {
+		f.fail(errors.New("fake: Advance needs a clock it can move (the default, or a *clock.Mock); a real clock moves by itself and due work runs before each request"))
+		return
+	}
 	if err := f.engine.AdvanceTo(t); err != nil {
 		f.fail(err)
 	}

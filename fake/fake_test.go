@@ -367,3 +367,47 @@ func TestIdempotencyKeyInFlight(t *testing.T) {
 		t.Errorf("after: %d %v %v", status, h.Get("Idempotent-Replayed"), again["id"])
 	}
 }
+
+// A key reused for a request that runs at a test clock's time (far behind
+// the fake's clock) still replays: keys age on the fake's clock.
+func TestIdempotencyOnTestClockCustomer(t *testing.T) {
+	f, sc := testfake.New(t, testfake.Memory)
+	clock, err := sc.V1TestHelpersTestClocks.Create(ctx, &stripe.TestHelpersTestClockCreateParams{FrozenTime: stripe.Int64(f.Now().Add(-72 * time.Hour).Unix())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cu, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{TestClock: stripe.String(clock.ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	create := func() *stripe.CustomerBalanceTransaction {
+		p := &stripe.CustomerBalanceTransactionCreateParams{Customer: stripe.String(cu.ID), Amount: stripe.Int64(-100), Currency: stripe.String("usd")}
+		p.SetIdempotencyKey("clock-key")
+		txn, err := sc.V1CustomerBalanceTransactions.Create(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return txn
+	}
+	if a, b := create(), create(); a.ID != b.ID {
+		t.Errorf("the retry ran again: %s then %s", a.ID, b.ID)
+	}
+}
+
+type failRecorder struct {
+	testing.TB
+	failed bool
+}
+
+func (r *failRecorder) Errorf(string, ...any) { r.failed = true }
+func (r *failRecorder) Helper()               {}
+
+// Advance cannot move a real clock, and says so.
+func TestAdvanceNeedsAMovableClock(t *testing.T) {
+	rec := &failRecorder{TB: t}
+	f := fake.New(rec, fake.WithClock(clock.New()))
+	f.Advance(time.Hour)
+	if !rec.failed {
+		t.Error("Advance on a real clock did not fail")
+	}
+}

@@ -16,8 +16,9 @@ type Ctx struct {
 	tx        store.Tx
 	now       time.Time
 	call      Call
-	automatic bool   // a scheduled job or test helper, not an API request
-	timeline  string // the timeline of the job being run, if any
+	automatic bool      // a scheduled job or test helper, not an API request
+	started   time.Time // the fake clock when the request began; never moved to a test clock
+	timeline  string    // the timeline of the job being run, if any
 
 	Params  Params
 	Vars    map[string]string // path variables by spec name

@@ -301,6 +301,9 @@ func updateCustomer(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.onCustomerTimeline(cu); err != nil {
+		return nil, err
+	}
 	before := *cu
 	if err := setCustomerFields(c, cu, p); err != nil {
 		return nil, err
@@ -331,16 +334,45 @@ func deleteCustomer(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.onCustomerTimeline(cu); err != nil {
+		return nil, err
+	}
 	if err := removeCustomer(c, cu); err != nil {
 		return nil, err
 	}
 	return DeletedObject{ID: cu.ID, Object: kindCustomer, Deleted: true}, nil
 }
 
-// removeCustomer deletes cu, for the API and for a deleted test clock: the
-// event carries the customer as it was, its payment methods are detached,
-// and the record stays as a deleted stub.
+// removeCustomer deletes cu, for the API and for a deleted test clock: its
+// subscriptions are canceled and its invoices stop collecting (Stripe
+// "immediately cancels any active subscriptions"), the event carries the
+// customer as it was, its payment methods are detached, and the record
+// stays as a deleted stub.
 func removeCustomer(c *Ctx, cu *Customer) error {
+	now, err := c.nowFor(cu)
+	if err != nil {
+		return err
+	}
+	subs, err := scan(c, kindSubscription, "customer="+cu.ID, func(s *Subscription) bool { return !s.ended() })
+	if err != nil {
+		return err
+	}
+	for i := len(subs) - 1; i >= 0; i-- { // oldest first
+		if err := cancelSubscription(c, subs[i], now, "cancellation_requested"); err != nil {
+			return err
+		}
+	}
+	invs, err := scan(c, kindInvoice, "customer="+cu.ID, func(inv *Invoice) bool {
+		return inv.AutoAdvance && (inv.status() == "draft" || inv.status() == "open")
+	})
+	if err != nil {
+		return err
+	}
+	for i := len(invs) - 1; i >= 0; i-- {
+		if err := stopAutoAdvance(c, invs[i]); err != nil {
+			return err
+		}
+	}
 	if err := c.emit("customer.deleted", cu, nil); err != nil {
 		return err
 	}

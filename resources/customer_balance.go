@@ -111,6 +111,9 @@ func createBalanceTransaction(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.onCustomerTimeline(cu); err != nil {
+		return nil, err
+	}
 	amount, err := p.RequireInt("amount")
 	if err != nil {
 		return nil, err

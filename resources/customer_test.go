@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stripe/stripe-go/v85"
 	"github.com/stripefake/stripefake/fake"
@@ -338,4 +339,91 @@ func listErr[T any](seq stripe.Seq2[T, error]) error {
 		}
 	}
 	return nil
+}
+
+// Deleting a customer cancels its subscriptions and stops its invoices
+// collecting, as Stripe does; nothing is billed afterwards.
+func TestCustomerDeleteCancelsSubscriptions(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		cu, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{
+			PaymentMethod:   stripe.String("pm_card_visa"),
+			InvoiceSettings: &stripe.CustomerCreateInvoiceSettingsParams{DefaultPaymentMethod: stripe.String("pm_card_visa")},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		price, err := sc.V1Prices.Create(ctx, &stripe.PriceCreateParams{
+			Currency: stripe.String("usd"), UnitAmount: stripe.Int64(1000),
+			Recurring:   &stripe.PriceCreateRecurringParams{Interval: stripe.String("month")},
+			ProductData: &stripe.PriceCreateProductDataParams{Name: stripe.String("Pro")},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub, err := sc.V1Subscriptions.Create(ctx, &stripe.SubscriptionCreateParams{
+			Customer: stripe.String(cu.ID), Items: []*stripe.SubscriptionCreateItemParams{{Price: stripe.String(price.ID)}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sc.V1InvoiceItems.Create(ctx, &stripe.InvoiceItemCreateParams{Customer: stripe.String(cu.ID), Amount: stripe.Int64(500), Currency: stripe.String("usd")}); err != nil {
+			t.Fatal(err)
+		}
+		draft, err := sc.V1Invoices.Create(ctx, &stripe.InvoiceCreateParams{
+			Customer: stripe.String(cu.ID), AutoAdvance: stripe.Bool(true), PendingInvoiceItemsBehavior: stripe.String("include"),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sc.V1Customers.Delete(ctx, cu.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		got, err := sc.V1Subscriptions.Retrieve(ctx, sub.ID, nil)
+		if err != nil || got.Status != stripe.SubscriptionStatusCanceled {
+			t.Fatalf("subscription after delete: %v %+v", err, got)
+		}
+		f.AssertEvent(t, "customer.subscription.deleted", sub.ID)
+		before := len(f.Events())
+		f.Advance(40 * 24 * time.Hour)
+		if after := f.Events(); len(after) != before {
+			var types []string
+			for _, ev := range after[before:] {
+				types = append(types, ev.Type+" "+ev.ObjectID)
+			}
+			t.Errorf("work went on after the customer was deleted: %v", types)
+		}
+		inv, err := sc.V1Invoices.Retrieve(ctx, draft.ID, nil)
+		if err != nil || inv.Status != stripe.InvoiceStatusDraft || inv.AutoAdvance {
+			t.Errorf("draft after delete: %v status=%s auto_advance=%v", err, inv.Status, inv.AutoAdvance)
+		}
+	})
+}
+
+// Balance moves on a test-clock customer happen at the clock's time.
+func TestCustomerBalanceOnTestClockTime(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		frozen := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+		clock, err := sc.V1TestHelpersTestClocks.Create(ctx, &stripe.TestHelpersTestClockCreateParams{FrozenTime: stripe.Int64(frozen)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cu, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{TestClock: stripe.String(clock.ID)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		txn, err := sc.V1CustomerBalanceTransactions.Create(ctx, &stripe.CustomerBalanceTransactionCreateParams{
+			Customer: stripe.String(cu.ID), Amount: stripe.Int64(-100), Currency: stripe.String("usd"),
+		})
+		if err != nil || txn.Created != frozen {
+			t.Fatalf("transaction created %d, want the clock's %d (%v)", txn.Created, frozen, err)
+		}
+		if _, err := sc.V1Customers.Update(ctx, cu.ID, &stripe.CustomerUpdateParams{Balance: stripe.Int64(50)}); err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range f.Events() {
+			if ev.Type == "customer.updated" && ev.Created.Unix() != frozen {
+				t.Errorf("customer.updated at %v, want the clock's time", ev.Created.UTC())
+			}
+		}
+	})
 }

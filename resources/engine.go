@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -254,7 +255,14 @@ type idempotencyRecord struct {
 
 // Serve runs one call: due work first, then the handler in one
 // transaction, events in that transaction, webhooks after commit.
-func (e *Engine) Serve(call Call) Response {
+func (e *Engine) Serve(call Call) (resp Response) {
+	// A bug in a handler answers a 500 naming it, rather than dropping the
+	// connection (which stripe-go would retry with the same key).
+	defer func() {
+		if p := recover(); p != nil {
+			resp = errorResponse(fmt.Errorf("panic: %v\n%s", p, debug.Stack()))
+		}
+	}()
 	if err := e.RunDue(); err != nil {
 		return errorResponse(err)
 	}
@@ -284,7 +292,6 @@ func (e *Engine) Serve(call Call) Response {
 		}
 	}
 	if r.Read {
-		var resp Response
 		err := e.store.View(func(tx store.Tx) error {
 			c.tx = tx
 			resp = e.run(c, r)
@@ -296,7 +303,6 @@ func (e *Engine) Serve(call Call) Response {
 		return resp
 	}
 
-	var resp Response
 	var handlerErr error
 	err := e.store.Update(func(tx store.Tx) error {
 		c.tx = tx
@@ -340,7 +346,7 @@ func storesForIdempotency(err error) bool {
 func (e *Engine) idempotent(c *Ctx, key string) (Response, bool, error) {
 	e.idemMu.Lock()
 	rec, ok := e.idem[key]
-	if ok && c.now.Sub(rec.created) >= e.cfg.IdempotencyTTL {
+	if ok && c.started.Sub(rec.created) >= e.cfg.IdempotencyTTL {
 		delete(e.idem, key) // pruned: runs as a new request
 		ok = false
 	}
@@ -370,14 +376,16 @@ func (e *Engine) remember(c *Ctx, key string, resp Response) {
 	defer e.idemMu.Unlock()
 	if len(e.idem) >= 4096 && len(e.idem)%1024 == 0 {
 		for k, rec := range e.idem {
-			if c.now.Sub(rec.created) >= e.cfg.IdempotencyTTL {
+			if c.started.Sub(rec.created) >= e.cfg.IdempotencyTTL {
 				delete(e.idem, k)
 			}
 		}
 	}
 	e.idem[key] = &idempotencyRecord{
 		method: c.call.Method, path: c.call.Path, fingerprint: c.call.Fingerprint,
-		status: resp.Status, body: resp.Body, requestID: c.call.RequestID, created: c.now,
+		// The fake's clock, not c.now: a handler acting for a test-clock
+		// customer moves c.now to the clock's time.
+		status: resp.Status, body: resp.Body, requestID: c.call.RequestID, created: c.started,
 	}
 }
 
@@ -395,7 +403,8 @@ func (e *Engine) run(c *Ctx, r *Route) Response {
 }
 
 func (e *Engine) newCtx(call Call) *Ctx {
-	c := &Ctx{e: e, now: e.time.Now(), call: call, Params: NewParams(call.Params), Vars: call.Vars, Version: call.Version}
+	now := e.time.Now()
+	c := &Ctx{e: e, now: now, started: now, call: call, Params: NewParams(call.Params), Vars: call.Vars, Version: call.Version}
 	if c.Version == "" {
 		c.Version = DefaultAPIVersion
 	}

@@ -171,3 +171,14 @@ func TestRegistryIsCopiedOnWrite(t *testing.T) {
 		t.Error("b lacks the families' routes")
 	}
 }
+
+// A handler that panics answers a 500 naming the panic instead of dropping
+// the connection.
+func TestHandlerPanicIsA500(t *testing.T) {
+	e, _ := testEngine(t, clockwork.NewFrozen(t0))
+	e.route(Route{Method: "GET", Pattern: "/v1/test/panic", Read: true, Handle: func(c *Ctx) (any, error) { panic("boom") }})
+	resp := e.Serve(Call{Method: "GET", Pattern: "/v1/test/panic", Params: map[string]any{}})
+	if resp.Status != 500 || !strings.Contains(string(resp.Body), "panic: boom") {
+		t.Errorf("%d %s", resp.Status, resp.Body)
+	}
+}

@@ -2,6 +2,7 @@ package resources
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 
 	"github.com/stripefake/stripefake/store"
@@ -54,18 +55,28 @@ func (e *Engine) ServePage(w http.ResponseWriter, r *http.Request) {
 		if rest, ok := strings.CutPrefix(path, p.prefix); ok {
 			c := e.newCtx(Call{Method: r.Method, Path: r.URL.Path})
 			c.automatic = true
+			// The page is written to a buffer and sent only once its
+			// transaction has committed and its events are delivered: no
+			// client sees "paid" for work that is then rolled back, and no
+			// store lock is held while writing to the network.
+			page := httptest.NewRecorder()
 			err := e.store.Update(func(tx store.Tx) error {
 				c.tx = tx
-				return p.handle(c, w, r, rest)
+				return p.handle(c, page, r, rest)
 			})
+			if err == nil {
+				err = e.afterCommit(c)
+			}
 			if err != nil {
 				status, _ := ErrorBody(err)
 				http.Error(w, err.Error(), status)
 				return
 			}
-			if err := e.afterCommit(c); err != nil {
-				http.Error(w, err.Error(), http.StatusInternalServerError)
+			for k, vs := range page.Header() {
+				w.Header()[k] = vs
 			}
+			w.WriteHeader(page.Code)
+			_, _ = w.Write(page.Body.Bytes())
 			return
 		}
 	}

@@ -315,10 +315,10 @@ func TestWebhookRetryScheduleOption(t *testing.T) {
 
 func TestWebhookRefusedAndTimedOutDeliveriesAreRetried(t *testing.T) {
 	f, sc := testfake.New(t, testfake.Memory, fake.WithStartTime(testfake.Start), fake.WithWebhookTimeout(50*time.Millisecond))
-	// A listener that is closed: connection refused.
-	dead := httptest.NewServer(http.NotFoundHandler())
-	deadURL := dead.URL
-	dead.Close()
+	// Port 1 on loopback: nothing listens there, so the connection is
+	// refused (a closed httptest server's port could be reused by another
+	// test package running in parallel).
+	deadURL := "http://127.0.0.1:1"
 	// A receiver that never answers: the delivery times out.
 	release := make(chan struct{})
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
