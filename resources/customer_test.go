@@ -427,3 +427,28 @@ func TestCustomerBalanceOnTestClockTime(t *testing.T) {
 		}
 	})
 }
+
+// Events of objects on a test clock far behind the fake's clock still list:
+// retention counts on the fake's clock, not on the event's created.
+func TestEventsOnOldTestClockStillList(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		clock, err := sc.V1TestHelpersTestClocks.Create(ctx, &stripe.TestHelpersTestClockCreateParams{FrozenTime: stripe.Int64(f.Now().AddDate(0, 0, -60).Unix())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cu, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{TestClock: stripe.String(clock.ID)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for ev, err := range sc.V1Events.List(ctx, &stripe.EventListParams{Type: stripe.String("customer.created")}).All(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			found = found || ev.Data.Object["id"] == cu.ID
+		}
+		if !found {
+			t.Error("customer.created of a clock customer is missing from /v1/events")
+		}
+	})
+}

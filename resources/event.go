@@ -30,6 +30,17 @@ type Event struct {
 	Request         EventRequest `json:"request"`
 	Type            string       `json:"type"`
 	Timeline        string       `json:"-"`
+
+	// Recorded is the fake clock's time when the event was written (Unix
+	// seconds). Created is the object's time, a test clock's for objects on
+	// one; retention is counted on the fake's clock. Never rendered.
+	Recorded int64 `json:"_recorded,omitempty"`
+}
+
+func (ev *Event) wire(string) any {
+	cp := *ev
+	cp.Recorded = 0
+	return &cp
 }
 
 // EventData holds the object as it was when the event happened.
@@ -66,7 +77,7 @@ func (c *Ctx) emit(typ string, obj any, prev map[string]any) error {
 		return err
 	}
 	ev := &Event{
-		ID: id, Object: "event", APIVersion: DefaultAPIVersion, Created: c.Unix(),
+		ID: id, Object: "event", APIVersion: DefaultAPIVersion, Created: c.Unix(), Recorded: c.started.Unix(),
 		Data: EventData{Object: raw, PreviousAttributes: prev},
 		Type: typ,
 	}
@@ -149,7 +160,7 @@ func listEvents(c *Ctx) (any, error) {
 	success, filterSuccess := p.Bool("delivery_success")
 	oldest := c.now.Add(-eventRetention).Unix()
 	events, err := scan(c, kindEvent, "", func(ev *Event) bool {
-		if ev.Created < oldest {
+		if at := ev.Recorded; at != 0 && at < oldest || at == 0 && ev.Created < oldest {
 			return false
 		}
 		if filterSuccess && (ev.PendingWebhooks == 0) != success {

@@ -352,6 +352,7 @@ func settleDelivery(c *Ctx, d *WebhookDelivery, status string) error {
 // clock (stripe-go allows 5 minutes); the event's created is fake time.
 func signedRequest(ev *Event, we *WebhookEndpoint) (WebhookRequest, error) {
 	out := *ev
+	out.Recorded = 0 // hidden state, never sent
 	out.APIVersion = DefaultAPIVersion
 	if we.APIVersion != nil {
 		out.APIVersion = *we.APIVersion
