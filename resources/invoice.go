@@ -394,11 +394,29 @@ func saveInvoice(c *Ctx, inv *Invoice) error {
 	if inv.Preview {
 		return fmt.Errorf("resources: saving preview invoice %s", inv.ID)
 	}
+	if inv.status() == invoiceDraft {
+		// A draft's starting_balance is the customer's balance now (§1.6);
+		// finalization fixes it.
+		cu, err := get[Customer](c, kindCustomer, inv.Customer, "customer")
+		if err != nil {
+			return err
+		}
+		inv.StartingBalance = balanceIn(cu, inv.Currency)
+	}
 	payments := inv.Payments
 	inv.Payments = nil
 	err := c.save(kindInvoice, inv.ID, inv, invoiceTerms(inv)...)
 	inv.Payments = payments
 	return err
+}
+
+// balanceIn is the customer's balance as it applies to an invoice in
+// currency: none in another currency than the customer's.
+func balanceIn(cu *Customer, currency string) int64 {
+	if cu.Currency != nil && *cu.Currency != currency {
+		return 0
+	}
+	return cu.Balance
 }
 
 // loadInvoice loads an invoice; param names where the ID came from.
@@ -739,20 +757,7 @@ func mirrorCustomer(inv *Invoice, cu *Customer) {
 // pullPendingItems attaches the customer's pending items to a new invoice,
 // newest first (Stripe's order for pending items).
 func pullPendingItems(c *Ctx, inv *Invoice, opts InvoiceOptions) error {
-	subInvoice := strings.HasPrefix(opts.BillingReason, "subscription")
-	items, err := scan(c, kindInvoiceItem, "pending="+inv.Customer, func(ii *InvoiceItem) bool {
-		if ii.Invoice != nil || ii.Currency != inv.Currency {
-			return false
-		}
-		sub := ii.subscription()
-		switch {
-		case subInvoice:
-			return sub == "" || sub == opts.Subscription
-		case opts.Subscription != "":
-			return sub == opts.Subscription
-		}
-		return sub == ""
-	})
+	items, err := pullableItems(c, inv.Customer, inv.Currency, opts.Subscription, strings.HasPrefix(opts.BillingReason, "subscription"))
 	if err != nil {
 		return err
 	}
@@ -762,6 +767,52 @@ func pullPendingItems(c *Ctx, inv *Invoice, opts InvoiceOptions) error {
 		}
 	}
 	return nil
+}
+
+// pullableItems are the customer's pending items in currency that a new
+// invoice takes, newest first: a subscription's invoice takes the
+// customer's own items and that subscription's; another invoice naming a
+// subscription only that subscription's; a manual invoice the customer's
+// own. Items an ended subscription left pending (cancel with prorate=true
+// and no invoice_now) go wherever the customer's own items go: nothing
+// else would ever bill them.
+func pullableItems(c *Ctx, customer, currency, subscription string, subInvoice bool) ([]*InvoiceItem, error) {
+	items, err := scan(c, kindInvoiceItem, "pending="+customer, func(ii *InvoiceItem) bool {
+		return ii.Invoice == nil && ii.Currency == currency
+	})
+	if err != nil {
+		return nil, err
+	}
+	own := subInvoice || subscription == ""
+	ended := map[string]bool{}
+	var out []*InvoiceItem
+	for _, ii := range items {
+		sub := ii.subscription()
+		switch {
+		case sub == "":
+			if !own {
+				continue
+			}
+		case sub == subscription:
+		case !own:
+			continue
+		default:
+			done, seen := ended[sub]
+			if !seen {
+				s, err := get[Subscription](c, kindSubscription, sub, "subscription")
+				if err != nil {
+					return nil, err
+				}
+				done = s.ended()
+				ended[sub] = done
+			}
+			if !done {
+				continue
+			}
+		}
+		out = append(out, ii)
+	}
+	return out, nil
 }
 
 // ---- Routes ----

@@ -339,10 +339,7 @@ func finalizeInvoice(c *Ctx, inv *Invoice) error {
 	}
 
 	// The customer's balance, in the invoice's currency.
-	balance := int64(0)
-	if cu.Currency == nil || *cu.Currency == inv.Currency {
-		balance = cu.Balance
-	}
+	balance := balanceIn(cu, inv.Currency)
 	inv.StartingBalance = balance
 	due, ending := applyBalance(inv.Total, balance)
 	id := inv.ID

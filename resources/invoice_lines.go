@@ -310,8 +310,8 @@ func createPreviewInvoice(c *Ctx) (any, error) {
 			return nil, err
 		}
 	}
-	inv.StartingBalance = cu.Balance
-	inv.AmountDue, _ = applyBalance(inv.Total, cu.Balance)
+	inv.StartingBalance = balanceIn(cu, inv.Currency)
+	inv.AmountDue, _ = applyBalance(inv.Total, inv.StartingBalance)
 	inv.AmountRemaining = inv.AmountDue
 	return inv, nil
 }

@@ -556,6 +556,10 @@ func voidInvoice(c *Ctx, inv *Invoice) error {
 	if _, err := emitInvoiceUpdated(c, before, inv); err != nil {
 		return err
 	}
+	// A voided invoice is no longer owed, as when marked uncollectible.
+	if err := setDelinquent(c, inv.Customer, false); err != nil {
+		return err
+	}
 	return notifyInvoice(c, inv, "invoice.voided", nil)
 }
 

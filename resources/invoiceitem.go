@@ -217,8 +217,17 @@ func createInvoiceItem(c *Ctx) (any, error) {
 		return nil, err
 	}
 	if sub, ok := p.String("subscription"); ok {
-		if _, err := c.tx.Get("subscription", sub); err != nil {
-			return nil, c.e.noSuch("subscription", sub, "subscription")
+		s, err := get[Subscription](c, kindSubscription, sub, "subscription")
+		if err != nil {
+			return nil, err
+		}
+		// Only the customer's live subscriptions bill items: one of another
+		// customer's, or an ended one, would never bill it.
+		if s.Customer != cu.ID {
+			return nil, apierr.InvalidRequest("subscription", fmt.Sprintf("The subscription %s belongs to customer %s, but the invoice item is for customer %s.", sub, s.Customer, cu.ID))
+		}
+		if s.ended() {
+			return nil, apierr.InvalidRequest("subscription", fmt.Sprintf("The subscription %s has been canceled: invoice items can't be added to it.", sub))
 		}
 		ii.Parent = &InvoiceItemParent{Type: "subscription_details", SubscriptionDetails: &InvoiceItemSubscriptionParent{Subscription: sub}}
 	}

@@ -828,6 +828,8 @@ func cancelSubscriptionHandler(c *Ctx) (any, error) {
 	invoiceNow, _ := p.Bool("invoice_now")
 	prorate, _ := p.Bool("prorate")
 	if prorate && s.Status != "trialing" {
+		// The credit for the unused time is a pending item; without
+		// invoice_now the customer's next invoice takes it (pullableItems).
 		if err := prorateRemainder(c, s, now); err != nil {
 			return nil, err
 		}

@@ -622,7 +622,10 @@ func addPendingItems(c *Ctx, s *Subscription, lines []LineInput, now time.Time) 
 
 // pendingItems are s's invoice items no invoice has taken yet.
 func pendingItems(c *Ctx, s *Subscription) ([]*InvoiceItem, error) {
-	return scan(c, kindInvoiceItem, "subscription="+s.ID, func(ii *InvoiceItem) bool { return ii.Invoice == nil })
+	// The customer's pending items, not every item s ever had.
+	return scan(c, kindInvoiceItem, "pending="+s.Customer, func(ii *InvoiceItem) bool {
+		return ii.Invoice == nil && ii.subscription() == s.ID
+	})
 }
 
 // dropPendingProrations deletes s's pending prorations (cancel without
@@ -649,10 +652,7 @@ func dropPendingProrations(c *Ctx, s *Subscription) error {
 // pendingTotal is what the customer's pending items a new invoice of s
 // would pull add up to.
 func pendingTotal(c *Ctx, s *Subscription) (int64, error) {
-	items, err := scan(c, kindInvoiceItem, "pending="+s.Customer, func(ii *InvoiceItem) bool {
-		sub := ii.subscription()
-		return ii.Invoice == nil && ii.Currency == s.Currency && (sub == "" || sub == s.ID)
-	})
+	items, err := pullableItems(c, s.Customer, s.Currency, s.ID, true)
 	var n int64
 	for _, ii := range items {
 		n += ii.Amount

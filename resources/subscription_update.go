@@ -272,15 +272,14 @@ func updateSubscriptionWith(c *Ctx, s *Subscription, p Params, change func(now t
 				return err
 			}
 			if s.Status != "trialing" {
-				// Adding a trial: unused paid time is credited.
+				// Adding a trial: unused paid time is credited on an
+				// invoice at once (§3.5), which puts it on the customer's
+				// balance.
 				start := now.Unix()
 				s.TrialStart = &start
 				if behavior != "none" {
-					for _, b := range old {
-						if l, ok := prorationLine(s, b.item, -b.amount, t, b.end, "Unused time"); ok {
-							lines = append(lines, l)
-						}
-					}
+					lines = append(lines, unusedLines(s, before, old, t)...)
+					invoiceNow = true
 				}
 			}
 			s.TrialEnd = &te
@@ -293,8 +292,10 @@ func updateSubscriptionWith(c *Ctx, s *Subscription, p Params, change func(now t
 			return settleUpdate(c, s, cu, before, lines, behavior, payment, now, invoiceNow)
 		}
 	}
-	if trialEnded || (s.Status == "trialing" && resetAnchor) {
-		// Ending a trial starts a paid period now, billed at once.
+	if trialEnded || (s.Status == "trialing" && p.Str("billing_cycle_anchor") == "now") {
+		// Ending a trial starts a paid period now, billed at once. Other
+		// changes during a trial, a new interval included, keep it: the
+		// new price bills at trial_end.
 		s.Status = "active"
 		s.BillingCycleAnchor = now.Unix()
 		s.setPeriod(now.Unix(), iv.Boundary(now, 1).Unix())
@@ -314,11 +315,7 @@ func updateSubscriptionWith(c *Ctx, s *Subscription, p Params, change func(now t
 		// A new period starts now, billed in full; unused time on the old
 		// one is credited unless proration_behavior=none.
 		if behavior != "none" {
-			for _, b := range old {
-				if l, ok := prorationLine(s, b.item, -b.amount, t, b.end, "Unused time"); ok {
-					lines = append(lines, l)
-				}
-			}
+			lines = append(lines, unusedLines(s, before, old, t)...)
 		}
 		// The period cut short bills its metered usage so far.
 		usage, err := arrearsLines(c, before, before.periodStart(), now.Unix())
@@ -361,8 +358,9 @@ func updateSubscriptionWith(c *Ctx, s *Subscription, p Params, change func(now t
 				lines = append(lines, l)
 			}
 		}
-		for id, b := range old {
-			if s.item(id) == nil {
+		// Removed items: credit their unused time, in the items' order.
+		for _, it := range before.Items.Data {
+			if b := old[it.ID]; s.item(it.ID) == nil {
 				if l, ok := prorationLine(s, b.item, -b.amount, t, b.end, "Unused time"); ok {
 					lines = append(lines, l)
 				}
@@ -370,6 +368,20 @@ func updateSubscriptionWith(c *Ctx, s *Subscription, p Params, change func(now t
 		}
 	}
 	return settleUpdate(c, s, cu, before, lines, behavior, payment, now, invoiceNow)
+}
+
+// unusedLines credit the unused time of every item s had before the
+// update, in the items' order (before.Items.Data), so line order, item IDs
+// and events are the same on every run.
+func unusedLines(s, before *Subscription, old map[string]billedItem, t time.Time) []LineInput {
+	var lines []LineInput
+	for _, it := range before.Items.Data {
+		b := old[it.ID]
+		if l, ok := prorationLine(s, b.item, -b.amount, t, b.end, "Unused time"); ok {
+			lines = append(lines, l)
+		}
+	}
+	return lines
 }
 
 // advanceLines are the licensed items' lines for s's current period,
