@@ -160,21 +160,15 @@ func setItemQuantity(it *SubscriptionItem, p Params) error {
 	return nil
 }
 
-// itemPrice resolves an item's price or price_data to a live recurring
-// price. price_data makes a new inactive price, as Stripe does.
-func itemPrice(c *Ctx, p Params) (*Price, error) {
-	var pr *Price
+// priceOrPriceData resolves the price or price_data of p (an item, an
+// add_invoice_items entry): an existing price, or a new inactive one made
+// from price_data, as Stripe does.
+func priceOrPriceData(c *Ctx, p Params) (*Price, error) {
 	switch {
 	case p.Has("price") && p.Has("price_data"):
 		return nil, apierr.InvalidRequest(p.Path("price"), "You may only specify one of these parameters: price, price_data.")
 	case p.Has("price"):
-		var err error
-		if pr, err = loadPrice(c, p.Str("price"), p.Path("price")); err != nil {
-			return nil, err
-		}
-		if !pr.Active {
-			return nil, apierr.InvalidRequest(p.Path("price"), "The price specified is inactive. This field only accepts active prices.")
-		}
+		return loadPrice(c, p.Str("price"), p.Path("price"))
 	case p.Has("price_data"):
 		pd, _ := p.Map("price_data")
 		product, err := pd.Require("product")
@@ -184,15 +178,25 @@ func itemPrice(c *Ctx, p Params) (*Price, error) {
 		if _, err := loadProduct(c, product, pd.Path("product")); err != nil {
 			return nil, err
 		}
-		if pr, err = newPrice(c, pd, product); err != nil {
+		pr, err := newPrice(c, pd, product)
+		if err != nil {
 			return nil, err
 		}
 		pr.Active = false
-		if err := savePrice(c, pr); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, apierr.MissingParam(p.Path("price"))
+		return pr, savePrice(c, pr)
+	}
+	return nil, apierr.MissingParam(p.Path("price"))
+}
+
+// itemPrice resolves an item's price or price_data to a live recurring
+// price. price_data makes a new inactive price, as Stripe does.
+func itemPrice(c *Ctx, p Params) (*Price, error) {
+	pr, err := priceOrPriceData(c, p)
+	if err != nil {
+		return nil, err
+	}
+	if p.Has("price") && !pr.Active {
+		return nil, apierr.InvalidRequest(p.Path("price"), "The price specified is inactive. This field only accepts active prices.")
 	}
 	if pr.Recurring == nil {
 		return nil, apierr.InvalidRequest(p.Path("price"), "The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.")

@@ -563,31 +563,9 @@ func addInvoiceItemLines(c *Ctx, s *Subscription, p Params, now time.Time) ([]Li
 		if err := unsupported(ip, "discounts", "tax_rates", "period", "discountable"); err != nil {
 			return nil, err
 		}
-		var pr *Price
-		var err error
-		switch {
-		case ip.Has("price"):
-			if pr, err = loadPrice(c, ip.Str("price"), ip.Path("price")); err != nil {
-				return nil, err
-			}
-		case ip.Has("price_data"):
-			pd, _ := ip.Map("price_data")
-			product, err := pd.Require("product")
-			if err != nil {
-				return nil, err
-			}
-			if _, err := loadProduct(c, product, pd.Path("product")); err != nil {
-				return nil, err
-			}
-			if pr, err = newPrice(c, pd, product); err != nil {
-				return nil, err
-			}
-			pr.Active = false
-			if err := savePrice(c, pr); err != nil {
-				return nil, err
-			}
-		default:
-			return nil, apierr.MissingParam(ip.Path("price"))
+		pr, err := priceOrPriceData(c, ip)
+		if err != nil {
+			return nil, err
 		}
 		if pr.Recurring != nil {
 			return nil, apierr.InvalidRequest(ip.Path("price"), "The price specified is set to `type=recurring` but this field only accepts prices with `type=one_time`.")
