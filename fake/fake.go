@@ -31,7 +31,7 @@ type Fake struct {
 	srv    *httptest.Server
 	engine *resources.Engine
 	store  store.Store
-	time   *clockwork.Time
+	clock  *clockwork.Time
 	tb     testing.TB // nil for Start
 
 	reqSeq atomic.Uint64
@@ -87,7 +87,7 @@ func start(tb testing.TB, opts []Option) (*Fake, error) {
 		}
 		cfg.clock = clockwork.NewFrozen(startAt)
 	}
-	f := &Fake{store: cfg.store, time: clockwork.NewTime(cfg.clock), tb: tb}
+	f := &Fake{store: cfg.store, clock: clockwork.NewTime(cfg.clock), tb: tb}
 	rc := resources.DefaultConfig()
 	rc.Seed = cfg.seed
 	rc.IdempotencyTTL = cfg.idempotencyTTL
@@ -103,7 +103,7 @@ func start(tb testing.TB, opts []Option) (*Fake, error) {
 	for _, fn := range cfg.portal {
 		fn(&rc.Portal)
 	}
-	f.engine = resources.NewEngine(cfg.store, f.time, rc)
+	f.engine = resources.NewEngine(cfg.store, f.clock, rc)
 	f.webhooks = newWebhookSender(cfg.webhook, &f.faults, tb)
 	f.engine.SetWebhooks(resources.Webhooks{Send: f.webhooks.send, Retries: cfg.webhook.retries})
 	f.srv = newServer(f)
@@ -140,7 +140,7 @@ func (f *Fake) Close() error {
 }
 
 // Now returns the fake's current time.
-func (f *Fake) Now() time.Time { return f.time.Now() }
+func (f *Fake) Now() time.Time { return f.clock.Now() }
 
 // Advance moves the fake's clock forward by d and, before returning, runs on
 // the caller's goroutine every job on the fake's own timeline that falls due,
@@ -158,7 +158,7 @@ func (f *Fake) Advance(d time.Duration) {
 // AdvanceTo is Advance to an instant; an instant in the past runs what is
 // due and leaves the clock where it is.
 func (f *Fake) AdvanceTo(t time.Time) {
-	if !f.time.Settable() {
+	if !f.clock.Settable() {
 		f.fail(errors.New("fake: Advance needs a clock it can move (the default, or a *clock.Mock); a real clock moves by itself and due work runs before each request"))
 		return
 	}

@@ -87,7 +87,7 @@ type Kind struct {
 // concurrent use; writes are serialized by the store's write transaction.
 type Engine struct {
 	store   store.Store
-	time    *clockwork.Time
+	clock   *clockwork.Time // the fake's clock; a test clock's time comes from its record
 	ids     *IDs
 	cfg     Config
 	deliver Webhooks // how events reach endpoints: webhook_delivery.go
@@ -170,7 +170,7 @@ func (e *Engine) own() {
 func NewEngine(st store.Store, t *clockwork.Time, cfg Config) *Engine {
 	e := &Engine{
 		store:    st,
-		time:     t,
+		clock:    t,
 		ids:      NewIDs(cfg.Seed),
 		cfg:      cfg,
 		registry: baseRegistry(),
@@ -190,7 +190,7 @@ func (e *Engine) IDs() *IDs { return e.ids }
 func (e *Engine) Store() store.Store { return e.store }
 
 // Now returns the fake clock's time.
-func (e *Engine) Now() time.Time { return e.time.Now() }
+func (e *Engine) Now() time.Time { return e.clock.Now() }
 
 func (e *Engine) route(r Route) {
 	e.own()
@@ -403,7 +403,7 @@ func (e *Engine) run(c *Ctx, r *Route) Response {
 }
 
 func (e *Engine) newCtx(call Call) *Ctx {
-	now := e.time.Now()
+	now := e.clock.Now()
 	c := &Ctx{e: e, now: now, started: now, call: call, Params: NewParams(call.Params), Vars: call.Vars, Version: call.Version}
 	if c.Version == "" {
 		c.Version = DefaultAPIVersion
@@ -457,7 +457,7 @@ func (e *Engine) afterCommit(c *Ctx) error {
 // a clock moved from outside (an injected clock.Mock or a real clock) has
 // happened before the request sees the state.
 func (e *Engine) RunDue() error {
-	if e.time.Now().UnixNano() < e.nextDue.Load() {
+	if e.clock.Now().UnixNano() < e.nextDue.Load() {
 		return nil // nothing due: the common case costs no transaction
 	}
 	// A run already under way (an Advance whose webhook handler calls back
@@ -466,7 +466,7 @@ func (e *Engine) RunDue() error {
 		return nil
 	}
 	defer e.advance.Unlock()
-	return e.drain(clockwork.DefaultTimeline, e.time.Now(), func(time.Time) {})
+	return e.drain(clockwork.DefaultTimeline, e.clock.Now(), func(time.Time) {})
 }
 
 // AdvanceTo moves the fake's clock to target, running every job of the
@@ -475,8 +475,8 @@ func (e *Engine) RunDue() error {
 func (e *Engine) AdvanceTo(target time.Time) error {
 	e.advance.Lock()
 	defer e.advance.Unlock()
-	err := e.drain(clockwork.DefaultTimeline, target, func(due time.Time) { e.time.Set(due) })
-	e.time.Set(target)
+	err := e.drain(clockwork.DefaultTimeline, target, func(due time.Time) { e.clock.Set(due) })
+	e.clock.Set(target)
 	return err
 }
 

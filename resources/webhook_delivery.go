@@ -223,7 +223,7 @@ func (e *Engine) deliverEvents(c *Ctx) error {
 	// but deliveries and their retries live on the fake's own clock.
 	at := c.now
 	if c.timeline != clockwork.DefaultTimeline {
-		at = e.time.Now()
+		at = e.clock.Now()
 	}
 	for _, id := range c.deliveries {
 		if err := e.attemptDelivery(id, at); err != nil {
