@@ -107,6 +107,8 @@ type Engine struct {
 	// transaction. Every job is scheduled through Ctx.schedule, which lowers
 	// it; a drain sets it from the store.
 	nextDue atomic.Int64
+	dueMu   sync.Mutex // orders writers of nextDue
+	dueGen  uint64     // counts noteScheduled calls, under dueMu
 
 	// idem holds idempotency records. They live in memory, not the store:
 	// keys matter for retries within one process, and keeping them out of
@@ -411,24 +413,36 @@ func (e *Engine) newCtx(call Call) *Ctx {
 	return c
 }
 
-// noteDrained records what the fake's own timeline holds after a drain.
-func (e *Engine) noteDrained(next time.Time, any bool) {
-	if !any {
-		e.nextDue.Store(math.MaxInt64)
-		return
+// noteDrained records what the fake's own timeline holds after a drain
+// looked at it. gen is dueGen read before that look: if a job was scheduled
+// since, the look may have missed it, so the cache may only go down.
+func (e *Engine) noteDrained(next time.Time, any bool, gen uint64) {
+	n := int64(math.MaxInt64)
+	if any {
+		n = next.UnixNano()
 	}
-	e.nextDue.Store(next.UnixNano())
+	e.dueMu.Lock()
+	defer e.dueMu.Unlock()
+	if e.dueGen == gen || n < e.nextDue.Load() {
+		e.nextDue.Store(n)
+	}
 }
 
 // noteScheduled lowers the cached next due time to due.
 func (e *Engine) noteScheduled(due time.Time) {
 	n := due.UnixNano()
-	for {
-		cur := e.nextDue.Load()
-		if n >= cur || e.nextDue.CompareAndSwap(cur, n) {
-			return
-		}
+	e.dueMu.Lock()
+	defer e.dueMu.Unlock()
+	e.dueGen++
+	if n < e.nextDue.Load() {
+		e.nextDue.Store(n)
 	}
+}
+
+func (e *Engine) dueGeneration() uint64 {
+	e.dueMu.Lock()
+	defer e.dueMu.Unlock()
+	return e.dueGen
 }
 
 // afterCommit runs once a transaction has committed: it updates the
@@ -487,13 +501,14 @@ func (e *Engine) drain(timeline string, target time.Time, setNow func(time.Time)
 		// A cheap look first: most requests find nothing due.
 		var next time.Time
 		var any bool
+		gen := e.dueGeneration()
 		if err := e.store.View(func(tx store.Tx) error {
 			var err error
 			next, any, err = clockwork.NextDue(tx, timeline)
 			return err
 		}); err != nil || !any || next.After(target) {
 			if err == nil && timeline == clockwork.DefaultTimeline {
-				e.noteDrained(next, any)
+				e.noteDrained(next, any, gen)
 			}
 			return false, err
 		}
