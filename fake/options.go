@@ -63,7 +63,10 @@ func WithInvoicing(fn func(c *resources.InvoicingConfig)) Option {
 // at the real time of New, truncated to the second, that moves only through
 // Advance. With a *clock.Mock, Advance moves the mock (and so fires the
 // user's own timers on it); with a real clock (clock.New()) time moves by
-// itself and due work runs before each request is served. Conflicts with
+// itself and due work runs before each request is served (Advance then
+// fails the test: it cannot move it). A *clock.Mock is moved to each due
+// job's time in turn, and benbjohnson's Mock.Set sleeps a millisecond of
+// real time on each move; the default clock costs nothing. Conflicts with
 // WithStartTime.
 func WithClock(c clock.Clock) Option { return func(cfg *config) { cfg.clock = c } }
 
