@@ -177,3 +177,12 @@ func loader[T any](kind string) func(c *Ctx, id string) (any, error) {
 		return v, c.load(kind, id, v)
 	}
 }
+
+// remove deletes the record kind/id and emits event ("<object>.deleted")
+// with obj as it was; it returns the stub a DELETE answers.
+func (c *Ctx) remove(kind, id string, obj any, event string) (DeletedObject, error) {
+	if err := c.tx.Delete(kind, id); err != nil {
+		return DeletedObject{}, err
+	}
+	return DeletedObject{ID: id, Object: kind, Deleted: true}, c.emit(event, obj, nil)
+}

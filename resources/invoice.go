@@ -1121,13 +1121,7 @@ func deleteInvoice(c *Ctx) (any, error) {
 	if err := clockwork.Cancel(c.Tx(), jobInvoiceFinalize, inv.ID); err != nil {
 		return nil, err
 	}
-	if err := c.tx.Delete(kindInvoice, inv.ID); err != nil {
-		return nil, err
-	}
-	if err := c.emit("invoice.deleted", inv, nil); err != nil {
-		return nil, err
-	}
-	return DeletedObject{ID: inv.ID, Object: kindInvoice, Deleted: true}, nil
+	return c.remove(kindInvoice, inv.ID, inv, "invoice.deleted")
 }
 
 func listInvoices(c *Ctx) (any, error) {

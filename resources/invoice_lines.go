@@ -227,10 +227,7 @@ func removeInvoiceLines(c *Ctx) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			if err := c.tx.Delete(kindInvoiceItem, itemID); err != nil {
-				return nil, err
-			}
-			if err := c.emit("invoiceitem.deleted", ii, nil); err != nil {
+			if _, err := c.remove(kindInvoiceItem, itemID, ii, "invoiceitem.deleted"); err != nil {
 				return nil, err
 			}
 			continue

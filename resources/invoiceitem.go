@@ -602,13 +602,7 @@ func deleteInvoiceItem(c *Ctx) (any, error) {
 			return nil, err
 		}
 	}
-	if err := c.tx.Delete(kindInvoiceItem, ii.ID); err != nil {
-		return nil, err
-	}
-	if err := c.emit("invoiceitem.deleted", ii, nil); err != nil {
-		return nil, err
-	}
-	return DeletedObject{ID: ii.ID, Object: kindInvoiceItem, Deleted: true}, nil
+	return c.remove(kindInvoiceItem, ii.ID, ii, "invoiceitem.deleted")
 }
 
 func listInvoiceItems(c *Ctx) (any, error) {

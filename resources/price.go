@@ -884,15 +884,9 @@ func updatePrice(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	before, err := pr.clone()
+	before, err := updateCommonPriceFields(c, p, pr)
 	if err != nil {
 		return nil, err
-	}
-	if err := setPriceActive(c, p, pr); err != nil {
-		return nil, err
-	}
-	if p.Has("nickname") {
-		pr.Nickname = p.NullableString("nickname")
 	}
 	if tb, ok := p.String("tax_behavior"); ok {
 		if cur := *pr.TaxBehavior; cur != "unspecified" && cur != tb {
@@ -907,11 +901,6 @@ func updatePrice(c *Ctx) (any, error) {
 			return nil, err
 		}
 	}
-	md, err := applyMetadata(p, pr.Metadata)
-	if err != nil {
-		return nil, err
-	}
-	pr.Metadata = md
 	if err := setLookupKey(c, p, pr); err != nil {
 		return nil, err
 	}
@@ -922,6 +911,27 @@ func updatePrice(c *Ctx) (any, error) {
 		return nil, err
 	}
 	return pr.withIncludes(takeIncludes(c, "", priceIncludables...)), nil
+}
+
+// updateCommonPriceFields applies what the price and plan update endpoints
+// share (active, nickname, metadata) and returns pr as it was before.
+func updateCommonPriceFields(c *Ctx, p Params, pr *Price) (*Price, error) {
+	before, err := pr.clone()
+	if err != nil {
+		return nil, err
+	}
+	if err := setPriceActive(c, p, pr); err != nil {
+		return nil, err
+	}
+	if p.Has("nickname") {
+		pr.Nickname = p.NullableString("nickname")
+	}
+	md, err := applyMetadata(p, pr.Metadata)
+	if err != nil {
+		return nil, err
+	}
+	pr.Metadata = md
+	return before, nil
 }
 
 // setPriceActive applies active. The default price of a product cannot be
@@ -1114,24 +1124,13 @@ func updatePlan(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	before, err := pr.clone()
+	before, err := updateCommonPriceFields(c, p, pr)
 	if err != nil {
 		return nil, err
-	}
-	if err := setPriceActive(c, p, pr); err != nil {
-		return nil, err
-	}
-	if p.Has("nickname") {
-		pr.Nickname = p.NullableString("nickname")
 	}
 	if err := setTrialPeriodDays(p, pr); err != nil {
 		return nil, err
 	}
-	md, err := applyMetadata(p, pr.Metadata)
-	if err != nil {
-		return nil, err
-	}
-	pr.Metadata = md
 	if p.Has("product") {
 		if p.Empty("product") {
 			return nil, apierr.InvalidEmpty("product")

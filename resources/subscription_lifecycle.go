@@ -617,10 +617,7 @@ func dropPendingProrations(c *Ctx, s *Subscription) error {
 		if !ii.Proration {
 			continue
 		}
-		if err := c.tx.Delete(kindInvoiceItem, ii.ID); err != nil {
-			return err
-		}
-		if err := c.emit("invoiceitem.deleted", ii, nil); err != nil {
+		if _, err := c.remove(kindInvoiceItem, ii.ID, ii, "invoiceitem.deleted"); err != nil {
 			return err
 		}
 	}
