@@ -513,7 +513,7 @@ func setQuoteItems(c *Ctx, q *Quote, p Params) error {
 			it = &QuoteItem{ID: id, Object: "item", Discounts: []any{}, Taxes: []any{}}
 		}
 		if lp.Has("price") || lp.Has("price_data") || it.Price == nil {
-			pr, err := quoteItemPrice(c, lp)
+			pr, err := priceOrPriceData(c, lp)
 			if err != nil {
 				return err
 			}
@@ -542,40 +542,6 @@ func setQuoteItems(c *Ctx, q *Quote, p Params) error {
 // metered reports whether the price bills metered usage.
 func (pr *Price) metered() bool {
 	return pr != nil && pr.Recurring != nil && pr.Recurring.UsageType == "metered"
-}
-
-// quoteItemPrice resolves a line item's price or price_data. price_data
-// makes a new inactive price, as for subscription items.
-func quoteItemPrice(c *Ctx, lp Params) (*Price, error) {
-	switch {
-	case lp.Has("price") && lp.Has("price_data"):
-		return nil, apierr.InvalidRequest(lp.Path("price"), "You may only specify one of these parameters: price, price_data.")
-	case lp.Has("price"):
-		pr, err := loadPrice(c, lp.Str("price"), lp.Path("price"))
-		if err != nil {
-			return nil, err
-		}
-		if !pr.Active {
-			return nil, apierr.InvalidRequest(lp.Path("price"), "The price specified is inactive. This field only accepts active prices.")
-		}
-		return pr, nil
-	case lp.Has("price_data"):
-		pd, _ := lp.Map("price_data")
-		product, err := pd.Require("product")
-		if err != nil {
-			return nil, err
-		}
-		if _, err := loadProduct(c, product, pd.Path("product")); err != nil {
-			return nil, err
-		}
-		pr, err := newPrice(c, pd, product)
-		if err != nil {
-			return nil, err
-		}
-		pr.Active = false
-		return pr, savePrice(c, pr)
-	}
-	return nil, apierr.MissingParam(lp.Path("price"))
 }
 
 // computeQuote checks the items against each other and sets the item

@@ -160,15 +160,19 @@ func setItemQuantity(it *SubscriptionItem, p Params) error {
 	return nil
 }
 
-// priceOrPriceData resolves the price or price_data of p (an item, an
-// add_invoice_items entry): an existing price, or a new inactive one made
-// from price_data, as Stripe does.
+// priceOrPriceData resolves the price or price_data of p (a subscription
+// item, an add_invoice_items entry, a quote line): an existing active
+// price, or a new inactive one made from price_data, as Stripe does.
 func priceOrPriceData(c *Ctx, p Params) (*Price, error) {
 	switch {
 	case p.Has("price") && p.Has("price_data"):
 		return nil, apierr.InvalidRequest(p.Path("price"), "You may only specify one of these parameters: price, price_data.")
 	case p.Has("price"):
-		return loadPrice(c, p.Str("price"), p.Path("price"))
+		pr, err := loadPrice(c, p.Str("price"), p.Path("price"))
+		if err == nil && !pr.Active {
+			err = apierr.InvalidRequest(p.Path("price"), "The price specified is inactive. This field only accepts active prices.")
+		}
+		return pr, err
 	case p.Has("price_data"):
 		pd, _ := p.Map("price_data")
 		product, err := pd.Require("product")
@@ -194,9 +198,6 @@ func itemPrice(c *Ctx, p Params) (*Price, error) {
 	pr, err := priceOrPriceData(c, p)
 	if err != nil {
 		return nil, err
-	}
-	if p.Has("price") && !pr.Active {
-		return nil, apierr.InvalidRequest(p.Path("price"), "The price specified is inactive. This field only accepts active prices.")
 	}
 	if pr.Recurring == nil {
 		return nil, apierr.InvalidRequest(p.Path("price"), "The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.")
