@@ -398,18 +398,7 @@ func createPrice(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if product != nil {
-		if err := saveProduct(c, product); err != nil {
-			return nil, err
-		}
-		if err := c.emit("product.created", product, nil); err != nil {
-			return nil, err
-		}
-	}
-	if err := savePrice(c, pr); err != nil {
-		return nil, err
-	}
-	if err := emitPriceCreated(c, pr, false); err != nil {
+	if err := saveNewPrice(c, pr, product, false); err != nil {
 		return nil, err
 	}
 	return pr.withIncludes(takeIncludes(c, "", priceIncludables...)), nil
@@ -913,6 +902,24 @@ func updatePrice(c *Ctx) (any, error) {
 	return pr.withIncludes(takeIncludes(c, "", priceIncludables...)), nil
 }
 
+// saveNewPrice stores a new price, and the product made for it when
+// product is not nil, with their created events; viaPlans says which API
+// created it, whose event comes first.
+func saveNewPrice(c *Ctx, pr *Price, product *Product, viaPlans bool) error {
+	if product != nil {
+		if err := saveProduct(c, product); err != nil {
+			return err
+		}
+		if err := c.emit("product.created", product, nil); err != nil {
+			return err
+		}
+	}
+	if err := savePrice(c, pr); err != nil {
+		return err
+	}
+	return emitPriceCreated(c, pr, viaPlans)
+}
+
 // updateCommonPriceFields applies what the price and plan update endpoints
 // share (active, nickname, metadata) and returns pr as it was before.
 func updateCommonPriceFields(c *Ctx, p Params, pr *Price) (*Price, error) {
@@ -1083,18 +1090,7 @@ func createPlan(c *Ctx) (any, error) {
 	if err := setTrialPeriodDays(p, pr); err != nil {
 		return nil, err
 	}
-	if product != nil {
-		if err := saveProduct(c, product); err != nil {
-			return nil, err
-		}
-		if err := c.emit("product.created", product, nil); err != nil {
-			return nil, err
-		}
-	}
-	if err := savePrice(c, pr); err != nil {
-		return nil, err
-	}
-	if err := emitPriceCreated(c, pr, true); err != nil {
+	if err := saveNewPrice(c, pr, product, true); err != nil {
 		return nil, err
 	}
 	return pr.plan(), nil
