@@ -228,15 +228,7 @@ func creditCustomer(c *Ctx, p Params) (*Customer, error) {
 	if err := unsupported(p, "customer_account"); err != nil {
 		return nil, err
 	}
-	id, err := p.Require("customer")
-	if err != nil {
-		return nil, err
-	}
-	cu, err := liveCustomer(c, id, "customer")
-	if err != nil {
-		return nil, err
-	}
-	return cu, c.onCustomerTimeline(cu)
+	return customerParam(c, p)
 }
 
 func createCreditGrant(c *Ctx) (any, error) {

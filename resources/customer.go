@@ -121,6 +121,21 @@ func liveCustomer(c *Ctx, id, param string) (*Customer, error) {
 	return cu, nil
 }
 
+// customerParam loads the live customer the required parameter customer
+// names and moves the rest of the request onto its timeline, so what the
+// request creates for a test-clock customer carries the clock's time.
+func customerParam(c *Ctx, p Params) (*Customer, error) {
+	id, err := p.Require("customer")
+	if err != nil {
+		return nil, err
+	}
+	cu, err := liveCustomer(c, id, p.Path("customer"))
+	if err != nil {
+		return nil, err
+	}
+	return cu, c.onCustomerTimeline(cu)
+}
+
 func saveCustomer(c *Ctx, cu *Customer) error {
 	return c.save(kindCustomer, cu.ID, cu, customerTerms(cu)...)
 }

@@ -872,15 +872,8 @@ func createInvoiceHandler(c *Ctx) (any, error) {
 	if err := checkNoAutomaticTax(p); err != nil {
 		return nil, err
 	}
-	customer, err := p.Require("customer")
+	cu, err := customerParam(c, p)
 	if err != nil {
-		return nil, err
-	}
-	cu, err := liveCustomer(c, customer, "customer")
-	if err != nil {
-		return nil, err
-	}
-	if err := c.onCustomerTimeline(cu); err != nil {
 		return nil, err
 	}
 	opts := InvoiceOptions{

@@ -255,11 +255,7 @@ func createPreviewInvoice(c *Ctx) (any, error) {
 	if err := checkNoAutomaticTax(p); err != nil {
 		return nil, err
 	}
-	customer, err := p.Require("customer")
-	if err != nil {
-		return nil, err
-	}
-	cu, err := liveCustomer(c, customer, "customer")
+	cu, err := customerParam(c, p)
 	if err != nil {
 		return nil, err
 	}

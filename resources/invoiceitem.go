@@ -192,15 +192,8 @@ func registerInvoiceItems(e *Engine) {
 
 func createInvoiceItem(c *Ctx) (any, error) {
 	p := c.Params
-	customer, err := p.Require("customer")
+	cu, err := customerParam(c, p)
 	if err != nil {
-		return nil, err
-	}
-	cu, err := liveCustomer(c, customer, "customer")
-	if err != nil {
-		return nil, err
-	}
-	if err := c.onCustomerTimeline(cu); err != nil {
 		return nil, err
 	}
 	var inv *Invoice

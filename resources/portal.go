@@ -538,11 +538,7 @@ func createPortalSession(c *Ctx) (any, error) {
 	if err := unsupported(p, "customer_account", "on_behalf_of"); err != nil {
 		return nil, err
 	}
-	customer, err := p.Require("customer")
-	if err != nil {
-		return nil, err
-	}
-	cu, err := liveCustomer(c, customer, "customer")
+	cu, err := customerParam(c, p)
 	if err != nil {
 		return nil, err
 	}

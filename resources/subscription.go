@@ -291,15 +291,8 @@ func createSubscription(c *Ctx) (any, error) {
 			return nil, unsupported(at, "enabled")
 		}
 	}
-	customerID, err := p.Require("customer")
+	cu, err := customerParam(c, p)
 	if err != nil {
-		return nil, err
-	}
-	cu, err := liveCustomer(c, customerID, "customer")
-	if err != nil {
-		return nil, err
-	}
-	if err := c.onCustomerTimeline(cu); err != nil {
 		return nil, err
 	}
 	now := c.Now()
