@@ -1,0 +1,110 @@
+package resources_test
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/stripe/stripe-go/v85"
+	"github.com/stripefake/stripefake/fake"
+	"github.com/stripefake/stripefake/internal/testfake"
+	"github.com/stripefake/stripefake/resources"
+)
+
+// BenchmarkScale measures lists and search against the size of the store,
+// on both stores. Customers are created directly through the engine (not
+// over HTTP) so that 100,000 of them set up in seconds. "floor-calls" is
+// the cost of one request in floor calls (stripe-go retrieving a canned
+// customer over loopback) measured in the same run; the goal is at most 2,
+// whatever the number of customers:
+//
+//	go test -run '^$' -bench Scale -benchtime 20x ./resources/
+func BenchmarkScale(b *testing.B) {
+	floor := testfake.Floor(b)
+	for _, backend := range testfake.Backends {
+		for _, n := range []int{100, 100_000} {
+			b.Run(fmt.Sprintf("%s/customers=%d", backend, n), func(b *testing.B) {
+				st := testfake.Open(b, backend)
+				ids, err := resources.SeedCustomers(st, testfake.Start, n)
+				if err != nil {
+					b.Fatal(err)
+				}
+				f := fake.New(b, fake.WithStore(st), fake.WithStartTime(testfake.Start))
+				sc := testfake.BenchClient(f.URL())
+				mid := n / 2
+
+				b.Run("list-first-page", func(b *testing.B) {
+					for b.Loop() {
+						benchListPage(b, sc, &stripe.CustomerListParams{ListParams: stripe.ListParams{Limit: stripe.Int64(10), Single: true}}, ids[n-1])
+					}
+					testfake.ReportFloor(b, floor)
+				})
+				b.Run("list-starting-after", func(b *testing.B) {
+					for b.Loop() {
+						benchListPage(b, sc, &stripe.CustomerListParams{ListParams: stripe.ListParams{
+							Limit: stripe.Int64(10), Single: true, StartingAfter: stripe.String(ids[mid]),
+						}}, ids[mid-1])
+					}
+					testfake.ReportFloor(b, floor)
+				})
+				b.Run("search-email", func(b *testing.B) {
+					query := fmt.Sprintf(`email:"seed%d@example.com"`, mid)
+					for b.Loop() {
+						found := 0
+						for _, err := range sc.V1Customers.Search(ctx, &stripe.CustomerSearchParams{
+							SearchParams: stripe.SearchParams{Query: query, Single: true},
+						}).All(ctx) {
+							if err != nil {
+								b.Fatal(err)
+							}
+							found++
+						}
+						if found != 1 {
+							b.Fatalf("search found %d customers, want 1", found)
+						}
+					}
+					testfake.ReportFloor(b, floor)
+				})
+			})
+		}
+	}
+}
+
+func benchListPage(b *testing.B, sc *stripe.Client, params *stripe.CustomerListParams, first string) {
+	b.Helper()
+	var got []string
+	for cu, err := range sc.V1Customers.List(ctx, params).All(ctx) {
+		if err != nil {
+			b.Fatal(err)
+		}
+		got = append(got, cu.ID)
+	}
+	if len(got) != 10 || got[0] != first {
+		b.Fatalf("page %v, want 10 customers from %s", got, first)
+	}
+}
+
+// BenchmarkHeapPerCustomer reports the heap a stored customer costs on the
+// memory store at 100,000 customers (its record, index entries and its
+// customer.created event). Goal: at most 2 KB.
+//
+//	go test -run '^$' -bench HeapPerCustomer -benchtime 1x ./resources/
+func BenchmarkHeapPerCustomer(b *testing.B) {
+	const n = 100_000
+	var per float64
+	for b.Loop() {
+		st := testfake.Open(b, testfake.Memory)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		if _, err := resources.SeedCustomers(st, testfake.Start, n); err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		per = float64(after.HeapAlloc-before.HeapAlloc) / n
+		runtime.KeepAlive(st)
+		_ = st.Close()
+	}
+	b.ReportMetric(per, "B/customer")
+}
