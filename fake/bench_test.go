@@ -31,7 +31,9 @@ func createRetrieve(b *testing.B, sc *stripe.Client) {
 	floor := testfake.Floor(b)
 	b.ReportAllocs()
 	b.ResetTimer()
-	defer func() { testfake.ReportFloorPer(b, 2*floor, float64(b.Elapsed().Nanoseconds())/float64(b.N), "floor-ratio") }()
+	defer func() {
+		testfake.ReportFloorPer(b, 2*floor, float64(b.Elapsed().Nanoseconds())/float64(b.N), "floor-ratio")
+	}()
 	for b.Loop() {
 		cu, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{
 			Email: stripe.String("bench@example.com"), Params: stripe.Params{Metadata: map[string]string{"k": "v"}},
@@ -94,4 +96,3 @@ func BenchmarkStartClose(b *testing.B) {
 		}
 	}
 }
-
