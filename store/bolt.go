@@ -390,7 +390,46 @@ func (t *boltTx) Scan(kind string, reverse bool, fn func(id string, data []byte)
 	if b == nil {
 		return nil
 	}
-	return t.scan(b, []byte{regionOrder}, reverse, fn)
+	return t.scan(b, []byte{regionOrder}, 0, false, reverse, fn)
+}
+
+func (t *boltTx) ScanFrom(kind, from string, reverse bool, fn func(id string, data []byte) (bool, error)) error {
+	if err := t.read(); err != nil {
+		return err
+	}
+	b, seq, err := t.from(kind, from)
+	if err != nil {
+		return err
+	}
+	return t.scan(b, []byte{regionOrder}, seq, true, reverse, fn)
+}
+
+func (t *boltTx) ScanIndexFrom(kind, term, from string, reverse bool, fn func(id string, data []byte) (bool, error)) error {
+	if err := t.read(); err != nil {
+		return err
+	}
+	b, seq, err := t.from(kind, from)
+	if err != nil || hasNUL(term) {
+		return err // no stored term has a NUL
+	}
+	return t.scan(b, indexPrefix(term), seq, true, reverse, fn)
+}
+
+// from returns the bucket of kind and the seq of its record from, or
+// ErrNotFound.
+func (t *boltTx) from(kind, from string) (*bolt.Bucket, uint64, error) {
+	b := t.kind(kind)
+	if b == nil {
+		return nil, 0, ErrNotFound
+	}
+	r, ok, err := getRecord(b, from)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !ok {
+		return nil, 0, ErrNotFound
+	}
+	return b, r.seq, nil
 }
 
 func (t *boltTx) ScanIndex(kind, term string, reverse bool, fn func(id string, data []byte) (bool, error)) error {
@@ -404,19 +443,25 @@ func (t *boltTx) ScanIndex(kind, term string, reverse bool, fn func(id string, d
 	if b == nil {
 		return nil
 	}
-	return t.scan(b, indexPrefix(term), reverse, fn)
+	return t.scan(b, indexPrefix(term), 0, false, reverse, fn)
 }
 
 // scan calls fn for the records named by the keys prefix + seq of the kind
-// bucket b, whose values are record IDs, in order of seq.
-func (t *boltTx) scan(b *bolt.Bucket, prefix []byte, reverse bool, fn func(id string, data []byte) (bool, error)) error {
+// bucket b, whose values are record IDs, in order of seq; if seek, it
+// starts beside from (after it, or before it if reverse).
+func (t *boltTx) scan(b *bolt.Bucket, prefix []byte, from uint64, seek, reverse bool, fn func(id string, data []byte) (bool, error)) error {
 	// Records fn adds have a seq above limit and are not visited.
 	limit := b.Sequence()
 	c := b.Cursor()
 	var k, v []byte
-	if reverse {
+	switch {
+	case seek && reverse:
+		k, v = seekBefore(c, seqKey(prefix, from))
+	case seek:
+		k, v = c.Seek(seqKey(prefix, from+1))
+	case reverse:
 		k, v = seekBefore(c, seqKey(prefix, limit+1))
-	} else {
+	default:
 		k, v = c.Seek(prefix)
 	}
 	for k != nil && len(k) == len(prefix)+8 && bytes.HasPrefix(k, prefix) {

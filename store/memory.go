@@ -308,14 +308,66 @@ func (tx *memTx) Scan(kind string, reverse bool, fn func(id string, data []byte)
 	if k == nil {
 		return nil
 	}
+	return tx.scanOrder(k, 0, false, reverse, fn)
+}
+
+func (tx *memTx) ScanFrom(kind, from string, reverse bool, fn func(id string, data []byte) (bool, error)) error {
+	if err := tx.read(); err != nil {
+		return err
+	}
+	k, seq, err := tx.from(kind, from)
+	if err != nil {
+		return err
+	}
+	return tx.scanOrder(k, seq, true, reverse, fn)
+}
+
+func (tx *memTx) ScanIndexFrom(kind, term, from string, reverse bool, fn func(id string, data []byte) (bool, error)) error {
+	if err := tx.read(); err != nil {
+		return err
+	}
+	k, seq, err := tx.from(kind, from)
+	if err != nil {
+		return err
+	}
+	return tx.scanIndex(k, term, seq, true, reverse, fn)
+}
+
+// from returns the kind and the seq of its record from, or ErrNotFound.
+func (tx *memTx) from(kind, from string) (*memKind, uint64, error) {
+	k := tx.s.kinds[kind]
+	if k == nil {
+		return nil, 0, ErrNotFound
+	}
+	r := k.records[from]
+	if r == nil {
+		return nil, 0, ErrNotFound
+	}
+	return k, r.seq, nil
+}
+
+// scanOrder walks k's records in seq order, beside seq if seek.
+func (tx *memTx) scanOrder(k *memKind, seq uint64, seek, reverse bool, fn func(id string, data []byte) (bool, error)) error {
 	// Walk the order as it is now: records fn adds are appended beyond n
 	// and not visited; records it deletes fail the liveness check.
 	order := k.order
-	n := len(order)
-	for i := range n {
-		e := order[i]
+	lo, hi := 0, len(order) // the entries to visit: order[lo:hi]
+	if seek {
+		at, found := slices.BinarySearchFunc(order, seq, cmpSeq)
 		if reverse {
-			e = order[n-1-i]
+			hi = at
+		} else {
+			lo = at
+			if found {
+				lo++
+			}
+		}
+	}
+	n := hi - lo
+	for i := range n {
+		e := order[lo+i]
+		if reverse {
+			e = order[hi-1-i]
 		}
 		r := k.records[e.id]
 		if r == nil || r.seq != e.seq {
@@ -337,12 +389,26 @@ func (tx *memTx) ScanIndex(kind, term string, reverse bool, fn func(id string, d
 	if k == nil {
 		return nil
 	}
+	return tx.scanIndex(k, term, 0, false, reverse, fn)
+}
+
+// scanIndex walks the records of k carrying term in seq order, beside seq
+// if seek.
+func (tx *memTx) scanIndex(k *memKind, term string, seq uint64, seek, reverse bool, fn func(id string, data []byte) (bool, error)) error {
 	// Records fn adds have a seq above limit and are not visited, as in Scan.
 	limit := k.lastSeq
 	list := k.index[term]
 	i := 0
 	if reverse {
 		i = len(list) - 1
+	}
+	if seek {
+		if reverse {
+			j, _ := slices.BinarySearchFunc(list, seq, cmpSeq)
+			i = j - 1
+		} else {
+			i, _ = slices.BinarySearchFunc(list, seq+1, cmpSeq)
+		}
 	}
 	for i >= 0 && i < len(list) {
 		e := list[i]

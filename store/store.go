@@ -56,6 +56,15 @@ type Tx interface {
 	// If fn changes terms, records ahead that gain term are visited and
 	// those that lose it are skipped.
 	ScanIndex(kind, term string, reverse bool, fn func(id string, data []byte) (bool, error)) error
+	// ScanFrom is Scan starting beside the record of kind with id from,
+	// without visiting it: with the next newer record, or the next older
+	// one if reverse. It seeks, so a page of a list costs the page, not
+	// the records before it. It returns ErrNotFound if there is no such
+	// record.
+	ScanFrom(kind, from string, reverse bool, fn func(id string, data []byte) (bool, error)) error
+	// ScanIndexFrom is ScanIndex starting beside the record from, as
+	// ScanFrom does; from need not carry term.
+	ScanIndexFrom(kind, term, from string, reverse bool, fn func(id string, data []byte) (bool, error)) error
 	// NextSequence returns the next value of the named counter, from 1.
 	// name must not be empty.
 	NextSequence(name string) (uint64, error)

@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ScanIndex", testScanIndex},
 		{"ScanIndexStopsAndErrors", testScanIndexStopsAndErrors},
 		{"ScanIndexWhileWriting", testScanIndexWhileWriting},
+		{"ScanFrom", testScanFrom},
 		{"InvalidNames", testInvalidNames},
 		{"NextSequence", testNextSequence},
 		{"Rollback", testRollback},
@@ -1018,4 +1019,73 @@ func testConcurrentViews(t *testing.T, s store.Store) {
 		t.Error(err)
 	}
 	checkScan(t, s, "k", []rec{{"a", fmt.Sprint(updates)}, {"b", fmt.Sprint(updates)}})
+}
+
+func scanFrom(t *testing.T, s store.Store, kind, from string, reverse bool) []rec {
+	t.Helper()
+	var got []rec
+	view(t, s, func(tx store.Tx) error { return tx.ScanFrom(kind, from, reverse, collect(&got)) })
+	return got
+}
+
+func scanIndexFrom(t *testing.T, s store.Store, kind, term, from string, reverse bool) []rec {
+	t.Helper()
+	var got []rec
+	view(t, s, func(tx store.Tx) error { return tx.ScanIndexFrom(kind, term, from, reverse, collect(&got)) })
+	return got
+}
+
+func testScanFrom(t *testing.T, s store.Store) {
+	put(t, s, "k", []string{"odd"}, rec{"a", "1"})
+	put(t, s, "k", []string{"even"}, rec{"b", "2"})
+	put(t, s, "k", []string{"odd"}, rec{"c", "3"})
+	put(t, s, "k", []string{"even"}, rec{"d", "4"})
+	put(t, s, "k", []string{"odd"}, rec{"e", "5"})
+	update(t, s, func(tx store.Tx) error { return tx.Delete("k", "d") })
+
+	for _, tt := range []struct {
+		term, from string // term "-" scans without one
+		reverse    bool
+		want       []rec
+	}{
+		{"-", "b", false, []rec{{"c", "3"}, {"e", "5"}}},
+		{"-", "c", true, []rec{{"b", "2"}, {"a", "1"}}},
+		{"-", "e", false, nil},
+		{"-", "a", true, nil},
+		{"odd", "a", false, []rec{{"c", "3"}, {"e", "5"}}},
+		{"odd", "e", true, []rec{{"c", "3"}, {"a", "1"}}},
+		// from need not carry the term.
+		{"odd", "b", false, []rec{{"c", "3"}, {"e", "5"}}},
+		{"odd", "b", true, []rec{{"a", "1"}}},
+		{"even", "e", true, []rec{{"b", "2"}}},
+		{"even", "a", false, []rec{{"b", "2"}}},
+		{"missing", "a", false, nil},
+	} {
+		var got []rec
+		if tt.term == "-" {
+			got = scanFrom(t, s, "k", tt.from, tt.reverse)
+		} else {
+			got = scanIndexFrom(t, s, "k", tt.term, tt.from, tt.reverse)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("scan of term %q from %q (reverse=%v) (-want +got):\n%s", tt.term, tt.from, tt.reverse, diff)
+		}
+	}
+
+	// A deleted record, or one of another kind, is no place to start.
+	view(t, s, func(tx store.Tx) error {
+		noop := func(string, []byte) (bool, error) { return true, nil }
+		for _, from := range []string{"d", "zz"} {
+			if err := tx.ScanFrom("k", from, false, noop); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("ScanFrom(k, %q) = %v, want ErrNotFound", from, err)
+			}
+			if err := tx.ScanIndexFrom("k", "odd", from, true, noop); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("ScanIndexFrom(k, odd, %q) = %v, want ErrNotFound", from, err)
+			}
+		}
+		if err := tx.ScanFrom("none", "a", false, noop); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("ScanFrom(none, a) = %v, want ErrNotFound", err)
+		}
+		return nil
+	})
 }
