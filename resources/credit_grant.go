@@ -498,14 +498,13 @@ func listCreditGrants(c *Ctx) (any, error) {
 		return nil, err
 	}
 	term := ""
-	if id, ok := p.String("customer"); ok {
+	id, byCustomer := p.String("customer")
+	if byCustomer {
 		term = "customer=" + id
 	}
-	items, err := scan[CreditGrant](c, kindCreditGrant, term, nil)
-	if err != nil {
-		return nil, err
-	}
-	return page(c, "/v1/billing/credit_grants", items, func(g *CreditGrant) (string, int64) { return g.ID, g.Created })
+	return listStored(c, "/v1/billing/credit_grants", kindCreditGrant, term, func(g *CreditGrant) bool {
+		return !skipTestClock(g.TestClock, byCustomer)
+	}, func(g *CreditGrant) (string, int64) { return g.ID, g.Created })
 }
 
 func listCreditBalanceTxns(c *Ctx) (any, error) {

@@ -409,20 +409,15 @@ func listCustomers(c *Ctx) (any, error) {
 	if byEmail && !byClock {
 		term = "email=" + email
 	}
-	items, err := scan(c, kindCustomer, term, func(cu *Customer) bool {
-		if cu.Deleted {
+	return listStored(c, "/v1/customers", kindCustomer, term, func(cu *Customer) bool {
+		if cu.Deleted || skipTestClock(cu.TestClock, byClock) {
 			return false
 		}
-		// Without a test_clock filter, customers on test clocks are left out.
-		if byClock != (cu.TestClock != nil) || (byClock && *cu.TestClock != clock) {
+		if byClock && *cu.TestClock != clock {
 			return false
 		}
 		return !byEmail || (cu.Email != nil && *cu.Email == email)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return page(c, "/v1/customers", items, func(cu *Customer) (string, int64) { return cu.ID, cu.Created })
+	}, func(cu *Customer) (string, int64) { return cu.ID, cu.Created })
 }
 
 func searchCustomers(c *Ctx) (any, error) {

@@ -1137,20 +1137,17 @@ func listInvoices(c *Ctx) (any, error) {
 		term = "status=" + status
 	}
 	dueOK := createdFilter(p, "due_date")
-	items, err := scan(c, kindInvoice, term, func(inv *Invoice) bool {
+	l, err := listStored(c, "/v1/invoices", kindInvoice, term, func(inv *Invoice) bool {
 		switch {
-		case byCustomer && inv.Customer != customer,
+		case skipTestClock(inv.TestClock, byCustomer || bySub),
+			byCustomer && inv.Customer != customer,
 			byStatus && inv.status() != status,
 			bySub && inv.subscription() != sub,
 			byMethod && inv.CollectionMethod != method:
 			return false
 		}
 		return !p.Has("due_date") || (inv.DueDate != nil && dueOK(*inv.DueDate))
-	})
-	if err != nil {
-		return nil, err
-	}
-	l, err := page(c, "/v1/invoices", items, func(inv *Invoice) (string, int64) { return inv.ID, inv.Created })
+	}, func(inv *Invoice) (string, int64) { return inv.ID, inv.Created })
 	if err != nil || !include {
 		return l, err
 	}

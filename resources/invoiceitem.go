@@ -619,7 +619,8 @@ func listInvoiceItems(c *Ctx) (any, error) {
 	}
 	items, err := scan(c, kindInvoiceItem, term, func(ii *InvoiceItem) bool {
 		switch {
-		case byCustomer && ii.Customer != customer,
+		case skipTestClock(ii.TestClock, byCustomer || byInvoice),
+			byCustomer && ii.Customer != customer,
 			byInvoice && (ii.Invoice == nil || *ii.Invoice != invoice),
 			byPending && pending != (ii.Invoice == nil):
 			return false

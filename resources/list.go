@@ -1,9 +1,13 @@
 package resources
 
 import (
+	"encoding/json"
+	"errors"
+	"slices"
 	"sort"
 
 	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/store"
 )
 
 // List is Stripe's list envelope.
@@ -135,4 +139,118 @@ func objectName(url string) string {
 		name = name[:len(name)-1]
 	}
 	return name
+}
+
+// listStored serves one page of a list of stored objects of kind, newest
+// first, by walking the store from the cursor in insertion order and
+// decoding only what it walks: the records carrying term (every record of
+// kind when term is ""), kept when keep accepts them and created matches
+// the created parameter. Its cost follows the page, not the store.
+//
+// It lists in insertion order, which is created order for the objects of
+// one timeline: every timeline's clock only moves forward. So a list served
+// this way must hold objects of one timeline: unfiltered lists leave out
+// test-clock objects (skipTestClock), as Stripe does, and a filter such as
+// customer or test_clock narrows to one clock. Lists that mix timelines use
+// page.
+func listStored[T any](c *Ctx, url, kind, term string, keep func(*T) bool, meta func(*T) (id string, created int64)) (*List, error) {
+	p := c.Params
+	n, err := limit(p)
+	if err != nil {
+		return nil, err
+	}
+	if p.Has("starting_after") && p.Has("ending_before") {
+		return nil, apierr.InvalidRequest("starting_after", "You may only specify one of these parameters: ending_before, starting_after.")
+	}
+	createdOK := createdFilter(p, "created")
+	lo, hasLo, hi, hasHi := createdBounds(p, "created")
+	param := "starting_after"
+	from, seek := p.String(param)
+	reverse := true // newest first, unless paging back
+	if before, ok := p.String("ending_before"); ok {
+		param, from, seek, reverse = "ending_before", before, true, false
+	}
+	var items []*T
+	hasMore := false
+	fn := func(_ string, raw []byte) (bool, error) {
+		v := new(T)
+		if err := json.Unmarshal(raw, v); err != nil {
+			return false, err
+		}
+		if keep != nil && !keep(v) {
+			return true, nil
+		}
+		_, created := meta(v)
+		// Created follows the walk, so past a bound nothing more matches.
+		if reverse && hasLo && created < lo || !reverse && hasHi && created > hi {
+			return false, nil
+		}
+		if !createdOK(created) {
+			return true, nil
+		}
+		if len(items) == n {
+			hasMore = true
+			return false, nil
+		}
+		items = append(items, v)
+		return true, nil
+	}
+	tx := c.tx
+	switch {
+	case !seek && term == "":
+		err = tx.Scan(kind, reverse, fn)
+	case !seek:
+		err = tx.ScanIndex(kind, term, reverse, fn)
+	case term == "":
+		err = tx.ScanFrom(kind, from, reverse, fn)
+	default:
+		err = tx.ScanIndexFrom(kind, term, from, reverse, fn)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, c.e.noSuch(objectName(url), from, param)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !reverse {
+		slices.Reverse(items)
+	}
+	data := make([]any, len(items))
+	for i, it := range items {
+		data[i] = it
+	}
+	return &List{Object: "list", Data: data, HasMore: hasMore, URL: url}, nil
+}
+
+// createdBounds returns the inclusive bounds the created parameter key
+// sets, for stopping a walk early.
+func createdBounds(p Params, key string) (lo int64, hasLo bool, hi int64, hasHi bool) {
+	if n, ok := p.Int(key); ok {
+		return n, true, n, true
+	}
+	r, ok := p.Map(key)
+	if !ok {
+		return 0, false, 0, false
+	}
+	if n, ok := r.Int("gte"); ok {
+		lo, hasLo = n, true
+	}
+	if n, ok := r.Int("gt"); ok && (!hasLo || n+1 > lo) {
+		lo, hasLo = n+1, true
+	}
+	if n, ok := r.Int("lte"); ok {
+		hi, hasHi = n, true
+	}
+	if n, ok := r.Int("lt"); ok && (!hasHi || n-1 < hi) {
+		hi, hasHi = n-1, true
+	}
+	return lo, hasLo, hi, hasHi
+}
+
+// skipTestClock reports whether a list leaves out an object on testClock:
+// Stripe's lists omit objects of test clocks unless a filter such as
+// customer or test_clock is given (docs.stripe.com/search, Limitations;
+// docs.stripe.com/api/customers/list, test_clock).
+func skipTestClock(testClock *string, filtered bool) bool {
+	return testClock != nil && !filtered
 }

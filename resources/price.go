@@ -983,7 +983,7 @@ func listPrices(c *Ctx) (any, error) {
 	if byProduct {
 		term = "product=" + product
 	}
-	items, err := scan(c, kindPrice, term, func(pr *Price) bool {
+	list, err := listStored(c, "/v1/prices", kindPrice, term, func(pr *Price) bool {
 		r := pr.Recurring
 		switch {
 		case pr.Deleted:
@@ -1001,11 +1001,7 @@ func listPrices(c *Ctx) (any, error) {
 			return false
 		}
 		return true
-	})
-	if err != nil {
-		return nil, err
-	}
-	list, err := page(c, "/v1/prices", items, func(pr *Price) (string, int64) { return pr.ID, pr.Created })
+	}, func(pr *Price) (string, int64) { return pr.ID, pr.Created })
 	if err != nil {
 		return nil, err
 	}

@@ -357,7 +357,7 @@ func listProducts(c *Ctx) (any, error) {
 	url, byURL := p.String("url")
 	ids := p.Strings("ids")
 	byIDs := p.Has("ids")
-	items, err := scan(c, kindProduct, "", func(pr *Product) bool {
+	return listStored(c, "/v1/products", kindProduct, "", func(pr *Product) bool {
 		switch {
 		case pr.Deleted:
 			return false
@@ -371,11 +371,7 @@ func listProducts(c *Ctx) (any, error) {
 			return false
 		}
 		return true
-	})
-	if err != nil {
-		return nil, err
-	}
-	return page(c, "/v1/products", items, func(pr *Product) (string, int64) { return pr.ID, pr.Created })
+	}, func(pr *Product) (string, int64) { return pr.ID, pr.Created })
 }
 
 func searchProducts(c *Ctx) (any, error) {

@@ -1026,16 +1026,12 @@ func listQuotes(c *Ctx) (any, error) {
 	}
 	status, byStatus := p.String("status")
 	clock, byClock := p.String("test_clock")
-	items, err := scan(c, kindQuote, term, func(q *Quote) bool {
-		if byStatus && q.Status != status {
+	return listStored(c, "/v1/quotes", kindQuote, term, func(q *Quote) bool {
+		if byStatus && q.Status != status || skipTestClock(q.TestClock, byCustomer || byClock) {
 			return false
 		}
-		return !byClock || q.TestClock != nil && *q.TestClock == clock
-	})
-	if err != nil {
-		return nil, err
-	}
-	return page(c, "/v1/quotes", items, func(q *Quote) (string, int64) { return q.ID, q.Created })
+		return !byClock || *q.TestClock == clock
+	}, func(q *Quote) (string, int64) { return q.ID, q.Created })
 }
 
 // listQuoteLineItems pages a quote's line items, or the computed upfront

@@ -736,7 +736,7 @@ func listSubscriptions(c *Ctx) (any, error) {
 	}
 	startOK := createdFilter(p, "current_period_start")
 	endOK := createdFilter(p, "current_period_end")
-	items, err := scan(c, kindSubscription, term, func(s *Subscription) bool {
+	return listStored(c, "/v1/subscriptions", kindSubscription, term, func(s *Subscription) bool {
 		switch status {
 		case "":
 			if s.Status == "canceled" {
@@ -754,7 +754,7 @@ func listSubscriptions(c *Ctx) (any, error) {
 		}
 		// Without a test_clock filter, subscriptions on test clocks are left
 		// out, as their customers are (unless the customer is named).
-		if !byCustomer && byClock != (s.TestClock != nil) {
+		if skipTestClock(s.TestClock, byCustomer || byClock) {
 			return false
 		}
 		if byClock && (s.TestClock == nil || *s.TestClock != clock) {
@@ -776,11 +776,7 @@ func listSubscriptions(c *Ctx) (any, error) {
 			}
 		}
 		return startOK(s.periodStart()) && endOK(s.periodEnd())
-	})
-	if err != nil {
-		return nil, err
-	}
-	return page(c, "/v1/subscriptions", items, func(s *Subscription) (string, int64) { return s.ID, s.Created })
+	}, func(s *Subscription) (string, int64) { return s.ID, s.Created })
 }
 
 func searchSubscriptions(c *Ctx) (any, error) {
