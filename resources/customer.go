@@ -81,8 +81,9 @@ func customerTerms(cu *Customer) []string {
 	}
 	if cu.Email != nil {
 		terms = append(terms, "email="+*cu.Email)
+		terms = append(terms, search.TextTerms("email", *cu.Email)...)
 	}
-	return terms
+	return append(terms, search.MetadataTerms("metadata", cu.Metadata)...)
 }
 
 var addressFields = []string{"city", "country", "line1", "line2", "postal_code", "state"}

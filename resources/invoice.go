@@ -384,8 +384,11 @@ func invoiceTerms(inv *Invoice) []string {
 	terms := []string{"customer=" + inv.Customer, "status=" + inv.status()}
 	if s := inv.subscription(); s != "" {
 		terms = append(terms, "subscription="+s)
+		terms = append(terms, search.TextTerms("subscription", s)...)
 	}
-	return terms
+	terms = append(terms, search.Term("customer", inv.Customer))
+	terms = append(terms, search.TextTerms("status", inv.status())...)
+	return append(terms, search.MetadataTerms("metadata", inv.Metadata)...)
 }
 
 // saveInvoice stores inv with its index terms. The transient payments list

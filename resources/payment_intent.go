@@ -175,8 +175,10 @@ type InvoicePaymentStatusTransitions struct {
 func savePaymentIntent(c *Ctx, pi *PaymentIntent) error {
 	terms := []string{}
 	if pi.Customer != nil {
-		terms = append(terms, "customer="+*pi.Customer)
+		terms = append(terms, "customer="+*pi.Customer, search.Term("customer", *pi.Customer))
 	}
+	terms = append(terms, search.Term("status", pi.Status))
+	terms = append(terms, search.MetadataTerms("metadata", pi.Metadata)...)
 	return c.save(kindPaymentIntent, pi.ID, pi, terms...)
 }
 

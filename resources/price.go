@@ -216,10 +216,12 @@ func (pr *Price) plan() *Plan {
 
 func priceTerms(pr *Price) []string {
 	terms := []string{"product=" + pr.Product}
+	terms = append(terms, search.TextTerms("product", pr.Product)...)
 	if pr.LookupKey != nil {
 		terms = append(terms, "lookup_key="+*pr.LookupKey)
+		terms = append(terms, search.TextTerms("lookup_key", *pr.LookupKey)...)
 	}
-	return terms
+	return append(terms, search.MetadataTerms("metadata", pr.Metadata)...)
 }
 
 // savePrice stores pr. Always store through here: json.Marshal of a *Price

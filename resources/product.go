@@ -101,7 +101,7 @@ func loadProduct(c *Ctx, id, param string) (*Product, error) {
 }
 
 func saveProduct(c *Ctx, pr *Product) error {
-	return c.save(kindProduct, pr.ID, pr)
+	return c.save(kindProduct, pr.ID, pr, search.MetadataTerms("metadata", pr.Metadata)...)
 }
 
 // newProduct makes a product from create parameters: POST /v1/products,

@@ -34,7 +34,10 @@ func searchObjects[T any](c *Ctx, kind, resource, url string, fields search.Fiel
 			return nil, err
 		}
 	}
-	items, err := scan(c, kind, "", keep)
+	// A term every match carries narrows the records read to its own; only
+	// a query with none (an OR, ranges, substrings, negations) reads all.
+	term, _ := q.IndexTerm(func(field string) bool { return slices.Contains(searchIndexed[kind], field) })
+	items, err := scan(c, kind, term, keep)
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +72,18 @@ func searchObjects[T any](c *Ctx, kind, resource, url string, fields search.Fiel
 		res.NextPage = &tok
 	}
 	return res, nil
+}
+
+// searchIndexed lists per kind the search fields its records carry index
+// terms for (search.Term, search.TextTerms, search.MetadataTerms, added by
+// the kind's terms function).
+var searchIndexed = map[string][]string{
+	kindCustomer:      {"email", "metadata"},
+	kindInvoice:       {"customer", "metadata", "status", "subscription"},
+	kindPaymentIntent: {"customer", "metadata", "status"},
+	kindPrice:         {"lookup_key", "metadata", "product"},
+	kindProduct:       {"metadata"},
+	kindSubscription:  {"metadata", "status"},
 }
 
 func encodePageToken(offset int) string {

@@ -213,7 +213,8 @@ func subscriptionTerms(s *Subscription) []string {
 	for _, it := range s.Items.Data {
 		terms = append(terms, "price="+it.Price.ID)
 	}
-	return terms
+	terms = append(terms, search.Term("status", s.Status))
+	return append(terms, search.MetadataTerms("metadata", s.Metadata)...)
 }
 
 func saveSubscription(c *Ctx, s *Subscription) error {

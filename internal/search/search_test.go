@@ -328,3 +328,38 @@ func TestKindString(t *testing.T) {
 		}
 	}
 }
+
+func TestIndexTerm(t *testing.T) {
+	fields := search.Fields{"email": search.Text, "status": search.Exact, "metadata": search.Metadata, "created": search.Number}
+	indexed := func(f string) bool { return f != "created" }
+	for _, tt := range []struct {
+		query string
+		want  string // "" for none
+	}{
+		{`email:"Amy@X.io"`, search.Term("email", "amy@x.io")},
+		{`created>5 AND status:"Active"`, search.Term("status", "active")},
+		{`metadata["Key"]:"V"`, search.Term(`metadata[Key]`, "v")},
+		{`-email:"a@x.io"`, ""},
+		{`email~"amy"`, ""},
+		{`email:null`, ""},
+		{`email:"a@x.io" OR status:"active"`, ""},
+		{`created>5`, ""},
+	} {
+		q, err := search.Parse(tt.query, "customers", fields)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.query, err)
+		}
+		got, ok := q.IndexTerm(indexed)
+		if got != tt.want || ok != (tt.want != "") {
+			t.Errorf("Indexsearch.Term(%s) = %q, %v; want %q", tt.query, got, ok, tt.want)
+		}
+	}
+	// An object carries the term of each word of a text value, folded the
+	// way Match compares.
+	if got := search.TextTerms("name", "Jenny  Rosen"); len(got) != 2 || got[1] != search.Term("name", "ROSEN") {
+		t.Errorf("TextTerms = %q", got)
+	}
+	if search.Term("email", "K") != search.Term("email", "\u212a") || search.Term("email", "\x00") != "" {
+		t.Error("fold: Kelvin sign and K differ, or a NUL value got a term")
+	}
+}
