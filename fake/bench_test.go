@@ -96,3 +96,17 @@ func BenchmarkStartClose(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCustomerCreateRetrieveInProcess drives the fake through
+// f.HTTPClient(): no sockets. Goal: floor-ratio at most 0.5.
+func BenchmarkCustomerCreateRetrieveInProcess(b *testing.B) {
+	for _, backend := range testfake.Backends {
+		b.Run(string(backend), func(b *testing.B) {
+			f := fake.New(b, fake.WithStore(testfake.Open(b, backend)))
+			createRetrieve(b, stripe.NewClient("sk_test_bench", stripe.WithBackends(stripe.NewBackendsWithConfig(&stripe.BackendConfig{
+				HTTPClient: f.HTTPClient(), URL: stripe.String(f.URL()), MaxNetworkRetries: stripe.Int64(0),
+				LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelNull},
+			}))))
+		})
+	}
+}

@@ -44,6 +44,7 @@ type Fake struct {
 
 	closeOnce sync.Once
 	closeErr  error
+	closed    atomic.Bool // read by the in-process transport: inprocess.go
 }
 
 // New starts a fake for a test: an httptest server on loopback whose Close
@@ -133,6 +134,7 @@ func (f *Fake) Handler() http.Handler { return f }
 // Close stops the server and closes the store. It is idempotent.
 func (f *Fake) Close() error {
 	f.closeOnce.Do(func() {
+		f.closed.Store(true)
 		f.srv.Close()
 		f.closeErr = f.store.Close()
 	})
