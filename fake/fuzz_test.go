@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/stripefake/stripefake/fake"
+	"github.com/stripefake/stripefake/internal/testfake"
 	"github.com/stripefake/stripefake/resources"
 )
 
@@ -115,6 +116,33 @@ var handlerSeeds = []handlerInput{
 	{0, "//v1//customers", "", "", 0, ""},
 	{0, "/_stripefake/invoices/in_x", "", "", 0, ""},
 	{0, "/v1/invoices", "", "", 0, ""},
+	// The shared string rules: lengths ({big} is over bbolt's 32 KiB key
+	// limit), NUL bytes, currencies, emails and URLs, on keys and values.
+	{1, "/v1/customers", "", "name={big}&email={big}%40example.com", 0, ""},
+	{1, "/v1/customers", "", "email=a%00b%40example.com&metadata[k%00]=v%00", 0, ""},
+	{1, "/v1/customers", "", "email=notanemail", 0, ""},
+	{1, "/v1/customers/{customer}", "", "email=&description={big}", 0, ""},
+	{0, "/v1/customers/{big}", "", "", 0, ""},
+	{1, "/v1/customers/{big}", "", "name=x", 0, ""},
+	{2, "/v1/customers/a%00b", "", "", 0, ""},
+	{0, "/v1/customers", "email={big}&starting_after=cus_%00", "", 0, ""},
+	{1, "/v1/coupons", "", "id={big}&percent_off=5&duration=once", 0, ""},
+	{1, "/v1/coupons", "", "id=a%00b&amount_off=5&currency=zzz&duration=once", 0, ""},
+	{1, "/v1/products", "", "name=P&id={big}", 0, ""},
+	{1, "/v1/prices", "", "currency=usd&unit_amount=5&product={product}&lookup_key={big}", 0, ""},
+	{1, "/v1/prices", "", "currency=usd&unit_amount=5&product={product}&lookup_key=a%00b", 0, ""},
+	{1, "/v1/prices", "", "currency=zzz&unit_amount=5&product={product}&currency_options[ZZZ][unit_amount]=1", 0, ""},
+	{1, "/v1/plans", "", "currency=ZZZ&amount=5&interval=month&product={product}", 0, ""},
+	{1, "/v1/invoiceitems", "", "customer={customer}&amount=5&currency=%00", 0, ""},
+	{1, "/v1/customers/{customer}/balance_transactions", "", "amount=5&currency=", 0, ""},
+	{1, "/v1/checkout/sessions", "", "mode=payment&success_url=javascript%3Aalert(1)&line_items[0][quantity]=1&line_items[0][price_data][currency]=zzz&line_items[0][price_data][unit_amount]=5&line_items[0][price_data][product]={product}", 0, ""},
+	{1, "/v1/checkout/sessions", "", "mode=payment&success_url=https%3A%2F%2Fx.test%2F%7BCHECKOUT_SESSION_ID%7D&cancel_url=%2F%2Fevil&customer_email=%00&line_items[0][price]={price}&line_items[0][quantity]=1", 0, ""},
+	{1, "/v1/billing_portal/sessions", "", "customer={customer}&return_url=data%3Atext%2Fhtml%2Cx", 0, ""},
+	{1, "/v1/webhook_endpoints", "", "url=javascript%3Aalert(1)&enabled_events[]=*", 0, ""},
+	{1, "/v1/webhook_endpoints", "", "url=https%3A%2F%2F{big}.example&enabled_events[]=*&description={big}", 0, ""},
+	{1, "/v1/test_helpers/test_clocks", "", "frozen_time=1800000000&name=%00", 0, ""},
+	{1, "/v2/billing/meter_events", "", `{"event_name":"e\u0000","identifier":"{big}","payload":{"stripe_customer_id":"{customer}","value":"1\u0000"}}`, 0, ""},
+	{1, "/v1/customers", "", "name=x", hdrIdempotency, "{big}"},
 	// Deletes last, so that the seeds above find the objects alive.
 	{2, "/v1/customers/{customer}", "", "", 0, ""},
 	{2, "/v1/products/{product}", "", "", 0, ""},
@@ -131,6 +159,11 @@ func manyKeys(n int) string {
 	}
 	return b.String()
 }
+
+// bigValue stands for {big} in inputs: longer than bbolt's 32 KiB key
+// limit, so that any value that could reach an index or a key would show
+// up as a store error.
+var bigValue = strings.Repeat("a", 33000)
 
 // fuzzObjects creates one object of each kind the fake implements and
 // returns their IDs by placeholder ("{customer}"), so that inputs can name
@@ -166,14 +199,23 @@ func fuzzObjects(tb testing.TB, h http.Handler) map[string]string {
 // idempotency keys) is there for later ones, as in a long test run.
 // Placeholders such as {customer} in the path, query or body stand for
 // objects made before the first input.
-func FuzzHandler(f *testing.F) {
-	fk, err := fake.Start()
+func FuzzHandler(f *testing.F) { fuzzHandler(f) }
+
+// FuzzHandlerBolt is FuzzHandler on the bbolt store, whose limits (key
+// size, no NUL in index terms) the memory store does not have.
+func FuzzHandlerBolt(f *testing.F) {
+	fuzzHandler(f, fake.WithStore(testfake.Open(f, testfake.Bolt)))
+}
+
+func fuzzHandler(f *testing.F, opts ...fake.Option) {
+	fk, err := fake.Start(opts...)
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { _ = fk.Close() })
 	h := fk.Handler()
 	ids := fuzzObjects(f, h)
+	ids["{big}"] = bigValue
 	fill := func(s string) string {
 		for placeholder, id := range ids {
 			s = strings.ReplaceAll(s, placeholder, id)
@@ -184,7 +226,7 @@ func FuzzHandler(f *testing.F) {
 		f.Add(s.method, s.path, s.query, s.body, s.hdr, s.idem)
 	}
 	f.Fuzz(func(t *testing.T, method byte, path, query, body string, hdr byte, idem string) {
-		req, ok := handlerRequest(method, fill(path), fill(query), fill(body), hdr, idem)
+		req, ok := handlerRequest(method, fill(path), fill(query), fill(body), hdr, fill(idem))
 		if !ok {
 			return // no HTTP server would hand this to a handler
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stripefake/stripefake/clockwork"
 	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/currencies"
 	"github.com/stripefake/stripefake/store"
 )
 
@@ -101,20 +102,9 @@ func DefaultInvoicingConfig() InvoicingConfig {
 // invoicing is the engine's invoicing configuration.
 func (e *Engine) invoicing() InvoicingConfig { return e.cfg.Invoicing }
 
-// minimumCharge is the smallest amount Stripe charges per currency, in
-// minor units (billing-semantics §1.8). Currencies not listed use 50.
-var minimumCharge = map[string]int64{
-	"usd": 50, "aed": 200, "aud": 50, "bgn": 100, "brl": 50, "cad": 50, "chf": 50, "czk": 1500,
-	"dkk": 250, "eur": 50, "gbp": 30, "hkd": 400, "huf": 17500, "inr": 50, "jpy": 50, "mxn": 1000,
-	"myr": 200, "nok": 300, "nzd": 50, "pln": 200, "ron": 200, "sek": 300, "sgd": 50, "thb": 1000,
-}
-
-func minimumChargeFor(currency string) int64 {
-	if m, ok := minimumCharge[currency]; ok {
-		return m
-	}
-	return 50
-}
+// minimumChargeFor is the smallest amount Stripe charges in currency, in
+// minor units, from the one currency table.
+func minimumChargeFor(currency string) int64 { return currencies.MinimumCharge(currency) }
 
 func init() { afterInvoiceCreatedDelivered = rescheduleFinalization }
 

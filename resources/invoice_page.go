@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/stripefake/stripefake/internal/currencies"
 	"github.com/stripefake/stripefake/store"
 )
 
@@ -50,7 +51,7 @@ type invoicePageData struct {
 
 // formatMoney renders minor units with the currency, e.g. "10.00 USD".
 func formatMoney(amount int64, currency string) string {
-	if zeroDecimal[currency] {
+	if currencies.ZeroDecimal(currency) {
 		return fmt.Sprintf("%d %s", amount, strings.ToUpper(currency))
 	}
 	sign := ""
@@ -58,12 +59,6 @@ func formatMoney(amount int64, currency string) string {
 		sign, amount = "-", -amount
 	}
 	return fmt.Sprintf("%s%d.%02d %s", sign, amount/100, amount%100, strings.ToUpper(currency))
-}
-
-// zeroDecimal are currencies without minor units.
-var zeroDecimal = map[string]bool{
-	"bif": true, "clp": true, "djf": true, "gnf": true, "jpy": true, "kmf": true, "krw": true, "mga": true,
-	"pyg": true, "rwf": true, "ugx": true, "vnd": true, "vuv": true, "xaf": true, "xof": true, "xpf": true,
 }
 
 func serveInvoicePage(c *Ctx, w http.ResponseWriter, r *http.Request, rest string) error {

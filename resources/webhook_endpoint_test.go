@@ -94,7 +94,7 @@ func TestWebhookEndpointValidation(t *testing.T) {
 		_, err := sc.V1WebhookEndpoints.Create(ctx, &stripe.WebhookEndpointCreateParams{
 			URL: stripe.String("ftp://example.com"), EnabledEvents: stripe.StringSlice([]string{"*"}),
 		})
-		stripeErr(t, err, http.StatusBadRequest, "", "url", "")
+		stripeErr(t, err, http.StatusBadRequest, "url_invalid", "url", "Not a valid URL")
 		_, err = sc.V1WebhookEndpoints.Create(ctx, &stripe.WebhookEndpointCreateParams{
 			URL: stripe.String("https://example.com"), EnabledEvents: stripe.StringSlice([]string{"customer.nonsense"}),
 		})
@@ -109,7 +109,7 @@ func TestWebhookEndpointValidation(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = sc.V1WebhookEndpoints.Update(ctx, we.ID, &stripe.WebhookEndpointUpdateParams{URL: stripe.String("example.com/no-scheme")})
-		stripeErr(t, err, http.StatusBadRequest, "", "url", "")
+		stripeErr(t, err, http.StatusBadRequest, "url_invalid", "url", "Not a valid URL")
 		got, _ := sc.V1WebhookEndpoints.Retrieve(ctx, we.ID, nil)
 		if got.URL != "https://example.com" {
 			t.Errorf("a failed update changed the endpoint: %+v", got)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/stripefake/stripefake/internal/apierr"
@@ -35,6 +36,13 @@ func FuzzDecode(f *testing.F) {
 		"a[999999999]=x&a[]=y",
 		"a[b][c][d][e][f][g][h][i][j][k][l][m][n][o][p]=deep",
 		"tiers[0][up_to]=inf&tiers[1][unit_amount]=0",
+		// What the shared string validation refuses must still decode and
+		// round-trip: NUL bytes, long values, odd currencies and URLs.
+		"email=a%00b%40x.com&metadata[k%00]=v%00",
+		"name=" + strings.Repeat("x", 5001) + "&lookup_key=" + strings.Repeat("k", 33000),
+		"currency=zzz&currency_options[ZZZ][unit_amount]=1&line_items[0][price_data][currency]=%00",
+		"success_url=javascript%3Aalert(1)&cancel_url=https%3A%2F%2Fexample.com%2F%3Fid%3D%7BCHECKOUT_SESSION_ID%7D",
+		"url=data%3Atext%2Fhtml%2C%3Cscript%3E&return_url=%2F%2Fevil.example",
 	} {
 		f.Add(seed)
 	}

@@ -211,6 +211,9 @@ type node struct {
 	kind     kind
 	enum     []string // accepted strings; "" never listed (see empty)
 	empty    bool     // "" unsets the value: Validate returns Empty{}
+	max      int      // maxLength of a string, in characters; 0 is none
+	format   string   // table.Format* of a string, checked by Validate
+	keys     string   // table.Format* of the keys of an addl object
 	required []string
 	props    map[string]*node
 	addl     *node // schema of undeclared keys (metadata); nil rejects them
@@ -270,6 +273,7 @@ func parse(gz []byte) (*compiled, error) {
 			return nil, fmt.Errorf("node %d: unknown kind %q", i, tn.Kind)
 		}
 		n.kind, n.enum, n.empty, n.required = k, tn.Enum, tn.Empty, tn.Required
+		n.max, n.format, n.keys = tn.MaxLength, tn.Format, tn.KeyFormat
 		if len(tn.Props) > 0 {
 			n.props = make(map[string]*node, len(tn.Props))
 			for name, ci := range tn.Props {

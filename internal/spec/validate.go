@@ -9,6 +9,7 @@ import (
 
 	"github.com/stripefake/stripefake/internal/apierr"
 	"github.com/stripefake/stripefake/internal/form"
+	"github.com/stripefake/stripefake/internal/spec/internal/table"
 )
 
 // Validate checks a decoded parameter tree against the operation's
@@ -115,6 +116,10 @@ func (w *walker) value(n *node, v any, path string) (out any, ok bool) {
 			w.fail(rankInvalid, apierr.InvalidEnum(path, s, n.enum))
 			return nil, false
 		}
+		if err := checkString(n, s, path); err != nil {
+			w.fail(rankInvalid, err)
+			return nil, false
+		}
 		return v, true
 	case kInteger:
 		return w.integer(v, path)
@@ -148,7 +153,12 @@ func (w *walker) value(n *node, v any, path string) (out any, ok bool) {
 		return w.anyOf(n, v, path)
 	case kFree:
 		// No schema to say what numeric keys mean: keep what was sent, as
-		// a hash, rather than guess an array and lose the keys.
+		// a hash, rather than guess an array and lose the keys. Only the
+		// rule for every string holds: no NUL byte.
+		if err := checkFree(v, path); err != nil {
+			w.fail(rankInvalid, err)
+			return nil, false
+		}
 		return v, true
 	}
 	panic(fmt.Sprintf("spec: node kind %d", n.kind))
@@ -160,18 +170,28 @@ func (w *walker) empty(n *node, v any, path string) (any, bool) {
 	if n.empty {
 		return Empty{}, true
 	}
-	if (n.kind == kString && len(n.enum) == 0) || n.kind == kFree {
+	if plainString(n) || n.kind == kFree {
 		return v, true
 	}
 	if n.kind == kAnyOf {
 		for _, a := range n.alts {
-			if a.kind == kString && len(a.enum) == 0 {
+			if plainString(a) {
 				return v, true
 			}
 		}
 	}
+	if n.kind == kString && n.format == table.FormatCurrency {
+		w.fail(rankInvalid, checkFormat(n.format, "", path))
+		return nil, false
+	}
 	w.fail(rankInvalid, apierr.InvalidEmpty(path))
 	return nil, false
+}
+
+// plainString reports whether n takes any string, "" included: a string
+// without enum and without a format that "" would fail.
+func plainString(n *node) bool {
+	return n.kind == kString && len(n.enum) == 0 && n.format != table.FormatCurrency
 }
 
 func (w *walker) object(n *node, m map[string]any, path string) (map[string]any, bool) {
@@ -179,8 +199,13 @@ func (w *walker) object(n *node, m map[string]any, path string) (map[string]any,
 	ok := true
 	check := func(k string, v any) bool {
 		c := n.props[k]
-		if c == nil {
+		if c == nil && n.addl != nil {
 			c = n.addl
+			if err := checkKey(n, k, path); err != nil {
+				w.fail(rankInvalid, err)
+				ok = false
+				return !w.stop()
+			}
 		}
 		if c == nil {
 			w.fail(rankUnknown, apierr.UnknownParam(child(path, k)))

@@ -138,6 +138,10 @@ type builder struct {
 	schemas map[string]map[string]any
 	nodes   []table.Node
 	index   map[string]int // canonical JSON of a node → its index
+	// inBody is set while the request body is converted: formats implied
+	// by names apply to what is written, not to query filters such as
+	// GET /v1/customers?email=, which Stripe matches without checking.
+	inBody bool
 }
 
 // operation builds the object node of every parameter op accepts: query
@@ -147,6 +151,7 @@ type builder struct {
 // for every method.
 func (b *builder) operation(op map[string]any) (int, error) {
 	root := table.Node{Kind: table.Object, Props: map[string]int{}}
+	b.inBody = false
 	params, _ := op["parameters"].([]any)
 	for _, p := range params {
 		p, _ := p.(map[string]any)
@@ -155,7 +160,7 @@ func (b *builder) operation(op map[string]any) (int, error) {
 		}
 		name, _ := p["name"].(string)
 		s, _ := p["schema"].(map[string]any)
-		n, err := b.node(s, nil)
+		n, err := b.field(name, s, nil)
 		if err != nil {
 			return 0, fmt.Errorf("query %s: %w", name, err)
 		}
@@ -176,12 +181,13 @@ func (b *builder) operation(op map[string]any) (int, error) {
 		if err != nil {
 			return 0, err
 		}
+		b.inBody = true
 		props, _ := s["properties"].(map[string]any)
 		for _, name := range sortedKeys(props) {
 			if _, dup := root.Props[name]; dup {
 				continue // declared as a query parameter already
 			}
-			n, err := b.node(props[name].(map[string]any), nil)
+			n, err := b.field(name, props[name].(map[string]any), nil)
 			if err != nil {
 				return 0, fmt.Errorf("body %s: %w", name, err)
 			}
@@ -236,6 +242,12 @@ func (b *builder) node(s map[string]any, seen []string) (table.Node, error) {
 	switch typ {
 	case "string":
 		n := table.Node{Kind: table.String}
+		if max, ok := s["maxLength"].(float64); ok && max > 0 {
+			n.MaxLength = int(max)
+		}
+		if s["format"] == "currency" {
+			n.Format = table.FormatCurrency
+		}
 		if enum, ok := s["enum"].([]any); ok {
 			for _, e := range enum {
 				v, _ := e.(string)
@@ -272,7 +284,7 @@ func (b *builder) node(s map[string]any, seen []string) (table.Node, error) {
 		sort.Strings(n.Required)
 		props, _ := s["properties"].(map[string]any)
 		for _, name := range sortedKeys(props) {
-			c, err := b.node(props[name].(map[string]any), seen)
+			c, err := b.field(name, props[name].(map[string]any), seen)
 			if err != nil {
 				return table.Node{}, fmt.Errorf("%s: %w", name, err)
 			}
@@ -298,6 +310,54 @@ func (b *builder) node(s map[string]any, seen []string) (table.Node, error) {
 		return n, nil
 	}
 	return table.Node{}, fmt.Errorf("unsupported schema type %q", typ)
+}
+
+// field converts the schema of the parameter or property called name: the
+// node, plus the formats the spec leaves to the name (see nameFormats).
+func (b *builder) field(name string, s map[string]any, seen []string) (table.Node, error) {
+	n, err := b.node(s, seen)
+	if err != nil || n.Kind != table.AnyOf {
+		return b.named(name, n), err
+	}
+	alts := make([]int, len(n.Alts))
+	for i, a := range n.Alts {
+		alts[i] = b.intern(b.named(name, b.nodes[a]))
+	}
+	n.Alts = alts
+	return n, nil
+}
+
+// named adds to n what its name says about it. The spec declares the
+// currency format but not email or URL ones, so those come from the names
+// Stripe gives such parameters (email, receipt_email, url, return_url,
+// success_url, …); and currency_options is keyed by currency. Only body
+// parameters are named this way (see inBody).
+func (b *builder) named(name string, n table.Node) table.Node {
+	if !b.inBody {
+		return n
+	}
+	switch n.Kind {
+	case table.String:
+		if len(n.Enum) == 0 && n.Format == "" {
+			n.Format = nameFormat(name)
+		}
+	case table.Object:
+		if name == "currency_options" && n.Addl != nil {
+			n.KeyFormat = table.FormatCurrency
+		}
+	}
+	return n
+}
+
+// nameFormat is the format a string parameter's name implies, or "".
+func nameFormat(name string) string {
+	switch {
+	case name == "email" || strings.HasSuffix(name, "_email"):
+		return table.FormatEmail
+	case name == "url" || strings.HasSuffix(name, "_url"):
+		return table.FormatURL
+	}
+	return ""
 }
 
 // anyOf folds the {"type":"string","enum":[""]} alternative into the Empty

@@ -16,6 +16,13 @@ const (
 	Free    = "*"   // anything goes (additionalProperties: true)
 )
 
+// Formats of string nodes (Node.Format, Node.KeyFormat).
+const (
+	FormatCurrency = "currency" // a currency Stripe supports
+	FormatEmail    = "email"    // an email address
+	FormatURL      = "url"      // an absolute http or https URL
+)
+
 // File is the whole table.
 type File struct {
 	// Source names the spec the table was generated from.
@@ -47,10 +54,19 @@ type Node struct {
 	// Enum lists the accepted strings of a string node, "" removed.
 	Enum []string `json:"e,omitempty"`
 	// Empty is set when "" is accepted as a request to unset the value.
-	Empty    bool           `json:"x,omitempty"`
-	Required []string       `json:"r,omitempty"`
-	Props    map[string]int `json:"p,omitempty"`
-	Addl     *int           `json:"ap,omitempty"`
-	Items    *int           `json:"it,omitempty"`
-	Alts     []int          `json:"any,omitempty"`
+	Empty bool `json:"x,omitempty"`
+	// MaxLength is a string node's maxLength in characters; 0 is no limit.
+	MaxLength int `json:"ml,omitempty"`
+	// Format is a string node's format where the validator checks one:
+	// FormatCurrency from the spec, FormatEmail and FormatURL from the
+	// parameter's name (the spec declares neither).
+	Format string `json:"f,omitempty"`
+	// KeyFormat is the format of the keys of an additionalProperties
+	// object, e.g. FormatCurrency for currency_options.
+	KeyFormat string         `json:"kf,omitempty"`
+	Required  []string       `json:"r,omitempty"`
+	Props     map[string]int `json:"p,omitempty"`
+	Addl      *int           `json:"ap,omitempty"`
+	Items     *int           `json:"it,omitempty"`
+	Alts      []int          `json:"any,omitempty"`
 }
