@@ -80,12 +80,10 @@ func start(tb testing.TB, opts []Option) (*Fake, error) {
 	if cfg.store == nil {
 		cfg.store = store.NewMemory()
 	}
-	if cfg.clock == nil {
-		startAt := cfg.start
-		if startAt.IsZero() {
-			startAt = clockwork.WallNow()
-		}
-		cfg.clock = clockwork.NewFrozen(startAt)
+	forward, err := cfg.resumeClock()
+	if err != nil {
+		_ = cfg.store.Close()
+		return nil, err
 	}
 	f := &Fake{store: cfg.store, clock: clockwork.NewTime(cfg.clock), tb: tb}
 	rc := resources.DefaultConfig()
@@ -108,6 +106,10 @@ func start(tb testing.TB, opts []Option) (*Fake, error) {
 	f.engine.SetWebhooks(resources.Webhooks{Send: f.webhooks.send, Retries: cfg.webhook.retries})
 	f.srv = newServer(f)
 	f.engine.SetBaseURL(f.srv.URL)
+	if err := f.startClock(forward); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
 	if tb != nil {
 		tb.Cleanup(func() {
 			if err := f.Close(); err != nil {
