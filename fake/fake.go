@@ -10,6 +10,7 @@
 package fake
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -105,7 +106,7 @@ func start(tb testing.TB, opts []Option) (*Fake, error) {
 	f.webhooks = newWebhookSender(cfg.webhook, &f.faults, tb)
 	f.engine.SetWebhooks(resources.Webhooks{Send: f.webhooks.send, Retries: cfg.webhook.retries})
 	f.srv = newServer(f)
-	f.engine.SetBaseURL(f.srv.URL)
+	f.engine.SetBaseURL(cmp.Or(cfg.baseURL, f.srv.URL))
 	if err := f.startClock(forward); err != nil {
 		_ = f.Close()
 		return nil, err

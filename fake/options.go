@@ -19,6 +19,7 @@ type config struct {
 	store          store.Store
 	seed           uint64
 	idempotencyTTL time.Duration
+	baseURL        string        // WithBaseURL: baseurl.go
 	webhook        webhookConfig // webhook.go
 	subscriptions  []func(*resources.SubscriptionsConfig)
 	invoicing      []func(*resources.InvoicingConfig)
@@ -97,6 +98,9 @@ func (cfg *config) check() error {
 	}
 	if cfg.idempotencyTTL < 0 {
 		return errors.New("fake: WithIdempotencyTTL needs a duration of zero or more")
+	}
+	if err := checkBaseURL(cfg.baseURL); err != nil {
+		return err
 	}
 	return nil
 }
