@@ -42,6 +42,7 @@ type Fake struct {
 
 	faults   faultSet       // injected failures: faults.go
 	webhooks *webhookSender // delivery attempts: webhook.go
+	control  controlState   // the control API: control.go
 
 	closeOnce sync.Once
 	closeErr  error
