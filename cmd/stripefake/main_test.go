@@ -288,3 +288,59 @@ func TestFlags(t *testing.T) {
 		}
 	}
 }
+
+// stripe-node drives the binary with no client-side change but its
+// host, port and protocol. It runs where node is on PATH and the npm stripe
+// package is found: in STRIPEFAKE_NODE_MODULES (a node_modules folder;
+// .ci/run installs one) or on node's own search path.
+func TestStripeNode(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not on PATH")
+	}
+	env := os.Environ()
+	if dir := os.Getenv("STRIPEFAKE_NODE_MODULES"); dir != "" {
+		env = append(env, "NODE_PATH="+dir)
+	}
+	probe := exec.Command(node, "-e", "require.resolve('stripe')")
+	probe.Env = env
+	if err := probe.Run(); err != nil {
+		t.Skip("the npm stripe package is not installed; set STRIPEFAKE_NODE_MODULES to a node_modules folder holding it")
+	}
+	s := start(t, "-addr", "127.0.0.1:0", "-start-time", "2026-01-15T12:00:00Z")
+	script, err := filepath.Abs("testdata/stripe_node.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(node, script)
+	cmd.Env = append(env, "STRIPEFAKE_URL="+s.url)
+	out, err := cmd.Output()
+	if err != nil {
+		msg := ""
+		if ee, ok := err.(*exec.ExitError); ok {
+			msg = string(ee.Stderr)
+		}
+		t.Fatalf("stripe-node: %v\n%s\nserver log:\n%s", err, msg, s.output())
+	}
+	var got struct {
+		Idempotent              bool
+		TrialStatus, AfterTrial string
+		PaidInvoices            int
+		ErrorType, ErrorCode    string
+		ErrorStatus             int
+		Webhooks                []string
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if !got.Idempotent || got.TrialStatus != "trialing" || got.AfterTrial != "active" || got.PaidInvoices != 1 {
+		t.Errorf("stripe-node lifecycle: %s", out)
+	}
+	if got.ErrorType != "StripeInvalidRequestError" || got.ErrorStatus != 404 || got.ErrorCode != "resource_missing" {
+		t.Errorf("stripe-node error: %s", out)
+	}
+	if strings.Join(got.Webhooks, ",") != "customer.subscription.created,invoice.paid,invoice.paid" {
+		t.Errorf("signed webhooks received: %q", got.Webhooks)
+	}
+	s.stop()
+}
