@@ -191,7 +191,11 @@ func logRequests(logger *log.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w, status: "200"}
 		defer func() {
-			logger.Printf("%s %s %s %s", r.Method, r.URL.RequestURI(), sw.status, sw.Header().Get("Request-Id"))
+			line := r.Method + " " + r.URL.RequestURI() + " " + sw.status
+			if id := sw.Header().Get("Request-Id"); id != "" {
+				line += " " + id
+			}
+			logger.Print(line)
 		}()
 		next.ServeHTTP(sw, r)
 	})
