@@ -10,6 +10,7 @@
 package fake
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,6 +42,7 @@ type Fake struct {
 
 	faults   faultSet       // injected failures: faults.go
 	webhooks *webhookSender // delivery attempts: webhook.go
+	control  controlState   // the control API: control.go
 
 	closeOnce sync.Once
 	closeErr  error
@@ -81,12 +83,10 @@ func start(tb testing.TB, opts []Option) (*Fake, error) {
 	if cfg.store == nil {
 		cfg.store = store.NewMemory()
 	}
-	if cfg.clock == nil {
-		startAt := cfg.start
-		if startAt.IsZero() {
-			startAt = clockwork.WallNow()
-		}
-		cfg.clock = clockwork.NewFrozen(startAt)
+	forward, err := cfg.resumeClock()
+	if err != nil {
+		_ = cfg.store.Close()
+		return nil, err
 	}
 	f := &Fake{store: cfg.store, clock: clockwork.NewTime(cfg.clock), tb: tb}
 	rc := resources.DefaultConfig()
@@ -108,7 +108,11 @@ func start(tb testing.TB, opts []Option) (*Fake, error) {
 	f.webhooks = newWebhookSender(cfg.webhook, &f.faults, tb)
 	f.engine.SetWebhooks(resources.Webhooks{Send: f.webhooks.send, Retries: cfg.webhook.retries})
 	f.srv = newServer(f)
-	f.engine.SetBaseURL(f.srv.URL)
+	f.engine.SetBaseURL(cmp.Or(cfg.baseURL, f.srv.URL))
+	if err := f.startClock(forward); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
 	if tb != nil {
 		tb.Cleanup(func() {
 			if err := f.Close(); err != nil {

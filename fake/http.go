@@ -18,7 +18,7 @@ const maxBody = 8 << 20
 // ServeHTTP answers one Stripe API request.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, resources.PagesPrefix) {
-		f.engine.ServePage(w, r) // hosted pages: HTML, not the API
+		f.serveUnderscore(w, r) // the control API and hosted pages: control.go
 		return
 	}
 	reqID := f.engine.IDs().Format("req", f.reqSeq.Add(1))

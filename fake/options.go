@@ -19,6 +19,7 @@ type config struct {
 	store          store.Store
 	seed           uint64
 	idempotencyTTL time.Duration
+	baseURL        string        // WithBaseURL: baseurl.go
 	webhook        webhookConfig // webhook.go
 	subscriptions  []func(*resources.SubscriptionsConfig)
 	invoicing      []func(*resources.InvoicingConfig)
@@ -66,12 +67,16 @@ func WithInvoicing(fn func(c *resources.InvoicingConfig)) Option {
 // itself and due work runs before each request is served (Advance then
 // fails the test: it cannot move it). A *clock.Mock is moved to each due
 // job's time in turn, and benbjohnson's Mock.Set sleeps a millisecond of
-// real time on each move; the default clock costs nothing. Conflicts with
-// WithStartTime.
+// real time on each move; the default clock costs nothing. On a reopened
+// store that kept a later time, a clock the fake can move is brought
+// forward to it. Conflicts with WithStartTime.
 func WithClock(c clock.Clock) Option { return func(cfg *config) { cfg.clock = c } }
 
 // WithStartTime starts the default frozen clock at t instead of the real
-// time, for golden tests. Conflicts with WithClock.
+// time, for golden tests. It applies to a new store: a fake reopened on a
+// store that kept an earlier fake's state (store.OpenBolt) resumes that
+// fake's clock, and t only moves it forward, running what falls due on the
+// way, never back. Conflicts with WithClock.
 func WithStartTime(t time.Time) Option { return func(cfg *config) { cfg.start = t } }
 
 // WithStore keeps the fake's state in s; Close closes s. Default:
@@ -93,6 +98,9 @@ func (cfg *config) check() error {
 	}
 	if cfg.idempotencyTTL < 0 {
 		return errors.New("fake: WithIdempotencyTTL needs a duration of zero or more")
+	}
+	if err := checkBaseURL(cfg.baseURL); err != nil {
+		return err
 	}
 	return nil
 }

@@ -491,7 +491,10 @@ func (e *Engine) AdvanceTo(target time.Time) error {
 	defer e.advance.Unlock()
 	err := e.drain(clockwork.DefaultTimeline, target, func(due time.Time) { e.clock.Set(due) })
 	e.clock.Set(target)
-	return err
+	if err != nil {
+		return err
+	}
+	return e.SaveTime() // so that a reopened store resumes here: clockstate.go
 }
 
 // drain pops and runs the jobs of timeline due by target. setNow is told each
@@ -525,6 +528,12 @@ func (e *Engine) drain(timeline string, target time.Time, setNow func(time.Time)
 			ran = true
 			c.now = j.Due
 			c.timeline = j.Timeline
+			if timeline == clockwork.DefaultTimeline {
+				// The clock moves with the job, in its transaction.
+				if err := saveTime(tx, j.Due); err != nil {
+					return err
+				}
+			}
 			fn, known := e.jobs[j.Kind]
 			if !known {
 				return fmt.Errorf("resources: no runner for job kind %q", j.Kind)

@@ -43,6 +43,20 @@ func (e *Engine) pageURL(path string) string {
 	return base + PagesPrefix + path
 }
 
+// ServesPage reports whether path, below PagesPrefix, is one of the pages'.
+func (e *Engine) ServesPage(path string) bool {
+	rest, ok := strings.CutPrefix(path, PagesPrefix)
+	if !ok {
+		return false
+	}
+	for _, p := range e.pages {
+		if strings.HasPrefix(rest, p.prefix) {
+			return true
+		}
+	}
+	return false
+}
+
 // ServePage answers a request below PagesPrefix. Pages are not part of
 // Stripe's API: no API key is needed, as for Stripe's hosted pages.
 func (e *Engine) ServePage(w http.ResponseWriter, r *http.Request) {
