@@ -67,11 +67,15 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serve does everything but writing: version, auth, decoding, routing,
 // validation, then the engine.
 func (f *Fake) serve(r *http.Request, rec *Request) resources.Response {
-	version, err := apiVersion(r.Header.Get("Stripe-Version"), resources.DefaultAPIVersion)
-	rec.StripeVersion = version
-	if err != nil {
-		rec.StripeVersion = resources.DefaultAPIVersion
-		return fail(err)
+	// Authentication comes before the version, as at Stripe: a bad key is a
+	// 401 whatever Stripe-Version says. The Stripe-Version header of any
+	// answer names the version served: the request's when it is valid, the
+	// account's otherwise.
+	def := f.engine.APIVersion()
+	version, verr := servedVersion(r.Header.Get("Stripe-Version"), def)
+	rec.StripeVersion = version.String()
+	if verr != nil {
+		rec.StripeVersion = def.String()
 	}
 	if r.URL.Path == "/v2/billing/meter_event_stream" {
 		// The stream authenticates with a meter event session's token, not
@@ -81,6 +85,9 @@ func (f *Fake) serve(r *http.Request, rec *Request) resources.Response {
 		}
 	} else if err := authenticate(r); err != nil {
 		return fail(err)
+	}
+	if verr != nil {
+		return fail(verr)
 	}
 	raw, tree, err := decodeParams(r)
 	rec.Params = raw
