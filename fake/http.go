@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/apiversion"
 	"github.com/stripefake/stripefake/internal/form"
 	"github.com/stripefake/stripefake/internal/spec"
 	"github.com/stripefake/stripefake/resources"
@@ -103,6 +104,11 @@ func (f *Fake) serve(r *http.Request, rec *Request) resources.Response {
 	rec.Route = op.Pattern
 	if !f.engine.Implements(op.Method, op.Pattern) {
 		return fail(apierr.NotImplemented(op.Method, op.Pattern))
+	}
+	// Names an older version used are rewritten to the stored model's
+	// before validation, which knows only the newest spec.
+	if err := apiversion.Request(version, op.Method+" "+op.Pattern, tree); err != nil {
+		return fail(err)
 	}
 	params, err := op.Validate(tree)
 	if err != nil {

@@ -60,6 +60,7 @@ type Release struct {
 	Name     string
 	Versions []Version
 	Changes  []Change
+	Params   []ParamChange
 }
 
 // first is the version that made the release's breaking changes.

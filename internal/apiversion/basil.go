@@ -92,8 +92,11 @@ var basil = Release{
 			Down: func(env Env, o map[string]any) {
 				p, _ := o["parent"].(map[string]any)
 				delete(o, "parent")
+				// Absent, not null, where they do not apply (the spec has
+				// them non-nullable).
 				o["type"] = "invoiceitem"
-				o["invoice_item"], o["subscription_item"] = nil, nil
+				delete(o, "invoice_item")
+				delete(o, "subscription_item")
 				o["proration"] = false
 				o["proration_details"] = map[string]any{"credited_items": nil}
 				if p != nil {
@@ -104,7 +107,7 @@ var basil = Release{
 						o["subscription_item"] = sd["subscription_item"]
 					}
 					if d != nil {
-						if ii, ok := d["invoice_item"]; ok {
+						if ii, ok := d["invoice_item"]; ok && ii != nil {
 							o["invoice_item"] = ii
 						}
 						o["proration"] = d["proration"]
@@ -135,7 +138,8 @@ var basil = Release{
 			Down: func(env Env, o map[string]any) {
 				p, _ := o["parent"].(map[string]any)
 				delete(o, "parent")
-				o["subscription"], o["subscription_item"] = nil, nil
+				o["subscription"] = nil
+				delete(o, "subscription_item") // absent unless the item belongs to one
 				if p != nil {
 					if sd, ok := p["subscription_details"].(map[string]any); ok {
 						o["subscription"] = sd["subscription"]

@@ -15,4 +15,10 @@ var r20240410 = Release{
 			}
 		},
 	}},
+	Params: []ParamChange{{
+		Name:   "ProductFeaturesParamRenamed",
+		Doc:    "features[][name] on products became marketing_features[][name].",
+		Routes: []string{"POST /v1/products", "POST /v1/products/{id}"},
+		Up:     func(p map[string]any) error { return rename(p, "features", "marketing_features", "features") },
+	}},
 }
