@@ -340,3 +340,48 @@ func TestV76SignedWebhooks(t *testing.T) {
 		})
 	}
 }
+
+// Before clover a new subscription's billing_mode defaults to classic.
+func TestV76BillingModeClassic(t *testing.T) {
+	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
+		cu := payingCustomer76(t, sc, "")
+		sub := must76(sc.Subscriptions.New(&stripe76.SubscriptionParams{
+			Customer: stripe76.String(cu.ID), Items: []*stripe76.SubscriptionItemsParams{{Plan: stripe76.String(monthlyPlan76(t, sc, 1000).ID)}},
+		}))(t)
+		var body struct {
+			BillingMode struct {
+				Type string `json:"type"`
+			} `json:"billing_mode"`
+		}
+		if err := json.Unmarshal(sub.LastResponse.RawJSON, &body); err != nil || body.BillingMode.Type != "classic" {
+			t.Errorf("billing_mode %q %v", body.BillingMode.Type, err)
+		}
+	})
+}
+
+// GET /v1/events renders each event at the request's version, and its
+// api_version says so.
+func TestV76EventsAtRequestVersion(t *testing.T) {
+	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
+		cu := payingCustomer76(t, sc, "")
+		sub := must76(sc.Subscriptions.New(&stripe76.SubscriptionParams{
+			Customer: stripe76.String(cu.ID), Items: []*stripe76.SubscriptionItemsParams{{Plan: stripe76.String(monthlyPlan76(t, sc, 1000).ID)}},
+		}))(t)
+		it := sc.Events.List(&stripe76.EventListParams{Type: stripe76.String("invoice.paid")})
+		n := 0
+		for it.Next() {
+			ev := it.Event()
+			n++
+			var inv stripe76.Invoice
+			if err := json.Unmarshal(ev.Data.Raw, &inv); err != nil {
+				t.Fatal(err)
+			}
+			if ev.APIVersion != "2023-10-16" || inv.Subscription == nil || inv.Subscription.ID != sub.ID || !inv.Paid {
+				t.Errorf("event %s at %s: subscription %v paid %v", ev.ID, ev.APIVersion, inv.Subscription, inv.Paid)
+			}
+		}
+		if it.Err() != nil || n != 1 {
+			t.Errorf("events: %d %v", n, it.Err())
+		}
+	})
+}
