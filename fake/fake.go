@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/stripefake/stripefake/clockwork"
+	"github.com/stripefake/stripefake/internal/apiversion"
 	"github.com/stripefake/stripefake/resources"
 	"github.com/stripefake/stripefake/store"
 )
@@ -92,6 +93,9 @@ func start(tb testing.TB, opts []Option) (*Fake, error) {
 	rc := resources.DefaultConfig()
 	rc.Seed = cfg.seed
 	rc.IdempotencyTTL = cfg.idempotencyTTL
+	if cfg.apiVersion != "" {
+		rc.APIVersion, _ = apiversion.Parse(cfg.apiVersion) // checked above
+	}
 	for _, fn := range cfg.subscriptions {
 		fn(&rc.Subscriptions)
 	}

@@ -128,8 +128,8 @@ func TestStripeVersion(t *testing.T) {
 	if h.Get("Stripe-Version") != "2026-05-27.dahlia" {
 		t.Errorf("echoed version %q", h.Get("Stripe-Version"))
 	}
-	status, _, body := raw(t, f, "GET", "/v1/customers", "", map[string]string{"Stripe-Version": "2099-01-01.zebra"})
-	if status != 400 || errorOf(t, body)["message"] != "Invalid Stripe API version: 2099-01-01.zebra" {
+	status, _, body := raw(t, f, "GET", "/v1/customers", "", map[string]string{"Stripe-Version": "2099-01-01-zebra"})
+	if status != 400 || errorOf(t, body)["message"] != "Invalid Stripe API version: 2099-01-01-zebra" {
 		t.Errorf("bad version: %d %v", status, body)
 	}
 }

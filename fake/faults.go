@@ -2,6 +2,7 @@ package fake
 
 import (
 	"fmt"
+	"github.com/stripefake/stripefake/internal/apiversion"
 	"net/http"
 	"strings"
 	"sync"
@@ -195,14 +196,14 @@ func (s *faultSet) forWebhook(endpoint string) bool {
 
 // serveFault answers an injected fault.
 func (f *Fake) serveFault(r *http.Request, rec *Request, fault Fault) resources.Response {
-	describeFaulted(r, rec)
+	describeFaulted(r, rec, f.engine.APIVersion())
 	return fail(fault.apiError(r))
 }
 
 // drop closes the connection without an answer and records the request
 // with status 0.
 func (f *Fake) drop(w http.ResponseWriter, r *http.Request, rec *Request) {
-	describeFaulted(r, rec)
+	describeFaulted(r, rec, f.engine.APIVersion())
 	f.record(*rec)
 	hj, ok := w.(http.Hijacker)
 	if !ok {
@@ -216,10 +217,10 @@ func (f *Fake) drop(w http.ResponseWriter, r *http.Request, rec *Request) {
 }
 
 // describeFaulted records of a faulted request what serving it would have.
-func describeFaulted(r *http.Request, rec *Request) {
-	rec.StripeVersion = resources.DefaultAPIVersion
-	if v, err := apiVersion(r.Header.Get("Stripe-Version"), resources.DefaultAPIVersion); err == nil {
-		rec.StripeVersion = v
+func describeFaulted(r *http.Request, rec *Request, def apiversion.Version) {
+	rec.StripeVersion = def.String()
+	if v, err := servedVersion(r.Header.Get("Stripe-Version"), def); err == nil {
+		rec.StripeVersion = v.String()
 	}
 	rec.Params, _, _ = decodeParams(r)
 	rec.Route = routeOf(r)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/apiversion"
 	"github.com/stripefake/stripefake/internal/form"
 	"github.com/stripefake/stripefake/internal/spec"
 	"github.com/stripefake/stripefake/resources"
@@ -67,11 +68,15 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serve does everything but writing: version, auth, decoding, routing,
 // validation, then the engine.
 func (f *Fake) serve(r *http.Request, rec *Request) resources.Response {
-	version, err := apiVersion(r.Header.Get("Stripe-Version"), resources.DefaultAPIVersion)
-	rec.StripeVersion = version
-	if err != nil {
-		rec.StripeVersion = resources.DefaultAPIVersion
-		return fail(err)
+	// Authentication comes before the version, as at Stripe: a bad key is a
+	// 401 whatever Stripe-Version says. The Stripe-Version header of any
+	// answer names the version served: the request's when it is valid, the
+	// account's otherwise.
+	def := f.engine.APIVersion()
+	version, verr := servedVersion(r.Header.Get("Stripe-Version"), def)
+	rec.StripeVersion = version.String()
+	if verr != nil {
+		rec.StripeVersion = def.String()
 	}
 	if r.URL.Path == "/v2/billing/meter_event_stream" {
 		// The stream authenticates with a meter event session's token, not
@@ -81,6 +86,9 @@ func (f *Fake) serve(r *http.Request, rec *Request) resources.Response {
 		}
 	} else if err := authenticate(r); err != nil {
 		return fail(err)
+	}
+	if verr != nil {
+		return fail(verr)
 	}
 	raw, tree, err := decodeParams(r)
 	rec.Params = raw
@@ -96,6 +104,11 @@ func (f *Fake) serve(r *http.Request, rec *Request) resources.Response {
 	rec.Route = op.Pattern
 	if !f.engine.Implements(op.Method, op.Pattern) {
 		return fail(apierr.NotImplemented(op.Method, op.Pattern))
+	}
+	// Names an older version used are rewritten to the stored model's
+	// before validation, which knows only the newest spec.
+	if err := apiversion.Request(version, op.Method+" "+op.Pattern, tree); err != nil {
+		return fail(err)
 	}
 	params, err := op.Validate(tree)
 	if err != nil {

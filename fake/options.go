@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/benbjohnson/clock"
+	"github.com/stripefake/stripefake/internal/apiversion"
 	"github.com/stripefake/stripefake/resources"
 	"github.com/stripefake/stripefake/store"
 )
@@ -25,6 +26,7 @@ type config struct {
 	invoicing      []func(*resources.InvoicingConfig)
 	quotes         []func(*resources.QuotesConfig)
 	portal         []func(*resources.PortalConfig)
+	apiVersion     string // version.go
 }
 
 // WithPortal changes the customer portal's settings: fn gets the defaults
@@ -95,6 +97,11 @@ func WithIdempotencyTTL(d time.Duration) Option { return func(cfg *config) { cfg
 func (cfg *config) check() error {
 	if cfg.clock != nil && !cfg.start.IsZero() {
 		return errors.New("fake: WithClock and WithStartTime cannot be used together; set the start time on your clock")
+	}
+	if cfg.apiVersion != "" {
+		if _, err := apiversion.Parse(cfg.apiVersion); err != nil {
+			return errors.New("fake: WithAPIVersion: " + err.Error())
+		}
 	}
 	if cfg.idempotencyTTL < 0 {
 		return errors.New("fake: WithIdempotencyTTL needs a duration of zero or more")

@@ -238,7 +238,7 @@ func (f *Fake) call(method, path string, params url.Values) resources.Response {
 	}
 	return f.engine.Serve(resources.Call{
 		Method: op.Method, Pattern: op.Pattern, Path: path, Vars: vars, Params: typed,
-		Version: resources.DefaultAPIVersion, Fingerprint: form.Encode(tree),
+		Version: f.engine.APIVersion(), Fingerprint: form.Encode(tree),
 	})
 }
 

@@ -518,7 +518,7 @@ func checkoutItems(c *Ctx, cs *CheckoutSession) ([]*CheckoutLineItem, error) {
 		amount := priceAmount(pr, l.Quantity)
 		it := &CheckoutLineItem{
 			ID: l.ID, Object: "item", AmountSubtotal: amount, AmountTotal: amount, Currency: pr.Currency,
-			Metadata: map[string]string{}, Price: wire(c.Version, pr), Quantity: new(l.Quantity),
+			Metadata: map[string]string{}, Price: wire(string(c.Version), pr), Quantity: new(l.Quantity),
 		}
 		if prod, err := get[Product](c, kindProduct, pr.Product, "product"); err == nil {
 			it.Description = &prod.Name

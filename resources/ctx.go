@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stripefake/stripefake/clockwork"
+	"github.com/stripefake/stripefake/internal/apiversion"
 	"github.com/stripefake/stripefake/store"
 )
 
@@ -21,8 +22,8 @@ type Ctx struct {
 	timeline  string    // the timeline of the job being run, if any
 
 	Params  Params
-	Vars    map[string]string // path variables by spec name
-	Version string            // the API version to render
+	Vars    map[string]string  // path variables by spec name
+	Version apiversion.Version // the API version to render and to gate behaviour on
 
 	events []*Event
 

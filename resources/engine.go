@@ -17,6 +17,7 @@ import (
 
 	"github.com/stripefake/stripefake/clockwork"
 	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/apiversion"
 	"github.com/stripefake/stripefake/store"
 )
 
@@ -42,6 +43,10 @@ type Config struct {
 	Quotes QuotesConfig
 	// Portal holds the customer portal's session lifetimes.
 	Portal PortalConfig
+	// APIVersion is the account's default API version: for requests that
+	// name none, webhook endpoints without api_version, and the clock's
+	// work. Empty means DefaultAPIVersion.
+	APIVersion apiversion.Version
 }
 
 // DefaultConfig returns Stripe's behaviour.
@@ -231,7 +236,7 @@ type Call struct {
 	Path           string // the request path, for idempotency comparisons
 	Vars           map[string]string
 	Params         map[string]any
-	Version        string
+	Version        apiversion.Version // "" for the account's default
 	RequestID      string
 	IdempotencyKey string
 	Fingerprint    string // canonical form of the params, for idempotency
@@ -404,11 +409,19 @@ func (e *Engine) run(c *Ctx, r *Route) Response {
 	return Response{Status: http.StatusOK, Body: body, ContentType: r.ContentType}
 }
 
+// APIVersion is the account's default API version.
+func (e *Engine) APIVersion() apiversion.Version {
+	if e.cfg.APIVersion == "" {
+		return DefaultAPIVersion
+	}
+	return e.cfg.APIVersion
+}
+
 func (e *Engine) newCtx(call Call) *Ctx {
 	now := e.clock.Now()
 	c := &Ctx{e: e, now: now, started: now, call: call, Params: NewParams(call.Params), Vars: call.Vars, Version: call.Version}
 	if c.Version == "" {
-		c.Version = DefaultAPIVersion
+		c.Version = e.APIVersion()
 	}
 	return c
 }

@@ -37,9 +37,13 @@ type Event struct {
 	Recorded int64 `json:"_recorded,omitempty"`
 }
 
-func (ev *Event) wire(string) any {
+// wire renders the event for version: render transforms data.object to
+// that version's shape, so api_version says version, which always tells
+// the truth about the body.
+func (ev *Event) wire(version string) any {
 	cp := *ev
 	cp.Recorded = 0
+	cp.APIVersion = version
 	return &cp
 }
 

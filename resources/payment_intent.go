@@ -394,7 +394,7 @@ func listInvoicePayments(c *Ctx) (any, error) {
 // renderForError renders v as the raw JSON an error body embeds
 // (payment_intent on a card error).
 func renderForError(c *Ctx, v any) json.RawMessage {
-	raw, err := c.e.render(c.Version, v)
+	raw, err := c.e.renderIn(c, c.Version, v)
 	if err != nil {
 		return nil
 	}

@@ -769,7 +769,7 @@ func updatePaymentMethod(c *Ctx) (any, error) {
 		return nil, errPMUpdateUnattached()
 	}
 	// A snapshot, not a copy: the card hash is shared by pointer.
-	before, err := toMap(pm.wire(c.Version))
+	before, err := toMap(pm.wire(string(c.Version)))
 	if err != nil {
 		return nil, err
 	}
@@ -784,7 +784,7 @@ func updatePaymentMethod(c *Ctx) (any, error) {
 	if err := savePaymentMethod(c, pm); err != nil {
 		return nil, err
 	}
-	_, err = c.emitUpdated("payment_method.updated", before, pm.wire(c.Version))
+	_, err = c.emitUpdated("payment_method.updated", before, pm.wire(string(c.Version)))
 	return pm, err
 }
 
@@ -909,7 +909,7 @@ func pagePaymentMethods(c *Ctx, url, term string) (any, error) {
 	}
 	// List items are marshalled as they are, so render each one here.
 	for i, it := range l.Data {
-		l.Data[i] = it.(*PaymentMethod).wire(c.Version)
+		l.Data[i] = it.(*PaymentMethod).wire(string(c.Version))
 	}
 	return l, nil
 }

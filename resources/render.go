@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/apiversion"
 	"github.com/stripefake/stripefake/internal/spec"
 	"github.com/stripefake/stripefake/store"
 )
@@ -19,16 +20,88 @@ type versioned interface {
 	wire(version string) any
 }
 
-// render is the one place an object becomes JSON for an API version. Only
-// dahlia's shape exists today; an older version would transform here.
-func (e *Engine) render(version string, obj any) ([]byte, error) {
-	switch raw := obj.(type) {
-	case json.RawMessage: // already rendered
-		return raw, nil
+// render renders obj for version without a transaction to read related
+// objects from: for the stored model's own shape (events, diffs). Anything
+// rendered for a caller goes through renderIn.
+func (e *Engine) render(version apiversion.Version, obj any) ([]byte, error) {
+	return e.renderIn(nil, version, obj)
+}
+
+// renderIn is the one place an object becomes JSON for an API version:
+// responses, expansion, lists, search results, events and webhook bodies.
+// The stored model is dahlia's shape; for an older version the chain of
+// version changes made since (internal/apiversion) transforms every object
+// in the rendered tree, nested and expanded ones included. c, when not nil,
+// lets a change read related objects that the newer shape no longer embeds.
+func (e *Engine) renderIn(c *Ctx, version apiversion.Version, obj any) ([]byte, error) {
+	var raw []byte
+	switch r := obj.(type) {
+	case json.RawMessage: // already rendered in the stored model's shape
+		raw = r
 	case []byte:
+		raw = r
+	default:
+		var err error
+		if raw, err = json.Marshal(wire(string(version), obj)); err != nil {
+			return nil, err
+		}
+	}
+	chain := apiversion.ChainFor(version)
+	if chain.Empty() || !chain.Touches(raw) {
 		return raw, nil
 	}
-	return json.Marshal(wire(version, obj))
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var tree any
+	if err := d.Decode(&tree); err != nil {
+		return nil, err
+	}
+	chain.Apply(renderEnv{c}, tree)
+	return json.Marshal(tree)
+}
+
+// renderEnv gives version changes read access to the request's transaction.
+type renderEnv struct{ c *Ctx }
+
+func (r renderEnv) load(kind, id string) any {
+	if r.c == nil || r.c.tx == nil || id == "" {
+		return nil
+	}
+	k, ok := r.c.e.kinds[kind]
+	if !ok {
+		return nil
+	}
+	obj, err := k.Load(r.c, id)
+	if err != nil {
+		return nil
+	}
+	return obj
+}
+
+// Stored returns the object as stored, hidden fields included.
+func (r renderEnv) Stored(kind, id string) map[string]any {
+	obj := r.load(kind, id)
+	if obj == nil {
+		return nil
+	}
+	m, err := toMap(obj)
+	if err != nil {
+		return nil
+	}
+	return m
+}
+
+// Object returns the object in the stored model's wire shape.
+func (r renderEnv) Object(kind, id string) map[string]any {
+	obj := r.load(kind, id)
+	if obj == nil {
+		return nil
+	}
+	m, err := toMap(wire(DefaultAPIVersion, obj))
+	if err != nil {
+		return nil
+	}
+	return m
 }
 
 // wire returns what obj looks like on the wire, list items included.
@@ -63,9 +136,9 @@ const maxExpandDepth = 4
 func (e *Engine) renderResponse(c *Ctx, obj any) ([]byte, error) {
 	paths := c.Params.Strings("expand")
 	if len(paths) == 0 {
-		return e.render(c.Version, obj)
+		return e.renderIn(c, c.Version, obj)
 	}
-	raw, err := e.render(c.Version, obj)
+	raw, err := e.renderIn(c, c.Version, obj)
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +204,12 @@ func (c *Ctx) expand(node map[string]any, segs []string, full string) error {
 		if t, ok := fields[strings.Join(segs[:k], ".")]; ok {
 			targets = t
 			break
+		}
+	}
+	if k == 0 {
+		// A field an older version's shape has, made by a version change.
+		if t, ok := apiversion.ChainFor(c.Version).Expandable(object, segs[0]); ok {
+			targets, k = t, 1
 		}
 	}
 	if k == 0 {
@@ -202,7 +281,7 @@ func (c *Ctx) loadExpanded(id string, targets []string) (map[string]any, error) 
 		if err != nil {
 			return nil, err
 		}
-		raw, err := c.e.render(c.Version, obj)
+		raw, err := c.e.renderIn(c, c.Version, obj)
 		if err != nil {
 			return nil, err
 		}

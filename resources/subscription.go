@@ -3,6 +3,7 @@ package resources
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/stripefake/stripefake/internal/apiversion"
 	"math"
 	"strconv"
 	"time"
@@ -318,10 +319,18 @@ func createSubscription(c *Ctx) (any, error) {
 		PaymentSettings: map[string]any{"payment_method_options": nil, "payment_method_types": nil, "save_default_payment_method": "off"},
 		BillingMode:     SubscriptionBilling{Type: "flexible", Flexible: map[string]any{"proration_discounts": "itemized"}, UpdatedAt: now.Unix()},
 	}
+	if c.Version.Before(apiversion.Clover) {
+		// Before clover new subscriptions default to classic billing mode
+		// (docs.stripe.com/changelog/clover/2025-09-30/billing-mode-default-flexible).
+		s.BillingMode = SubscriptionBilling{Type: "classic", UpdatedAt: now.Unix()}
+	}
 	s.TrialSettings = &SubscriptionTrialSet{}
 	s.TrialSettings.EndBehavior.MissingPaymentMethod = "create_invoice"
 	if bm, ok := p.Map("billing_mode"); ok {
 		s.BillingMode.Type = bm.Str("type")
+		if s.BillingMode.Type == "flexible" && s.BillingMode.Flexible == nil {
+			s.BillingMode.Flexible = map[string]any{"proration_discounts": "itemized"}
+		}
 		if s.BillingMode.Type == "classic" {
 			s.BillingMode.Flexible = nil
 		} else if fl, ok := bm.Map("flexible"); ok {

@@ -1,12 +1,14 @@
 package resources
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/stripefake/stripefake/internal/apiversion"
 	"net/http"
 	"sort"
 	"strconv"
@@ -268,7 +270,7 @@ func (e *Engine) attemptDelivery(id string, at time.Time) error {
 		if err != nil {
 			return err
 		}
-		req, err = signedRequest(ev, we)
+		req, err = signedRequest(c, ev, we)
 		return err
 	})
 	if err != nil || d == nil || d.Settled() {
@@ -346,21 +348,27 @@ func settleDelivery(c *Ctx, d *WebhookDelivery, status string) error {
 	return afterInvoiceCreatedDelivered(c, d.ObjectID, at)
 }
 
-// signedRequest renders ev for endpoint we and signs it as Stripe does:
+// signedRequest renders ev for endpoint we, at the endpoint's api_version or
+// the account's default, and signs it as Stripe does:
 // Stripe-Signature t=<unix>,v1=hex(HMAC-SHA256(secret, "<t>.<body>")). The
 // timestamp is the real time, because receivers check it against their own
 // clock (stripe-go allows 5 minutes); the event's created is fake time.
-func signedRequest(ev *Event, we *WebhookEndpoint) (WebhookRequest, error) {
-	out := *ev
-	out.Recorded = 0 // hidden state, never sent
-	out.APIVersion = DefaultAPIVersion
+func signedRequest(c *Ctx, ev *Event, we *WebhookEndpoint) (WebhookRequest, error) {
+	v := c.e.APIVersion()
 	if we.APIVersion != nil {
-		out.APIVersion = *we.APIVersion
+		if pv, err := apiversion.Parse(*we.APIVersion); err == nil {
+			v = pv
+		}
 	}
-	body, err := json.MarshalIndent(&out, "", "  ")
+	raw, err := c.e.renderIn(c, v, ev) // Event.wire drops hidden state
 	if err != nil {
 		return WebhookRequest{}, err
 	}
+	var indented bytes.Buffer
+	if err := json.Indent(&indented, raw, "", "  "); err != nil {
+		return WebhookRequest{}, err
+	}
+	body := indented.Bytes()
 	t := strconv.FormatInt(clockwork.WallUnix(), 10)
 	h := http.Header{}
 	h.Set("Content-Type", "application/json; charset=utf-8")

@@ -2,6 +2,7 @@ package resources
 
 import (
 	"errors"
+	"github.com/stripefake/stripefake/internal/apiversion"
 	"net/url"
 
 	"github.com/stripefake/stripefake/internal/apierr"
@@ -100,6 +101,11 @@ func createWebhookEndpoint(c *Ctx) (any, error) {
 		SigningSecret: "whsec_" + randomString(base62, hashString(id), 32),
 	}
 	we.APIVersion = p.NullableString("api_version")
+	if we.APIVersion != nil {
+		if _, err := apiversion.Parse(*we.APIVersion); err != nil {
+			return nil, apierr.InvalidRequest("api_version", err.Error())
+		}
+	}
 	we.Description = p.NullableString("description")
 	we.Connect, _ = p.Bool("connect")
 	if we.Metadata, err = applyMetadata(p, we.Metadata); err != nil {

@@ -87,11 +87,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		opts = append(opts, fake.WithStartTime(t))
 	}
-	versionOpts, err := apiVersionOptions(o.apiVersion)
-	if err != nil {
-		return err
+	if o.apiVersion != "" {
+		opts = append(opts, fake.WithAPIVersion(o.apiVersion)) // Start refuses a malformed one
 	}
-	opts = append(opts, versionOpts...)
 	opts = append(opts, fake.WithSeed(o.seed))
 
 	// Listen first: the links the fake renders name the address it got.
@@ -142,7 +140,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 	}()
 
-	h := logRequests(logger, versionDefault(o.apiVersion, f.Handler()))
+	h := logRequests(logger, f.Handler())
 	srv := &http.Server{Handler: h, ErrorLog: logger, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 2)
 	for _, l := range []net.Listener{ln, tlsLn} {

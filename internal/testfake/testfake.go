@@ -81,14 +81,15 @@ func Client(f *fake.Fake) *stripe.Client {
 }
 
 // CheckResponses validates every recorded JSON response of f against the
-// spec schema of the endpoint it answered.
+// spec schema of the endpoint it answered, in the spec of the release of
+// the API version it was rendered for.
 func CheckResponses(t testing.TB, f *fake.Fake) {
 	t.Helper()
 	for _, r := range f.Requests() {
 		if r.Route == "" || len(r.Response) == 0 || r.Status == 501 {
 			continue
 		}
-		if err := schematest.ValidateResponse(r.Method, r.Route, r.Status, r.Response); err != nil {
+		if err := schematest.ValidateResponseAt(r.StripeVersion, r.Method, r.Route, r.Status, r.Response); err != nil {
 			t.Errorf("response to %s %s (%d) does not match the spec: %v\nbody: %s", r.Method, r.Path, r.Status, err, truncate(r.Response))
 		}
 	}
