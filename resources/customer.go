@@ -80,7 +80,8 @@ func customerTerms(cu *Customer) []string {
 		terms = append(terms, "test_clock="+*cu.TestClock)
 	}
 	if cu.Email != nil {
-		terms = append(terms, "email="+*cu.Email)
+		// One term serves search and the list's email filter, which
+		// then compares the whole email exactly.
 		terms = append(terms, search.TextTerms("email", *cu.Email)...)
 	}
 	return append(terms, search.MetadataTerms("metadata", cu.Metadata)...)
@@ -407,8 +408,8 @@ func listCustomers(c *Ctx) (any, error) {
 		term = "test_clock=" + clock
 	}
 	email, byEmail := p.String("email")
-	if byEmail && !byClock {
-		term = "email=" + email
+	if words := search.TextTerms("email", email); byEmail && !byClock && len(words) > 0 {
+		term = words[0]
 	}
 	return listStored(c, "/v1/customers", kindCustomer, term, func(cu *Customer) bool {
 		if cu.Deleted || skipTestClock(cu.TestClock, byClock) {

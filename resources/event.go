@@ -33,7 +33,8 @@ type Event struct {
 
 	// Recorded is the fake clock's time when the event was written (Unix
 	// seconds). Created is the object's time, a test clock's for objects on
-	// one; retention is counted on the fake's clock. Never rendered.
+	// one; retention is counted on the fake's clock. Never rendered. Zero
+	// when it equals Created (the common case), which saves the bytes.
 	Recorded int64 `json:"_recorded,omitempty"`
 }
 
@@ -81,9 +82,12 @@ func (c *Ctx) emit(typ string, obj any, prev map[string]any) error {
 		return err
 	}
 	ev := &Event{
-		ID: id, Object: "event", APIVersion: DefaultAPIVersion, Created: c.Unix(), Recorded: c.started.Unix(),
+		ID: id, Object: "event", APIVersion: DefaultAPIVersion, Created: c.Unix(),
 		Data: EventData{Object: raw, PreviousAttributes: prev},
 		Type: typ,
+	}
+	if at := c.started.Unix(); at != ev.Created {
+		ev.Recorded = at
 	}
 	if !c.automatic {
 		if c.call.RequestID != "" {

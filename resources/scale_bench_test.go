@@ -2,7 +2,10 @@ package resources_test
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/stripe/stripe-go/v85"
@@ -21,6 +24,22 @@ import (
 //	go test -run '^$' -bench Scale -benchtime 20x ./resources/
 func BenchmarkScale(b *testing.B) {
 	floor := testfake.Floor(b)
+	// The same page of 10 canned customers from an httptest server: what
+	// stripe-go alone costs for a page, for reading the figures below.
+	b.Run("floor-list-page", func(b *testing.B) {
+		page := `{"object":"list","url":"/v1/customers","has_more":true,"data":[` +
+			strings.TrimSuffix(strings.Repeat(testfake.CannedCustomer+",", 10), ",") + `]}`
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(page))
+		}))
+		defer srv.Close()
+		sc := testfake.BenchClient(srv.URL)
+		for b.Loop() {
+			benchListPage(b, sc, &stripe.CustomerListParams{ListParams: stripe.ListParams{Limit: stripe.Int64(10), Single: true}}, "cus_QXg1o8vcGmoR32")
+		}
+		testfake.ReportFloor(b, floor)
+	})
 	for _, backend := range testfake.Backends {
 		for _, n := range []int{100, 100_000} {
 			b.Run(fmt.Sprintf("%s/customers=%d", backend, n), func(b *testing.B) {

@@ -22,7 +22,7 @@ func Term(field, value string) string {
 	if len(value) > maxTermLen || strings.IndexByte(value, 0) >= 0 {
 		return ""
 	}
-	return "search:" + field + "=" + fold(value)
+	return "s:" + field + "=" + fold(value)
 }
 
 // TextTerms returns the index terms of a Text value: one per word, since a
