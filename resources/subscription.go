@@ -626,8 +626,13 @@ func setCancellation(c *Ctx, s *Subscription, p Params, now time.Time) error {
 		}
 	}
 	if b, ok := p.Bool("cancel_at_period_end"); ok {
+		// While cancel_at_period_end is set, cancel_at mirrors the period
+		// end (capAtCancel); reactivating (false after true) clears that
+		// mirror too, so the subscription renews. An explicit cancel_at
+		// stays until cancel_at="" clears it.
+		wasAtEnd := s.CancelAtPeriodEnd
 		s.CancelAtPeriodEnd = b
-		if b {
+		if b || wasAtEnd {
 			s.CancelAt = nil
 		}
 	}
