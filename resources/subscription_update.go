@@ -278,7 +278,7 @@ func updateSubscriptionWith(c *Ctx, s *Subscription, p Params, change func(now t
 				start := now.Unix()
 				s.TrialStart = &start
 				if behavior != "none" {
-					lines = append(lines, unusedLines(s, before, old, t)...)
+					lines = append(lines, unusedLines(before, old, t)...)
 					invoiceNow = true
 				}
 			}
@@ -315,7 +315,7 @@ func updateSubscriptionWith(c *Ctx, s *Subscription, p Params, change func(now t
 		// A new period starts now, billed in full; unused time on the old
 		// one is credited unless proration_behavior=none.
 		if behavior != "none" {
-			lines = append(lines, unusedLines(s, before, old, t)...)
+			lines = append(lines, unusedLines(before, old, t)...)
 		}
 		// The period cut short bills its metered usage so far.
 		usage, err := arrearsLines(c, before, before.periodStart(), now.Unix())
@@ -350,7 +350,7 @@ func updateSubscriptionWith(c *Ctx, s *Subscription, p Params, change func(now t
 				continue
 			}
 			if had {
-				if l, ok := prorationLine(s, b.item, -b.amount, t, b.end, "Unused time"); ok {
+				if l, ok := prorationLine(before, b.item, -b.amount, t, b.end, "Unused time"); ok {
 					lines = append(lines, l)
 				}
 			}
@@ -361,7 +361,7 @@ func updateSubscriptionWith(c *Ctx, s *Subscription, p Params, change func(now t
 		// Removed items: credit their unused time, in the items' order.
 		for _, it := range before.Items.Data {
 			if b := old[it.ID]; s.item(it.ID) == nil {
-				if l, ok := prorationLine(s, b.item, -b.amount, t, b.end, "Unused time"); ok {
+				if l, ok := prorationLine(before, b.item, -b.amount, t, b.end, "Unused time"); ok {
 					lines = append(lines, l)
 				}
 			}
@@ -370,14 +370,14 @@ func updateSubscriptionWith(c *Ctx, s *Subscription, p Params, change func(now t
 	return settleUpdate(c, s, cu, before, lines, behavior, payment, now, invoiceNow)
 }
 
-// unusedLines credit the unused time of every item s had before the
-// update, in the items' order (before.Items.Data), so line order, item IDs
+// unusedLines credit the unused time of every item of before (the
+// subscription as billed), in the items' order, so line order, item IDs
 // and events are the same on every run.
-func unusedLines(s, before *Subscription, old map[string]billedItem, t time.Time) []LineInput {
+func unusedLines(before *Subscription, old map[string]billedItem, t time.Time) []LineInput {
 	var lines []LineInput
 	for _, it := range before.Items.Data {
 		b := old[it.ID]
-		if l, ok := prorationLine(s, b.item, -b.amount, t, b.end, "Unused time"); ok {
+		if l, ok := prorationLine(before, b.item, -b.amount, t, b.end, "Unused time"); ok {
 			lines = append(lines, l)
 		}
 	}
@@ -408,7 +408,10 @@ func capAtCancel(s *Subscription) {
 }
 
 // prorationLine is the proration of amount (per natural period) for
-// [t, end) of it's current period; false when it rounds to nothing.
+// [t, end) of it's current period; false when it rounds to nothing. The
+// natural period is s's: a credit for the old item passes the
+// subscription as it was billed (before the update), so an interval change
+// credits the old price over the old period, not the new interval's.
 func prorationLine(s *Subscription, it *SubscriptionItem, amount int64, t time.Time, end int64, what string) (LineInput, bool) {
 	if end <= t.Unix() || amount == 0 {
 		return LineInput{}, false
