@@ -87,3 +87,58 @@ func TestSubscriptionIntervalChangeCreditsTheOldPeriod(t *testing.T) {
 		})
 	}
 }
+
+func TestSubscriptionWithoutPaymentMethod(t *testing.T) {
+	const msg = "This customer has no attached payment source or default payment method. Please consider adding a default payment method. For more information, visit https://stripe.com/docs/billing/subscriptions/payment-methods-setting#payment-method-priority."
+	eachAt(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		pr := monthlyPrice(t, sc, 1000, "month")
+		free := monthlyPrice(t, sc, 0, "month")
+		cu := payingCustomer(t, sc, "", "")
+		for _, behavior := range []string{"", "allow_incomplete", "error_if_incomplete"} {
+			p := &stripe.SubscriptionCreateParams{Customer: stripe.String(cu.ID), Items: itemsOf(pr.ID, 1)}
+			if behavior != "" {
+				p.PaymentBehavior = stripe.String(behavior)
+			}
+			n := len(f.Events())
+			_, err := sc.V1Subscriptions.Create(ctx, p)
+			stripeErr(t, err, 400, "", "", msg)
+			if got := eventsSince(f, n); len(got) != 0 {
+				t.Errorf("payment_behavior %q: events %v after the error", behavior, got)
+			}
+		}
+		if n := len(subsOf(t, sc, cu.ID)); n != 0 {
+			t.Fatalf("%d subscriptions after the errors", n)
+		}
+		// What stays allowed: the payment left to the customer, a trial, a
+		// $0 first invoice, an invoice sent.
+		allowed := []struct {
+			p    *stripe.SubscriptionCreateParams
+			want stripe.SubscriptionStatus
+		}{
+			{&stripe.SubscriptionCreateParams{Items: itemsOf(pr.ID, 1), PaymentBehavior: stripe.String("default_incomplete")}, stripe.SubscriptionStatusIncomplete},
+			{&stripe.SubscriptionCreateParams{Items: itemsOf(pr.ID, 1), TrialPeriodDays: stripe.Int64(7)}, stripe.SubscriptionStatusTrialing},
+			{&stripe.SubscriptionCreateParams{Items: itemsOf(free.ID, 1)}, stripe.SubscriptionStatusActive},
+			{&stripe.SubscriptionCreateParams{Items: itemsOf(pr.ID, 1), CollectionMethod: stripe.String("send_invoice"), DaysUntilDue: stripe.Int64(30)}, stripe.SubscriptionStatusActive},
+		}
+		for i, a := range allowed {
+			a.p.Customer = stripe.String(cu.ID)
+			s, err := sc.V1Subscriptions.Create(ctx, a.p)
+			if err != nil || s.Status != a.want {
+				t.Errorf("case %d: %v, status %v, want %s", i, err, s, a.want)
+			}
+		}
+	})
+}
+
+// subsOf lists every subscription of the customer.
+func subsOf(t *testing.T, sc *stripe.Client, customer string) []*stripe.Subscription {
+	t.Helper()
+	var out []*stripe.Subscription
+	for s, err := range sc.V1Subscriptions.List(ctx, &stripe.SubscriptionListParams{Customer: stripe.String(customer), Status: stripe.String("all")}).All(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}

@@ -421,27 +421,42 @@ func subscriptionPaymentMethod(c *Ctx, s *Subscription) (*PaymentMethod, error) 
 // a new subscription, for customer.subscription.created, which comes
 // before the invoice's events; total is what the invoice will bill. When
 // the invoice turns out otherwise, observeSubscriptionInvoice corrects the
-// status with an update.
+// status with an update. A charge with no payment method to charge is an
+// error, except for default_incomplete.
 func predictFirstStatus(c *Ctx, s *Subscription, cu *Customer, total int64, behavior string, now time.Time) (string, error) {
-	balance := int64(0)
-	if cu.Currency == nil || *cu.Currency == s.Currency {
-		balance = cu.Balance
-	}
-	due, _ := applyBalance(total, balance)
-	switch {
-	case due < minimumChargeFor(s.Currency) || s.CollectionMethod == sendInvoice:
+	if !firstInvoiceCharges(s, cu, total) {
 		return statusAfterPayment(s, now), nil
-	case behavior == "default_incomplete":
+	}
+	if behavior == "default_incomplete" {
 		return "incomplete", nil
 	}
 	pm, err := subscriptionPaymentMethod(c, s)
 	if err != nil {
 		return "", err
 	}
-	if pm == nil || chargeError(pm) != nil {
+	if pm == nil {
+		// Stripe refuses to start a subscription it cannot charge, unless
+		// payment_behavior=default_incomplete leaves the payment to the
+		// customer:
+		// docs.stripe.com/billing/subscriptions/payment-methods-setting#payment-method-priority
+		return "", errInvoiceNoPaymentMethod()
+	}
+	if chargeError(pm) != nil {
 		return "incomplete", nil
 	}
 	return statusAfterPayment(s, now), nil
+}
+
+// firstInvoiceCharges reports whether a new subscription's first invoice,
+// billing total before the customer's balance, will be charged: an amount
+// due of at least the currency's minimum charge, collected automatically.
+func firstInvoiceCharges(s *Subscription, cu *Customer, total int64) bool {
+	balance := int64(0)
+	if cu.Currency == nil || *cu.Currency == s.Currency {
+		balance = cu.Balance
+	}
+	due, _ := applyBalance(total, balance)
+	return due >= minimumChargeFor(s.Currency) && s.CollectionMethod != sendInvoice
 }
 
 // ---- Test clocks ----
