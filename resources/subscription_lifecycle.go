@@ -219,8 +219,6 @@ func runPeriodEnd(c *Ctx, s *Subscription, cu *Customer) error {
 		}
 		s.Status = "active"
 	}
-	iv := s.interval()
-	anchor := s.anchorRef()
 	prevStart, prevEnd := s.periodStart(), s.periodEnd()
 	// Metered items bill the period that just ended, in arrears (none for
 	// a trial that just ended: usage during a trial is free).
@@ -228,23 +226,7 @@ func runPeriodEnd(c *Ctx, s *Subscription, cu *Customer) error {
 	if err != nil {
 		return err
 	}
-	start := now
-	end := iv.Boundary(anchor, iv.Index(anchor, now)+1)
-	s.setPeriod(start.Unix(), end.Unix())
-	capAtCancel(s)
-	lines := make([]LineInput, 0, len(s.Items.Data))
-	for _, it := range s.Items.Data {
-		if it.metered() {
-			continue
-		}
-		amount := itemAmount(it)
-		if s.periodEnd() < end.Unix() {
-			// A cancel_at inside the new period bills only up to it.
-			amount = Prorate(amount, end.Add(-time.Duration(s.periodEnd()-start.Unix())*time.Second), start, end)
-		}
-		lines = append(lines, itemLine(it, amount, s.periodStart(), s.periodEnd(), false))
-	}
-	lines = append(lines, usage...)
+	lines := append(renew(s, now), usage...)
 	id, err := reserveInvoice(c, s)
 	if err != nil {
 		return err
@@ -263,6 +245,31 @@ func runPeriodEnd(c *Ctx, s *Subscription, cu *Customer) error {
 		return err
 	}
 	return saveSubscription(c, s)
+}
+
+// renew moves s into the period that starts at now, its current period's
+// end, and returns that period's licensed lines, billed in advance (a
+// cancel_at inside the new period bills only up to it). Renewals and
+// previews of the next invoice share it.
+func renew(s *Subscription, now time.Time) []LineInput {
+	iv := s.interval()
+	anchor := s.anchorRef()
+	start := now
+	end := iv.Boundary(anchor, iv.Index(anchor, now)+1)
+	s.setPeriod(start.Unix(), end.Unix())
+	capAtCancel(s)
+	lines := make([]LineInput, 0, len(s.Items.Data))
+	for _, it := range s.Items.Data {
+		if it.metered() {
+			continue
+		}
+		amount := itemAmount(it)
+		if s.periodEnd() < end.Unix() {
+			amount = Prorate(amount, end.Add(-time.Duration(s.periodEnd()-start.Unix())*time.Second), start, end)
+		}
+		lines = append(lines, itemLine(it, amount, s.periodStart(), s.periodEnd(), false))
+	}
+	return lines
 }
 
 // runIncompleteExpire ends a subscription whose first invoice was never

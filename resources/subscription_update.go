@@ -287,6 +287,9 @@ func planUpdate(c *Ctx, s *Subscription, p Params, change func(now time.Time) er
 	if err := change(now); err != nil {
 		return nil, err
 	}
+	// Every item shares the period, new ones too (even those added after
+	// the last old item was deleted in the same request).
+	s.setPeriod(before.periodStart(), before.periodEnd())
 	u := &subscriptionUpdate{sub: s, before: before, cu: cu, now: now}
 	if s.ended() || s.Status == "incomplete" {
 		return u, nil
