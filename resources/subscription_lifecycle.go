@@ -1,6 +1,8 @@
 package resources
 
 import (
+	"bytes"
+	"encoding/json"
 	"math"
 	"time"
 
@@ -28,6 +30,7 @@ const (
 	jobSubTrialWillEnd     = "subscription.trial_will_end"    // trial_end − lead
 	jobSubIncompleteExpire = "subscription.incomplete_expire" // created + 23 h
 	jobSubResumeCollection = "subscription.resume_collection" // pause_collection.resumes_at
+	jobSubInvoiceUpcoming  = "subscription.invoice_upcoming"  // period end − UpcomingInvoiceLead
 )
 
 // SubscriptionsConfig is the account-level Billing settings that decide
@@ -51,6 +54,11 @@ type SubscriptionsConfig struct {
 	// IncompleteExpiry is how long an incomplete subscription waits for its
 	// first payment before becoming incomplete_expired. Default 23 hours.
 	IncompleteExpiry time.Duration
+	// UpcomingInvoiceLead is how long before each renewal of a
+	// charge_automatically subscription the invoice.upcoming event is sent
+	// (the Dashboard's "upcoming renewal events" setting). Default 7 days;
+	// 0 or negative sends none.
+	UpcomingInvoiceLead time.Duration
 }
 
 // DefaultSubscriptionsConfig returns Stripe's defaults.
@@ -62,6 +70,12 @@ func DefaultSubscriptionsConfig() SubscriptionsConfig {
 	return SubscriptionsConfig{
 		RetrySchedule: retries, FinalAction: "cancel",
 		TrialWillEndLead: 72 * time.Hour, IncompleteExpiry: 23 * time.Hour,
+		// Stripe sends invoice.upcoming "X number of days before a
+		// subscription is scheduled to create an invoice that is
+		// automatically charged—where X is determined by your subscriptions
+		// settings" (docs.stripe.com/api/events/types#event_types-invoice.upcoming);
+		// the setting's default of 7 days is UNCONFIRMED.
+		UpcomingInvoiceLead: 7 * 24 * time.Hour,
 	}
 }
 
@@ -72,6 +86,7 @@ func registerSubscriptionJobs(e *Engine) {
 	e.job(jobSubTrialWillEnd, subscriptionJob(runTrialWillEnd))
 	e.job(jobSubIncompleteExpire, subscriptionJob(runIncompleteExpire))
 	e.job(jobSubResumeCollection, subscriptionJob(runResumeCollection))
+	e.job(jobSubInvoiceUpcoming, subscriptionJob(runInvoiceUpcoming))
 	e.onTestClockLimit(subscriptionClockLimit)
 	e.onTestClockDelete(deleteClockSubscriptions)
 }
@@ -119,7 +134,32 @@ func scheduleSubscription(c *Ctx, s *Subscription, now time.Time) error {
 			return err
 		}
 	}
+	if err := scheduleInvoiceUpcoming(c, s, now); err != nil {
+		return err
+	}
 	return c.schedule(jobSubPeriodEnd, s.ID, s.Timeline(), time.Unix(s.periodEnd(), 0).UTC())
+}
+
+// scheduleInvoiceUpcoming schedules invoice.upcoming UpcomingInvoiceLead
+// before s's next renewal, when that renewal makes an invoice charged
+// automatically and the moment is still ahead.
+func scheduleInvoiceUpcoming(c *Ctx, s *Subscription, now time.Time) error {
+	if err := clearJob(c, jobSubInvoiceUpcoming, s.ID); err != nil {
+		return err
+	}
+	lead := subscriptionsConfig(c).UpcomingInvoiceLead
+	due := time.Unix(s.periodEnd(), 0).UTC().Add(-lead)
+	if lead <= 0 || !renews(s) || !due.After(now) {
+		return nil
+	}
+	return c.schedule(jobSubInvoiceUpcoming, s.ID, s.Timeline(), due)
+}
+
+// renews reports whether s's current period ends in a renewal invoice
+// charged automatically (not a cancellation).
+func renews(s *Subscription) bool {
+	return !s.ended() && s.Status != "paused" && s.Status != "incomplete" && s.CollectionMethod == chargeAutomatically &&
+		!s.CancelAtPeriodEnd && (s.CancelAt == nil || *s.CancelAt > s.periodEnd())
 }
 
 // scheduleTrialWillEnd schedules customer.subscription.trial_will_end, or
@@ -150,7 +190,7 @@ func scheduleIncompleteExpiry(c *Ctx, s *Subscription) error {
 
 // unscheduleSubscription drops every job of s.
 func unscheduleSubscription(c *Ctx, s *Subscription) error {
-	for _, k := range []string{jobSubPeriodEnd, jobSubTrialWillEnd, jobSubIncompleteExpire, jobSubResumeCollection} {
+	for _, k := range []string{jobSubPeriodEnd, jobSubTrialWillEnd, jobSubIncompleteExpire, jobSubResumeCollection, jobSubInvoiceUpcoming} {
 		if err := clearJob(c, k, s.ID); err != nil {
 			return err
 		}
@@ -165,6 +205,40 @@ func runTrialWillEnd(c *Ctx, s *Subscription, _ *Customer) error {
 		return nil
 	}
 	return c.emit("customer.subscription.trial_will_end", s, nil)
+}
+
+// runInvoiceUpcoming sends invoice.upcoming: the renewal invoice as a
+// preview renders it (renderUpdate, with no change), without an ID, as
+// Stripe's payload has none.
+func runInvoiceUpcoming(c *Ctx, s *Subscription, _ *Customer) error {
+	now := c.Now()
+	if !renews(s) || now.Add(subscriptionsConfig(c).UpcomingInvoiceLead).Unix() != s.periodEnd() {
+		return nil // stale
+	}
+	u, err := planUpdate(c, s, Params{}, func(time.Time) error { return nil })
+	if err != nil {
+		return err
+	}
+	inv, err := renderUpdate(c, u, Params{})
+	if err != nil {
+		return err
+	}
+	raw, err := c.e.render(DefaultAPIVersion, inv)
+	if err != nil {
+		return err
+	}
+	var obj map[string]any
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	if err := d.Decode(&obj); err != nil {
+		return err
+	}
+	obj["id"] = nil
+	raw, err = json.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	return c.emit("invoice.upcoming", json.RawMessage(raw), nil)
 }
 
 // runPeriodEnd is the end of the current period: the subscription cancels
