@@ -317,6 +317,11 @@ func createSubscription(c *Ctx) (any, error) {
 		PaymentSettings: map[string]any{"payment_method_options": nil, "payment_method_types": nil, "save_default_payment_method": "off"},
 		BillingMode:     SubscriptionBilling{Type: "flexible", Flexible: map[string]any{"proration_discounts": "itemized"}, UpdatedAt: now.Unix()},
 	}
+	if sched, ok := p.String("_schedule"); ok {
+		// Created by a subscription schedule's first phase (never a
+		// request parameter: the spec has no such name).
+		s.Schedule = &sched
+	}
 	s.TrialSettings = &SubscriptionTrialSet{}
 	s.TrialSettings.EndBehavior.MissingPaymentMethod = "create_invoice"
 	if bm, ok := p.Map("billing_mode"); ok {
@@ -866,6 +871,9 @@ func cancelSubscription(c *Ctx, s *Subscription, now time.Time, reason string) e
 	s.EndedAt = &at
 	s.CancellationDetails.Reason = &reason
 	if err := unscheduleSubscription(c, s); err != nil {
+		return err
+	}
+	if err := scheduleSubscriptionCanceled(c, s, now, reason); err != nil {
 		return err
 	}
 	if err := stopInvoiceCollection(c, s); err != nil {

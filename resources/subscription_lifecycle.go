@@ -251,6 +251,20 @@ func runPeriodEnd(c *Ctx, s *Subscription, cu *Customer) error {
 	if s.ended() || s.Status == "paused" || now.Unix() != s.periodEnd() {
 		return nil // stale
 	}
+	// A schedule's phase that ends now changes the subscription first, so
+	// the renewal bills the next phase.
+	if ran, err := scheduleBeforeRenewal(c, s, now); err != nil {
+		return err
+	} else if ran {
+		fresh, err := loadSubscription(c, s.ID, "subscription")
+		if err != nil {
+			return err
+		}
+		*s = *fresh
+		if s.ended() || s.Status == "paused" || now.Unix() != s.periodEnd() {
+			return nil // the phase change renewed or ended it
+		}
+	}
 	if s.CancelAtPeriodEnd || (s.CancelAt != nil && *s.CancelAt <= now.Unix()) {
 		// Pending items and prorations are still invoiced, with the usage
 		// of the period that just ended.
@@ -514,6 +528,9 @@ func predictFirstStatus(c *Ctx, s *Subscription, cu *Customer, total int64, beha
 	pm, err := subscriptionPaymentMethod(c, s)
 	if err != nil {
 		return "", err
+	}
+	if pm == nil && c.automatic {
+		return "incomplete", nil // a schedule's phase starting: no caller to answer
 	}
 	if pm == nil {
 		// Stripe refuses to start a subscription it cannot charge, unless
