@@ -249,8 +249,14 @@ func removeInvoiceLines(c *Ctx) (any, error) {
 // customer's balance applied as finalization would.
 func createPreviewInvoice(c *Ctx) (any, error) {
 	p := c.Params
-	if err := unsupported(p, "customer_account", "customer_details", "discounts", "issuer", "on_behalf_of", "schedule", "schedule_details", "preview_mode"); err != nil {
+	if err := unsupported(p, "customer_account", "customer_details", "discounts", "issuer", "on_behalf_of", "preview_mode"); err != nil {
 		return nil, err
+	}
+	if p.Has("schedule") || p.Has("schedule_details") {
+		if err := unsupported(p, "invoice_items", "subscription", "subscription_details"); err != nil {
+			return nil, err
+		}
+		return previewScheduleInvoice(c, p)
 	}
 	if p.Has("subscription") || p.Has("subscription_details") {
 		if err := unsupported(p, "invoice_items"); err != nil {

@@ -104,7 +104,13 @@ func renderUpdate(c *Ctx, u *subscriptionUpdate, d Params) (*Invoice, error) {
 			if s.Status == "trialing" {
 				s.Status = "active"
 			}
-			charges = append(renew(s, time.Unix(s.periodEnd(), 0).UTC()), usage...)
+			at := time.Unix(s.periodEnd(), 0).UTC()
+			if u.beforeRenewal != nil {
+				if err := u.beforeRenewal(s); err != nil {
+					return nil, err
+				}
+			}
+			charges = append(renew(s, at), usage...)
 		} else if len(pending)+len(prorations) == 0 {
 			return nil, apierr.Invalid("invoice_upcoming_none", "", "No upcoming invoices for customer: "+s.Customer)
 		}
@@ -163,6 +169,84 @@ func renderUpdate(c *Ctx, u *subscriptionUpdate, d Params) (*Invoice, error) {
 	inv.AmountDue, _ = applyBalance(inv.Total, inv.StartingBalance)
 	inv.AmountRemaining = inv.AmountDue
 	return inv, nil
+}
+
+// previewScheduleInvoice answers create_preview for p's schedule: the
+// invoice its subscription gets next, with schedule_details' phases
+// planned as POST /v1/subscription_schedules/{schedule} would apply them
+// (a change to the current phase through planUpdate, as applyPhase runs
+// it), and at a renewal that starts the next phase, that phase's items.
+func previewScheduleInvoice(c *Ctx, p Params) (*Invoice, error) {
+	id, ok := p.String("schedule")
+	if !ok {
+		return nil, apierr.InvalidRequest("schedule_details", "stripefake does not support previewing a new subscription schedule (schedule_details without schedule) yet.")
+	}
+	d, _ := p.Map("schedule_details")
+	if err := unsupported(d, "billing_mode", "default_settings"); err != nil {
+		return nil, err
+	}
+	sch, err := get[SubscriptionSchedule](c, kindSubscriptionSchedule, id, "schedule")
+	if err != nil {
+		return nil, err
+	}
+	if cu, ok := p.String("customer"); ok && cu != sch.Customer {
+		return nil, apierr.InvalidRequest("customer", "The subscription schedule "+sch.ID+" does not belong to the customer "+cu+".")
+	}
+	if sch.Status != "active" || sch.Subscription == nil {
+		// A schedule not started would need its subscription made up.
+		return nil, apierr.InvalidRequest("schedule", "stripefake does not support previewing a subscription schedule in status "+sch.Status+" yet.")
+	}
+	s, err := loadSubscription(c, *sch.Subscription, "schedule")
+	if err != nil {
+		return nil, err
+	}
+	if s.ended() {
+		return nil, apierr.Invalid("invoice_upcoming_none", "", "No upcoming invoices for customer: "+s.Customer)
+	}
+	cu, err := get[Customer](c, kindCustomer, s.Customer, "customer")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.onCustomerTimeline(cu); err != nil {
+		return nil, err
+	}
+	now := c.Now()
+	phases := sch.Phases
+	cur := sch.current()
+	params := Params{}
+	change := func(time.Time) error { return nil }
+	if d.Has("phases") {
+		if phases, err = parsePhases(c, d, sch.Phases[cur].StartDate, now); err != nil {
+			return nil, err
+		}
+		cur = 0
+		ph := *phases[0]
+		if v, ok := d.String("proration_behavior"); ok {
+			ph.ProrationBehavior = v
+		}
+		ph.BillingCycleAnchor = nil
+		if !samePhaseItems(s, &ph) {
+			params = phaseParams(sch, &ph, s, now)
+			change = phaseChange(c, s, &ph, params)
+		}
+	}
+	u, err := planUpdate(c, s, params, change)
+	if err != nil {
+		return nil, err
+	}
+	if next := cur + 1; next < len(phases) && phases[cur].EndDate == s.periodEnd() {
+		u.beforeRenewal = func(s *Subscription) error {
+			at := time.Unix(phases[next].StartDate, 0).UTC()
+			start, end := s.periodStart(), s.periodEnd()
+			np := phaseParams(sch, phases[next], s, at)
+			if err := phaseChange(c, s, phases[next], np)(at); err != nil {
+				return err
+			}
+			s.setPeriod(start, end) // new items too
+			return nil
+		}
+	}
+	return renderUpdate(c, u, params)
 }
 
 // previewLineID is a preview's line ID: il_tmp_… as Stripe's.

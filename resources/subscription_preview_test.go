@@ -261,3 +261,58 @@ func TestPreviewSubscriptionErrors(t *testing.T) {
 		stripeErr(t, err, 400, stripe.ErrorCodeInvoiceUpcomingNone, "", "No upcoming invoices for customer: "+cu.ID)
 	})
 }
+
+// samePricedLines drops the item IDs, which a preview cannot know for
+// items that do not exist yet.
+func samePricedLines(inv *stripe.Invoice) []previewLine {
+	out := linesOf(inv)
+	for i := range out {
+		out[i].Item = ""
+	}
+	return out
+}
+
+func TestPreviewSchedule(t *testing.T) {
+	eachAt(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		basic := monthlyPrice(t, sc, 1000, "month")
+		pro := monthlyPrice(t, sc, 2000, "month")
+		cu := payingCustomer(t, sc, "pm_card_visa", "")
+		sch, err := sc.V1SubscriptionSchedules.Create(ctx, &stripe.SubscriptionScheduleCreateParams{
+			Customer:    stripe.String(cu.ID),
+			EndBehavior: stripe.String("release"),
+			Phases:      []*stripe.SubscriptionScheduleCreatePhaseParams{createPhase(basic.ID, 1, 1), createPhase(pro.ID, 1, 1)},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Advance(10 * 24 * time.Hour)
+		// The schedule's next invoice: the renewal that starts phase 2.
+		preview := previewOf(t, sc, &stripe.InvoiceCreatePreviewParams{Schedule: stripe.String(sch.ID)})
+		if preview.Total != 2000 {
+			t.Errorf("schedule preview total %d, lines %v", preview.Total, linesOf(preview))
+		}
+		// A change to the current phase previews the prorations the update makes.
+		start, end := sch.Phases[0].StartDate, sch.Phases[0].EndDate
+		n := len(f.Events())
+		changed := previewOf(t, sc, &stripe.InvoiceCreatePreviewParams{Schedule: stripe.String(sch.ID), ScheduleDetails: &stripe.InvoiceCreatePreviewScheduleDetailsParams{
+			Phases: []*stripe.InvoiceCreatePreviewScheduleDetailsPhaseParams{
+				{StartDate: stripe.Int64(start), EndDate: stripe.Int64(end), Items: []*stripe.InvoiceCreatePreviewScheduleDetailsPhaseItemParams{{Price: stripe.String(basic.ID), Quantity: stripe.Int64(3)}}},
+				{Items: []*stripe.InvoiceCreatePreviewScheduleDetailsPhaseItemParams{{Price: stripe.String(pro.ID), Quantity: stripe.Int64(1)}}, Duration: &stripe.InvoiceCreatePreviewScheduleDetailsPhaseDurationParams{Interval: stripe.String("month")}},
+			},
+		}})
+		if got := eventsSince(f, n); len(got) != 0 {
+			t.Fatalf("the preview emitted %v", got)
+		}
+		if _, err := sc.V1SubscriptionSchedules.Update(ctx, sch.ID, &stripe.SubscriptionScheduleUpdateParams{Phases: []*stripe.SubscriptionScheduleUpdatePhaseParams{
+			{StartDate: stripe.Int64(start), EndDate: stripe.Int64(end), Items: []*stripe.SubscriptionScheduleUpdatePhaseItemParams{{Price: stripe.String(basic.ID), Quantity: stripe.Int64(3)}}},
+			{Items: []*stripe.SubscriptionScheduleUpdatePhaseItemParams{{Price: stripe.String(pro.ID), Quantity: stripe.Int64(1)}}, Duration: &stripe.SubscriptionScheduleUpdatePhaseDurationParams{Interval: stripe.String("month")}},
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		f.AdvanceTo(time.Unix(end, 0).Add(2 * time.Hour))
+		real := latestInvoice(t, sc, sch.Subscription.ID)
+		if got, want := samePricedLines(changed), samePricedLines(real); !slices.Equal(got, want) || changed.Total != real.Total {
+			t.Errorf("preview lines\n %v\nwant (the renewal)\n %v", got, want)
+		}
+	})
+}

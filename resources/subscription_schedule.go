@@ -659,13 +659,20 @@ func nextPhase(c *Ctx, sch *SubscriptionSchedule, now time.Time) error {
 	return err
 }
 
-// applyPhase changes s to phase ph now: items with the phase's prices keep
-// their IDs (quantities follow the phase), the others are deleted, new
-// prices added.
+// applyPhase changes s to phase ph now, through the update machinery.
 func applyPhase(c *Ctx, sch *SubscriptionSchedule, ph *SchedulePhase, s *Subscription, now time.Time) error {
 	if s.Status == "incomplete" {
 		return nil
 	}
+	p := phaseParams(sch, ph, s, now)
+	return updateSubscriptionWith(c, s, p, phaseChange(c, s, ph, p))
+}
+
+// phaseParams are the update parameters that move s to phase ph at now:
+// items with the phase's prices keep their IDs (quantities follow the
+// phase), the others are deleted, new prices added; the phase's
+// proration_behavior, anchor and trial.
+func phaseParams(sch *SubscriptionSchedule, ph *SchedulePhase, s *Subscription, now time.Time) Params {
 	params := phaseSubscriptionParams(sch, ph)
 	kept := map[string]bool{}
 	var items []any
@@ -700,11 +707,15 @@ func applyPhase(c *Ctx, sch *SubscriptionSchedule, ph *SchedulePhase, s *Subscri
 	if ph.TrialEnd != nil && *ph.TrialEnd <= now.Unix() {
 		delete(params, "trial_end")
 	}
-	p := NewParams(params)
-	return updateSubscriptionWith(c, s, p, func(now time.Time) error {
+	return NewParams(params)
+}
+
+// phaseChange is the change phaseParams p make to s.
+func phaseChange(c *Ctx, s *Subscription, ph *SchedulePhase, p Params) func(time.Time) error {
+	return func(now time.Time) error {
 		s.Metadata = ph.Metadata
 		return applySubscriptionParams(c, s, p, now)
-	})
+	}
 }
 
 // endSchedule ends sch after its last phase, per end_behavior.

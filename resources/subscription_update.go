@@ -225,6 +225,9 @@ type subscriptionUpdate struct {
 	// trialJob: "schedule" a new trial's trial_will_end, "clear" an ended
 	// trial's.
 	trialJob string
+	// beforeRenewal, for previews of a schedule, changes the subscription
+	// as the schedule's next phase will at the renewal the preview shows.
+	beforeRenewal func(s *Subscription) error
 }
 
 // updateSubscriptionWith applies change to s and settles the consequences:
