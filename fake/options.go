@@ -48,8 +48,9 @@ func WithQuotes(fn func(c *resources.QuotesConfig)) Option {
 // WithSubscriptions changes the subscription lifecycle's settings: fn gets
 // Stripe's defaults (resources.DefaultSubscriptionsConfig: Smart Retries'
 // eight tries over two weeks, then cancel; trial_will_end three days ahead;
-// incomplete subscriptions expire after 23 hours) and changes what the test
-// needs, e.g. c.FinalAction = "unpaid".
+// incomplete subscriptions expire after 23 hours; invoice.upcoming seven
+// days before each renewal) and changes what the test needs, e.g.
+// c.FinalAction = "unpaid".
 func WithSubscriptions(fn func(c *resources.SubscriptionsConfig)) Option {
 	return func(cfg *config) { cfg.subscriptions = append(cfg.subscriptions, fn) }
 }

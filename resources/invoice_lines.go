@@ -244,13 +244,25 @@ func removeInvoiceLines(c *Ctx) (any, error) {
 }
 
 // createPreviewInvoice answers POST /v1/invoices/create_preview for
-// invoice_items (subscription previews come with subscriptions): an
+// invoice_items (subscription previews: subscription_preview.go): an
 // unsaved invoice with id upcoming_in_…, billing_reason upcoming, the
 // customer's balance applied as finalization would.
 func createPreviewInvoice(c *Ctx) (any, error) {
 	p := c.Params
-	if err := unsupported(p, "customer_account", "customer_details", "discounts", "issuer", "on_behalf_of", "schedule", "schedule_details", "subscription", "subscription_details", "preview_mode"); err != nil {
+	if err := unsupported(p, "customer_account", "customer_details", "discounts", "issuer", "on_behalf_of", "preview_mode"); err != nil {
 		return nil, err
+	}
+	if p.Has("schedule") || p.Has("schedule_details") {
+		if err := unsupported(p, "invoice_items", "subscription", "subscription_details"); err != nil {
+			return nil, err
+		}
+		return previewScheduleInvoice(c, p)
+	}
+	if p.Has("subscription") || p.Has("subscription_details") {
+		if err := unsupported(p, "invoice_items"); err != nil {
+			return nil, err
+		}
+		return previewSubscriptionInvoice(c, p)
 	}
 	if err := checkNoAutomaticTax(p); err != nil {
 		return nil, err

@@ -77,10 +77,11 @@ type PaymentAttempt struct {
 	Automatic bool
 }
 
-// errInvoiceNoPaymentMethod answers a payment attempt with nothing to charge.
-// (Wording as Stripe's dashboard logs show it; UNCONFIRMED for the API.)
+// errInvoiceNoPaymentMethod answers a payment attempt, or a subscription
+// that must charge its first invoice, with nothing to charge. (Stripe's
+// wording, as issue 12 quotes the API's answer to a subscription create.)
 func errInvoiceNoPaymentMethod() *apierr.Error {
-	return apierr.InvalidRequest("", "This customer has no attached payment source or default payment method. Please consider adding a default payment method. For more information, visit https://docs.stripe.com/billing/subscriptions/payment-methods-setting#payment-method-priority.")
+	return apierr.InvalidRequest("", "This customer has no attached payment source or default payment method. Please consider adding a default payment method. For more information, visit https://stripe.com/docs/billing/subscriptions/payment-methods-setting#payment-method-priority.")
 }
 
 // invoicePaymentMethodID is the payment method an invoice charges by

@@ -301,6 +301,19 @@ func blankInvoiceItem(c *Ctx, customer, currency string, testClock *string, at i
 // subscription_details. A priced item's unit amount is Amount / Quantity
 // (a proration's share of the price).
 func createPendingItem(c *Ctx, customer string, testClock *string, in LineInput, at int64) (*InvoiceItem, error) {
+	ii, err := newPendingItem(c, customer, testClock, in, at)
+	if err != nil {
+		return nil, err
+	}
+	if err := saveInvoiceItem(c, ii); err != nil {
+		return nil, err
+	}
+	return ii, c.emit("invoiceitem.created", ii, nil)
+}
+
+// newPendingItem builds (does not save) the pending item createPendingItem
+// makes; a subscription preview renders it without saving.
+func newPendingItem(c *Ctx, customer string, testClock *string, in LineInput, at int64) (*InvoiceItem, error) {
 	ii, err := blankInvoiceItem(c, customer, in.Currency, testClock, at)
 	if err != nil {
 		return nil, err
@@ -323,10 +336,7 @@ func createPendingItem(c *Ctx, customer string, testClock *string, in LineInput,
 		}
 		ii.Parent = &InvoiceItemParent{Type: "subscription_details", SubscriptionDetails: d}
 	}
-	if err := saveInvoiceItem(c, ii); err != nil {
-		return nil, err
-	}
-	return ii, c.emit("invoiceitem.created", ii, nil)
+	return ii, nil
 }
 
 // formatDecimal writes f with at most 12 decimals, as Stripe's decimal

@@ -324,6 +324,11 @@ func createSubscription(c *Ctx) (any, error) {
 		// (docs.stripe.com/changelog/clover/2025-09-30/billing-mode-default-flexible).
 		s.BillingMode = SubscriptionBilling{Type: "classic", UpdatedAt: now.Unix()}
 	}
+	if sched, ok := p.String("_schedule"); ok {
+		// Created by a subscription schedule's first phase (never a
+		// request parameter: the spec has no such name).
+		s.Schedule = &sched
+	}
 	s.TrialSettings = &SubscriptionTrialSet{}
 	s.TrialSettings.EndBehavior.MissingPaymentMethod = "create_invoice"
 	if bm, ok := p.Map("billing_mode"); ok {
@@ -636,8 +641,13 @@ func setCancellation(c *Ctx, s *Subscription, p Params, now time.Time) error {
 		}
 	}
 	if b, ok := p.Bool("cancel_at_period_end"); ok {
+		// While cancel_at_period_end is set, cancel_at mirrors the period
+		// end (capAtCancel); reactivating (false after true) clears that
+		// mirror too, so the subscription renews. An explicit cancel_at
+		// stays until cancel_at="" clears it.
+		wasAtEnd := s.CancelAtPeriodEnd
 		s.CancelAtPeriodEnd = b
-		if b {
+		if b || wasAtEnd {
 			s.CancelAt = nil
 		}
 	}
@@ -867,6 +877,9 @@ func cancelSubscription(c *Ctx, s *Subscription, now time.Time, reason string) e
 	s.EndedAt = &at
 	s.CancellationDetails.Reason = &reason
 	if err := unscheduleSubscription(c, s); err != nil {
+		return err
+	}
+	if err := scheduleSubscriptionCanceled(c, s, now, reason); err != nil {
 		return err
 	}
 	if err := stopInvoiceCollection(c, s); err != nil {

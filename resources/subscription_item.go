@@ -93,6 +93,20 @@ func loadItem(c *Ctx, id, param string) (*Subscription, *SubscriptionItem, error
 	return s, it, err
 }
 
+// saveItemRefs stores the references of s's items that have none yet and
+// drops those of the items before had and s has no more.
+func saveItemRefs(c *Ctx, before, s *Subscription) error {
+	for _, it := range before.Items.Data {
+		if s.item(it.ID) != nil {
+			continue
+		}
+		if err := c.tx.Delete(kindSubscriptionItem, it.ID); err != nil && err != store.ErrNotFound {
+			return err
+		}
+	}
+	return saveNewItemRefs(c, s)
+}
+
 // saveNewItemRefs stores the references of items that have none yet.
 func saveNewItemRefs(c *Ctx, s *Subscription) error {
 	for _, it := range s.Items.Data {
@@ -270,23 +284,24 @@ func deleteSubscriptionItem(c *Ctx) (any, error) {
 		return nil, apierr.InvalidRequest("", "A subscription must have at least one active plan. To cancel a subscription, please use the cancel API endpoint on /v1/subscriptions.")
 	}
 	if _, err := changeItems(c, s, p, func(now time.Time) (*SubscriptionItem, error) {
-		return nil, removeItem(c, s, it.ID)
+		removeItem(s, it.ID)
+		return nil, nil
 	}); err != nil {
 		return nil, err
 	}
 	return DeletedObject{ID: it.ID, Object: kindSubscriptionItem, Deleted: true}, nil
 }
 
-// removeItem takes the item out of s and drops its reference.
-func removeItem(c *Ctx, s *Subscription, id string) error {
-	kept := s.Items.Data[:0]
+// removeItem takes the item out of s (in memory: applyUpdate drops its
+// reference).
+func removeItem(s *Subscription, id string) {
+	kept := make([]*SubscriptionItem, 0, len(s.Items.Data))
 	for _, x := range s.Items.Data {
 		if x.ID != id {
 			kept = append(kept, x)
 		}
 	}
 	s.Items.Data = kept
-	return c.tx.Delete(kindSubscriptionItem, id)
 }
 
 // changeItems runs one item change on s through the update machinery

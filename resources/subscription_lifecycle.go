@@ -1,6 +1,8 @@
 package resources
 
 import (
+	"bytes"
+	"encoding/json"
 	"math"
 	"time"
 
@@ -28,6 +30,7 @@ const (
 	jobSubTrialWillEnd     = "subscription.trial_will_end"    // trial_end − lead
 	jobSubIncompleteExpire = "subscription.incomplete_expire" // created + 23 h
 	jobSubResumeCollection = "subscription.resume_collection" // pause_collection.resumes_at
+	jobSubInvoiceUpcoming  = "subscription.invoice_upcoming"  // period end − UpcomingInvoiceLead
 )
 
 // SubscriptionsConfig is the account-level Billing settings that decide
@@ -51,6 +54,11 @@ type SubscriptionsConfig struct {
 	// IncompleteExpiry is how long an incomplete subscription waits for its
 	// first payment before becoming incomplete_expired. Default 23 hours.
 	IncompleteExpiry time.Duration
+	// UpcomingInvoiceLead is how long before each renewal of a
+	// charge_automatically subscription the invoice.upcoming event is sent
+	// (the Dashboard's "upcoming renewal events" setting). Default 7 days;
+	// 0 or negative sends none.
+	UpcomingInvoiceLead time.Duration
 }
 
 // DefaultSubscriptionsConfig returns Stripe's defaults.
@@ -62,6 +70,12 @@ func DefaultSubscriptionsConfig() SubscriptionsConfig {
 	return SubscriptionsConfig{
 		RetrySchedule: retries, FinalAction: "cancel",
 		TrialWillEndLead: 72 * time.Hour, IncompleteExpiry: 23 * time.Hour,
+		// Stripe sends invoice.upcoming "X number of days before a
+		// subscription is scheduled to create an invoice that is
+		// automatically charged—where X is determined by your subscriptions
+		// settings" (docs.stripe.com/api/events/types#event_types-invoice.upcoming);
+		// the setting's default of 7 days is UNCONFIRMED.
+		UpcomingInvoiceLead: 7 * 24 * time.Hour,
 	}
 }
 
@@ -72,6 +86,7 @@ func registerSubscriptionJobs(e *Engine) {
 	e.job(jobSubTrialWillEnd, subscriptionJob(runTrialWillEnd))
 	e.job(jobSubIncompleteExpire, subscriptionJob(runIncompleteExpire))
 	e.job(jobSubResumeCollection, subscriptionJob(runResumeCollection))
+	e.job(jobSubInvoiceUpcoming, subscriptionJob(runInvoiceUpcoming))
 	e.onTestClockLimit(subscriptionClockLimit)
 	e.onTestClockDelete(deleteClockSubscriptions)
 }
@@ -119,7 +134,32 @@ func scheduleSubscription(c *Ctx, s *Subscription, now time.Time) error {
 			return err
 		}
 	}
+	if err := scheduleInvoiceUpcoming(c, s, now); err != nil {
+		return err
+	}
 	return c.schedule(jobSubPeriodEnd, s.ID, s.Timeline(), time.Unix(s.periodEnd(), 0).UTC())
+}
+
+// scheduleInvoiceUpcoming schedules invoice.upcoming UpcomingInvoiceLead
+// before s's next renewal, when that renewal makes an invoice charged
+// automatically and the moment is still ahead.
+func scheduleInvoiceUpcoming(c *Ctx, s *Subscription, now time.Time) error {
+	if err := clearJob(c, jobSubInvoiceUpcoming, s.ID); err != nil {
+		return err
+	}
+	lead := subscriptionsConfig(c).UpcomingInvoiceLead
+	due := time.Unix(s.periodEnd(), 0).UTC().Add(-lead)
+	if lead <= 0 || !renews(s) || !due.After(now) {
+		return nil
+	}
+	return c.schedule(jobSubInvoiceUpcoming, s.ID, s.Timeline(), due)
+}
+
+// renews reports whether s's current period ends in a renewal invoice
+// charged automatically (not a cancellation).
+func renews(s *Subscription) bool {
+	return !s.ended() && s.Status != "paused" && s.Status != "incomplete" && s.CollectionMethod == chargeAutomatically &&
+		!s.CancelAtPeriodEnd && (s.CancelAt == nil || *s.CancelAt > s.periodEnd())
 }
 
 // scheduleTrialWillEnd schedules customer.subscription.trial_will_end, or
@@ -150,7 +190,7 @@ func scheduleIncompleteExpiry(c *Ctx, s *Subscription) error {
 
 // unscheduleSubscription drops every job of s.
 func unscheduleSubscription(c *Ctx, s *Subscription) error {
-	for _, k := range []string{jobSubPeriodEnd, jobSubTrialWillEnd, jobSubIncompleteExpire, jobSubResumeCollection} {
+	for _, k := range []string{jobSubPeriodEnd, jobSubTrialWillEnd, jobSubIncompleteExpire, jobSubResumeCollection, jobSubInvoiceUpcoming} {
 		if err := clearJob(c, k, s.ID); err != nil {
 			return err
 		}
@@ -167,6 +207,40 @@ func runTrialWillEnd(c *Ctx, s *Subscription, _ *Customer) error {
 	return c.emit("customer.subscription.trial_will_end", s, nil)
 }
 
+// runInvoiceUpcoming sends invoice.upcoming: the renewal invoice as a
+// preview renders it (renderUpdate, with no change), without an ID, as
+// Stripe's payload has none.
+func runInvoiceUpcoming(c *Ctx, s *Subscription, _ *Customer) error {
+	now := c.Now()
+	if !renews(s) || now.Add(subscriptionsConfig(c).UpcomingInvoiceLead).Unix() != s.periodEnd() {
+		return nil // stale
+	}
+	u, err := planUpdate(c, s, Params{}, func(time.Time) error { return nil })
+	if err != nil {
+		return err
+	}
+	inv, err := renderUpdate(c, u, Params{})
+	if err != nil {
+		return err
+	}
+	raw, err := c.e.render(DefaultAPIVersion, inv)
+	if err != nil {
+		return err
+	}
+	var obj map[string]any
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	if err := d.Decode(&obj); err != nil {
+		return err
+	}
+	obj["id"] = nil
+	raw, err = json.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	return c.emit("invoice.upcoming", json.RawMessage(raw), nil)
+}
+
 // runPeriodEnd is the end of the current period: the subscription cancels
 // (cancel_at_period_end, cancel_at), its trial ends, or it renews. A
 // renewal moves the period (customer.subscription.updated, naming the new
@@ -176,6 +250,20 @@ func runPeriodEnd(c *Ctx, s *Subscription, cu *Customer) error {
 	now := c.Now()
 	if s.ended() || s.Status == "paused" || now.Unix() != s.periodEnd() {
 		return nil // stale
+	}
+	// A schedule's phase that ends now changes the subscription first, so
+	// the renewal bills the next phase.
+	if ran, err := scheduleBeforeRenewal(c, s, now); err != nil {
+		return err
+	} else if ran {
+		fresh, err := loadSubscription(c, s.ID, "subscription")
+		if err != nil {
+			return err
+		}
+		*s = *fresh
+		if s.ended() || s.Status == "paused" || now.Unix() != s.periodEnd() {
+			return nil // the phase change renewed or ended it
+		}
 	}
 	if s.CancelAtPeriodEnd || (s.CancelAt != nil && *s.CancelAt <= now.Unix()) {
 		// Pending items and prorations are still invoiced, with the usage
@@ -219,8 +307,6 @@ func runPeriodEnd(c *Ctx, s *Subscription, cu *Customer) error {
 		}
 		s.Status = "active"
 	}
-	iv := s.interval()
-	anchor := s.anchorRef()
 	prevStart, prevEnd := s.periodStart(), s.periodEnd()
 	// Metered items bill the period that just ended, in arrears (none for
 	// a trial that just ended: usage during a trial is free).
@@ -228,23 +314,7 @@ func runPeriodEnd(c *Ctx, s *Subscription, cu *Customer) error {
 	if err != nil {
 		return err
 	}
-	start := now
-	end := iv.Boundary(anchor, iv.Index(anchor, now)+1)
-	s.setPeriod(start.Unix(), end.Unix())
-	capAtCancel(s)
-	lines := make([]LineInput, 0, len(s.Items.Data))
-	for _, it := range s.Items.Data {
-		if it.metered() {
-			continue
-		}
-		amount := itemAmount(it)
-		if s.periodEnd() < end.Unix() {
-			// A cancel_at inside the new period bills only up to it.
-			amount = Prorate(amount, end.Add(-time.Duration(s.periodEnd()-start.Unix())*time.Second), start, end)
-		}
-		lines = append(lines, itemLine(it, amount, s.periodStart(), s.periodEnd(), false))
-	}
-	lines = append(lines, usage...)
+	lines := append(renew(s, now), usage...)
 	id, err := reserveInvoice(c, s)
 	if err != nil {
 		return err
@@ -263,6 +333,31 @@ func runPeriodEnd(c *Ctx, s *Subscription, cu *Customer) error {
 		return err
 	}
 	return saveSubscription(c, s)
+}
+
+// renew moves s into the period that starts at now, its current period's
+// end, and returns that period's licensed lines, billed in advance (a
+// cancel_at inside the new period bills only up to it). Renewals and
+// previews of the next invoice share it.
+func renew(s *Subscription, now time.Time) []LineInput {
+	iv := s.interval()
+	anchor := s.anchorRef()
+	start := now
+	end := iv.Boundary(anchor, iv.Index(anchor, now)+1)
+	s.setPeriod(start.Unix(), end.Unix())
+	capAtCancel(s)
+	lines := make([]LineInput, 0, len(s.Items.Data))
+	for _, it := range s.Items.Data {
+		if it.metered() {
+			continue
+		}
+		amount := itemAmount(it)
+		if s.periodEnd() < end.Unix() {
+			amount = Prorate(amount, end.Add(-time.Duration(s.periodEnd()-start.Unix())*time.Second), start, end)
+		}
+		lines = append(lines, itemLine(it, amount, s.periodStart(), s.periodEnd(), false))
+	}
+	return lines
 }
 
 // runIncompleteExpire ends a subscription whose first invoice was never
@@ -421,27 +516,45 @@ func subscriptionPaymentMethod(c *Ctx, s *Subscription) (*PaymentMethod, error) 
 // a new subscription, for customer.subscription.created, which comes
 // before the invoice's events; total is what the invoice will bill. When
 // the invoice turns out otherwise, observeSubscriptionInvoice corrects the
-// status with an update.
+// status with an update. A charge with no payment method to charge is an
+// error, except for default_incomplete.
 func predictFirstStatus(c *Ctx, s *Subscription, cu *Customer, total int64, behavior string, now time.Time) (string, error) {
-	balance := int64(0)
-	if cu.Currency == nil || *cu.Currency == s.Currency {
-		balance = cu.Balance
-	}
-	due, _ := applyBalance(total, balance)
-	switch {
-	case due < minimumChargeFor(s.Currency) || s.CollectionMethod == sendInvoice:
+	if !firstInvoiceCharges(s, cu, total) {
 		return statusAfterPayment(s, now), nil
-	case behavior == "default_incomplete":
+	}
+	if behavior == "default_incomplete" {
 		return "incomplete", nil
 	}
 	pm, err := subscriptionPaymentMethod(c, s)
 	if err != nil {
 		return "", err
 	}
-	if pm == nil || chargeError(pm) != nil {
+	if pm == nil && c.automatic {
+		return "incomplete", nil // a schedule's phase starting: no caller to answer
+	}
+	if pm == nil {
+		// Stripe refuses to start a subscription it cannot charge, unless
+		// payment_behavior=default_incomplete leaves the payment to the
+		// customer:
+		// docs.stripe.com/billing/subscriptions/payment-methods-setting#payment-method-priority
+		return "", errInvoiceNoPaymentMethod()
+	}
+	if chargeError(pm) != nil {
 		return "incomplete", nil
 	}
 	return statusAfterPayment(s, now), nil
+}
+
+// firstInvoiceCharges reports whether a new subscription's first invoice,
+// billing total before the customer's balance, will be charged: an amount
+// due of at least the currency's minimum charge, collected automatically.
+func firstInvoiceCharges(s *Subscription, cu *Customer, total int64) bool {
+	balance := int64(0)
+	if cu.Currency == nil || *cu.Currency == s.Currency {
+		balance = cu.Balance
+	}
+	due, _ := applyBalance(total, balance)
+	return due >= minimumChargeFor(s.Currency) && s.CollectionMethod != sendInvoice
 }
 
 // ---- Test clocks ----

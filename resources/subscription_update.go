@@ -158,7 +158,8 @@ func applyItemParam(c *Ctx, s *Subscription, ip Params, now time.Time) error {
 		return apierr.InvalidRequest(ip.Path("id"), "Cannot update the subscription item '"+id+"' because it does not belong to subscription '"+s.ID+"'.")
 	}
 	if del, _ := ip.Bool("deleted"); del {
-		return removeItem(c, s, id)
+		removeItem(s, id)
+		return nil
 	}
 	return applyItemChange(c, s, it, ip)
 }
@@ -200,17 +201,83 @@ type billedItem struct {
 	end    int64
 }
 
+// subscriptionUpdate is what an update of a subscription will do, computed
+// by planUpdate without writing anything: the subscription as it will be,
+// the update's lines (prorations and charges), whether it invoices at once,
+// and the trial_will_end bookkeeping. An update applies it (applyUpdate); a
+// preview (create_preview with subscription_details) renders it, so both
+// produce the same lines to the cent.
+type subscriptionUpdate struct {
+	sub, before *Subscription
+	cu          *Customer
+	now         time.Time
+	// behavior and payment are proration_behavior and payment_behavior.
+	behavior, payment string
+	lines             []LineInput
+	invoiceNow        bool
+	// settle is false when only the record changes (an ended or incomplete
+	// subscription): no prorations, no invoice.
+	settle bool
+	// trialWillEnd is the subscription as customer.subscription.trial_will_end
+	// announces it when trial_end=now ends the trial (sent before the
+	// update's other events).
+	trialWillEnd *Subscription
+	// trialJob: "schedule" a new trial's trial_will_end, "clear" an ended
+	// trial's.
+	trialJob string
+	// beforeRenewal, for previews of a schedule, changes the subscription
+	// as the schedule's next phase will at the renewal the preview shows.
+	beforeRenewal func(s *Subscription) error
+}
+
 // updateSubscriptionWith applies change to s and settles the consequences:
 // anchor and trial changes, prorations per proration_behavior, an
 // immediate invoice when needed, payment per payment_behavior, jobs, and
 // customer.subscription.updated. s is saved.
 func updateSubscriptionWith(c *Ctx, s *Subscription, p Params, change func(now time.Time) error) error {
-	cu, err := get[Customer](c, kindCustomer, s.Customer, "customer")
+	u, err := planUpdate(c, s, p, change)
 	if err != nil {
 		return err
 	}
-	if err := c.onCustomerTimeline(cu); err != nil {
+	return applyUpdate(c, u)
+}
+
+// applyUpdate writes what planUpdate computed.
+func applyUpdate(c *Ctx, u *subscriptionUpdate) error {
+	s := u.sub
+	if err := saveItemRefs(c, u.before, s); err != nil {
 		return err
+	}
+	if !u.settle {
+		return finishUpdate(c, s, u.before, u.now)
+	}
+	if u.trialWillEnd != nil {
+		if err := c.emit("customer.subscription.trial_will_end", u.trialWillEnd, nil); err != nil {
+			return err
+		}
+	}
+	switch u.trialJob {
+	case "schedule":
+		if err := scheduleTrialWillEnd(c, s, u.now); err != nil {
+			return err
+		}
+	case "clear":
+		if err := clearJob(c, jobSubTrialWillEnd, s.ID); err != nil {
+			return err
+		}
+	}
+	return settleUpdate(c, s, u.cu, u.before, u.lines, u.behavior, u.payment, u.now, u.invoiceNow)
+}
+
+// planUpdate applies change to s in memory and computes the update's
+// consequences (see subscriptionUpdate). It writes nothing.
+func planUpdate(c *Ctx, s *Subscription, p Params, change func(now time.Time) error) (*subscriptionUpdate, error) {
+	cu, err := get[Customer](c, kindCustomer, s.Customer, "customer")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.onCustomerTimeline(cu); err != nil {
+		return nil, err
 	}
 	now := c.Now()
 	before := cloneSubscription(s)
@@ -221,14 +288,16 @@ func updateSubscriptionWith(c *Ctx, s *Subscription, p Params, change func(now t
 		old[it.ID] = billedItem{item: &cp, amount: itemAmount(it), end: it.CurrentPeriodEnd}
 	}
 	if err := change(now); err != nil {
-		return err
+		return nil, err
 	}
-	if err := saveNewItemRefs(c, s); err != nil {
-		return err
-	}
+	// Every item shares the period, new ones too (even those added after
+	// the last old item was deleted in the same request).
+	s.setPeriod(before.periodStart(), before.periodEnd())
+	u := &subscriptionUpdate{sub: s, before: before, cu: cu, now: now}
 	if s.ended() || s.Status == "incomplete" {
-		return finishUpdate(c, s, before, now)
+		return u, nil
 	}
+	u.settle = true
 
 	behavior := p.Str("proration_behavior")
 	if behavior == "" {
@@ -239,19 +308,19 @@ func updateSubscriptionWith(c *Ctx, s *Subscription, p Params, change func(now t
 		payment = "allow_incomplete"
 	}
 	if payment == "pending_if_incomplete" {
-		return unsupported(p, "payment_behavior")
+		return nil, unsupported(p, "payment_behavior")
 	}
+	u.behavior, u.payment = behavior, payment
 	t := now
 	if pd, ok := p.Int("proration_date"); ok {
 		t = time.Unix(pd, 0).UTC()
 		if pd < s.periodStart() || pd > s.periodEnd() {
-			return apierr.InvalidRequest("proration_date", "The proration_date must be within the current billing period.")
+			return nil, apierr.InvalidRequest(p.Path("proration_date"), "The proration_date must be within the current billing period.")
 		}
 	}
 	iv := s.interval()
 	resetAnchor := p.Str("billing_cycle_anchor") == "now" || iv != oldIv
-	var lines []LineInput // prorations and charges of the update
-	invoiceNow := behavior == "always_invoice"
+	u.invoiceNow = behavior == "always_invoice"
 
 	// Trials.
 	trialEnded := false
@@ -262,14 +331,12 @@ func updateSubscriptionWith(c *Ctx, s *Subscription, p Params, change func(now t
 				nowUnix := now.Unix()
 				s.TrialEnd = &nowUnix
 				resetAnchor = true
-				if err := c.emit("customer.subscription.trial_will_end", s, nil); err != nil {
-					return err
-				}
+				u.trialWillEnd = cloneSubscription(s)
 			}
 		} else {
 			te, _ := p.Int("trial_end")
 			if err := checkTrialEnd(te, now); err != nil {
-				return err
+				return nil, err
 			}
 			if s.Status != "trialing" {
 				// Adding a trial: unused paid time is credited on an
@@ -278,18 +345,16 @@ func updateSubscriptionWith(c *Ctx, s *Subscription, p Params, change func(now t
 				start := now.Unix()
 				s.TrialStart = &start
 				if behavior != "none" {
-					lines = append(lines, unusedLines(s, before, old, t)...)
-					invoiceNow = true
+					u.lines = append(u.lines, unusedLines(before, old, t)...)
+					u.invoiceNow = true
 				}
 			}
 			s.TrialEnd = &te
 			s.Status = "trialing"
 			s.BillingCycleAnchor = te
 			s.setPeriod(now.Unix(), te)
-			if err := scheduleTrialWillEnd(c, s, now); err != nil {
-				return err
-			}
-			return settleUpdate(c, s, cu, before, lines, behavior, payment, now, invoiceNow)
+			u.trialJob = "schedule"
+			return u, nil
 		}
 	}
 	if trialEnded || (s.Status == "trialing" && p.Str("billing_cycle_anchor") == "now") {
@@ -300,34 +365,35 @@ func updateSubscriptionWith(c *Ctx, s *Subscription, p Params, change func(now t
 		s.BillingCycleAnchor = now.Unix()
 		s.setPeriod(now.Unix(), iv.Boundary(now, 1).Unix())
 		capAtCancel(s)
-		lines = append(lines, advanceLines(s)...)
-		if err := clearJob(c, jobSubTrialWillEnd, s.ID); err != nil {
-			return err
-		}
-		return settleUpdate(c, s, cu, before, lines, behavior, payment, now, true)
+		u.lines = append(u.lines, advanceLines(s)...)
+		u.trialJob = "clear"
+		u.invoiceNow = true
+		return u, nil
 	}
 	if s.Status == "trialing" {
 		// Changes during a trial cost nothing.
-		return settleUpdate(c, s, cu, before, nil, behavior, payment, now, false)
+		u.lines, u.invoiceNow = nil, false
+		return u, nil
 	}
 
 	if resetAnchor {
 		// A new period starts now, billed in full; unused time on the old
 		// one is credited unless proration_behavior=none.
 		if behavior != "none" {
-			lines = append(lines, unusedLines(s, before, old, t)...)
+			u.lines = append(u.lines, unusedLines(before, old, t)...)
 		}
 		// The period cut short bills its metered usage so far.
 		usage, err := arrearsLines(c, before, before.periodStart(), now.Unix())
 		if err != nil {
-			return err
+			return nil, err
 		}
-		lines = append(lines, usage...)
+		u.lines = append(u.lines, usage...)
 		s.BillingCycleAnchor = now.Unix()
 		s.setPeriod(now.Unix(), iv.Boundary(now, 1).Unix())
 		capAtCancel(s)
-		lines = append(lines, advanceLines(s)...)
-		return settleUpdate(c, s, cu, before, lines, behavior, payment, now, true)
+		u.lines = append(u.lines, advanceLines(s)...)
+		u.invoiceNow = true
+		return u, nil
 	}
 
 	// Same period: cancel_at may move its end; prices and quantities may
@@ -350,34 +416,34 @@ func updateSubscriptionWith(c *Ctx, s *Subscription, p Params, change func(now t
 				continue
 			}
 			if had {
-				if l, ok := prorationLine(s, b.item, -b.amount, t, b.end, "Unused time"); ok {
-					lines = append(lines, l)
+				if l, ok := prorationLine(before, b.item, -b.amount, t, b.end, "Unused time"); ok {
+					u.lines = append(u.lines, l)
 				}
 			}
 			if l, ok := prorationLine(s, it, amount, t, end, "Remaining time"); ok {
-				lines = append(lines, l)
+				u.lines = append(u.lines, l)
 			}
 		}
 		// Removed items: credit their unused time, in the items' order.
 		for _, it := range before.Items.Data {
 			if b := old[it.ID]; s.item(it.ID) == nil {
-				if l, ok := prorationLine(s, b.item, -b.amount, t, b.end, "Unused time"); ok {
-					lines = append(lines, l)
+				if l, ok := prorationLine(before, b.item, -b.amount, t, b.end, "Unused time"); ok {
+					u.lines = append(u.lines, l)
 				}
 			}
 		}
 	}
-	return settleUpdate(c, s, cu, before, lines, behavior, payment, now, invoiceNow)
+	return u, nil
 }
 
-// unusedLines credit the unused time of every item s had before the
-// update, in the items' order (before.Items.Data), so line order, item IDs
+// unusedLines credit the unused time of every item of before (the
+// subscription as billed), in the items' order, so line order, item IDs
 // and events are the same on every run.
-func unusedLines(s, before *Subscription, old map[string]billedItem, t time.Time) []LineInput {
+func unusedLines(before *Subscription, old map[string]billedItem, t time.Time) []LineInput {
 	var lines []LineInput
 	for _, it := range before.Items.Data {
 		b := old[it.ID]
-		if l, ok := prorationLine(s, b.item, -b.amount, t, b.end, "Unused time"); ok {
+		if l, ok := prorationLine(before, b.item, -b.amount, t, b.end, "Unused time"); ok {
 			lines = append(lines, l)
 		}
 	}
@@ -408,7 +474,10 @@ func capAtCancel(s *Subscription) {
 }
 
 // prorationLine is the proration of amount (per natural period) for
-// [t, end) of it's current period; false when it rounds to nothing.
+// [t, end) of it's current period; false when it rounds to nothing. The
+// natural period is s's: a credit for the old item passes the
+// subscription as it was billed (before the update), so an interval change
+// credits the old price over the old period, not the new interval's.
 func prorationLine(s *Subscription, it *SubscriptionItem, amount int64, t time.Time, end int64, what string) (LineInput, bool) {
 	if end <= t.Unix() || amount == 0 {
 		return LineInput{}, false

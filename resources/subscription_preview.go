@@ -1,0 +1,253 @@
+package resources
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/stripefake/stripefake/internal/apierr"
+)
+
+// Previews of subscription changes: POST /v1/invoices/create_preview with
+// subscription and subscription_details. The change is planned by the same
+// planUpdate a real update runs, on a copy that is never saved, and
+// rendered as the invoice it leads to:
+//
+//   - a change that invoices at once (always_invoice, a new billing
+//     period: billing_cycle_anchor=now, an interval change, a trial ending
+//     or starting) previews that invoice: the pending items, the update's
+//     prorations first, then its charges;
+//   - otherwise the next renewal's invoice: the pending items with the
+//     update's prorations, then the next period's items (renew) and the
+//     usage of the current one.
+//
+// So the preview's proration lines are, line for line and to the cent,
+// what the update with the same proration_date creates. "To reproduce a
+// previewed proration exactly, pass the same proration_date on the real
+// update" (docs.stripe.com/billing/subscriptions/prorations#preview-proration).
+
+// previewSubscriptionInvoice answers create_preview for p's subscription.
+func previewSubscriptionInvoice(c *Ctx, p Params) (*Invoice, error) {
+	subID, hasSub := p.String("subscription")
+	d, _ := p.Map("subscription_details")
+	if !hasSub {
+		return nil, apierr.InvalidRequest("subscription_details", "stripefake does not support previewing a new subscription (subscription_details without subscription) yet.")
+	}
+	if err := unsupported(d, "billing_mode", "cancel_now", "default_tax_rates", "resume_at", "start_date"); err != nil {
+		return nil, err
+	}
+	if v, ok := d.String("billing_cycle_anchor"); d.Has("billing_cycle_anchor") && (!ok || (v != "now" && v != "unchanged")) {
+		// A timestamp anchor is for new subscriptions only.
+		return nil, apierr.InvalidRequest(d.Path("billing_cycle_anchor"), "stripefake does not support a timestamp billing_cycle_anchor when previewing a change to an existing subscription yet.")
+	}
+	s, err := loadSubscription(c, subID, "subscription")
+	if err != nil {
+		return nil, err
+	}
+	if id, ok := p.String("customer"); ok && id != s.Customer {
+		return nil, apierr.InvalidRequest("customer", "The subscription "+s.ID+" does not belong to the customer "+id+".")
+	}
+	if s.ended() {
+		return nil, apierr.Invalid("invoice_upcoming_none", "", "No upcoming invoices for customer: "+s.Customer)
+	}
+	if len(d.Keys()) > 0 {
+		if err := checkUpdatable(s); err != nil {
+			return nil, err
+		}
+	}
+	u, err := planUpdate(c, s, d, func(now time.Time) error {
+		return applySubscriptionParams(c, s, d, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return renderUpdate(c, u, d)
+}
+
+// renderUpdate renders the invoice the planned update u leads to, unsaved
+// (the preview counterpart of settleUpdate and runPeriodEnd).
+func renderUpdate(c *Ctx, u *subscriptionUpdate, d Params) (*Invoice, error) {
+	s := u.sub
+	var prorations, charges []LineInput
+	for _, l := range u.lines {
+		switch {
+		case !l.Proration:
+			charges = append(charges, l)
+		case u.behavior != "none":
+			prorations = append(prorations, l)
+		}
+	}
+	pending, err := pullableItems(c, s.Customer, s.Currency, s.ID, true)
+	if err != nil {
+		return nil, err
+	}
+	immediate := u.invoiceNow && len(charges)+len(prorations) > 0
+	if u.invoiceNow && !immediate {
+		for _, ii := range pending {
+			immediate = immediate || ii.subscription() == s.ID
+		}
+	}
+	opts := InvoiceOptions{
+		BillingReason: "upcoming", CollectionMethod: s.CollectionMethod, Currency: s.Currency,
+		DaysUntilDue: s.DaysUntilDue, Subscription: s.ID, SubscriptionMetadata: s.Metadata,
+	}
+	if !immediate {
+		// The next renewal: its invoice covers the period now current and
+		// bills the next one in advance.
+		opts.PeriodStart, opts.PeriodEnd = s.periodStart(), s.periodEnd()
+		charges = nil
+		if !s.CancelAtPeriodEnd && (s.CancelAt == nil || *s.CancelAt > s.periodEnd()) {
+			usage, err := arrearsLines(c, s, s.periodStart(), s.periodEnd())
+			if err != nil {
+				return nil, err
+			}
+			if s.Status == "trialing" {
+				s.Status = "active"
+			}
+			at := time.Unix(s.periodEnd(), 0).UTC()
+			if u.beforeRenewal != nil {
+				if err := u.beforeRenewal(s); err != nil {
+					return nil, err
+				}
+			}
+			charges = append(renew(s, at), usage...)
+		} else if len(pending)+len(prorations) == 0 {
+			return nil, apierr.Invalid("invoice_upcoming_none", "", "No upcoming invoices for customer: "+s.Customer)
+		}
+	}
+	inv, err := newDraftInvoice(c, u.cu, opts)
+	if err != nil {
+		return nil, err
+	}
+	inv.Preview = true
+	inv.ID = "upcoming_" + inv.ID
+	inv.Lines.URL = "/v1/invoices/upcoming/lines"
+	if len(prorations) > 0 {
+		t := u.now.Unix()
+		if pd, ok := d.Int("proration_date"); ok {
+			t = pd
+		}
+		inv.Parent.SubscriptionDetails.SubscriptionProrationDate = &t
+	}
+	// Pending items newest first, as pullPendingItems takes them: the
+	// update's prorations (made last), then those already pending.
+	items := make([]*InvoiceItem, 0, len(prorations)+len(pending))
+	for _, l := range prorations {
+		l.Subscription = s.ID
+		ii, err := newPendingItem(c, s.Customer, s.TestClock, l, u.now.Unix())
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, ii)
+	}
+	slices.Reverse(items)
+	items = append(items, pending...)
+	for i, ii := range items {
+		l, err := newInvoiceLine(c, LineInput{})
+		if err != nil {
+			return nil, err
+		}
+		line := lineFromItem(ii, previewLineID(l.ID), inv.ID)
+		if d := line.Parent.SubscriptionItemDetails; d != nil && i < len(prorations) {
+			d.InvoiceItem = nil // not created: the preview writes nothing
+		}
+		if err := inv.addLine(line); err != nil {
+			return nil, err
+		}
+	}
+	for _, in := range charges {
+		l, err := newInvoiceLine(c, in)
+		if err != nil {
+			return nil, err
+		}
+		l.ID = previewLineID(l.ID)
+		if err := inv.addLine(l); err != nil {
+			return nil, err
+		}
+	}
+	inv.StartingBalance = balanceIn(u.cu, inv.Currency)
+	inv.AmountDue, _ = applyBalance(inv.Total, inv.StartingBalance)
+	inv.AmountRemaining = inv.AmountDue
+	return inv, nil
+}
+
+// previewScheduleInvoice answers create_preview for p's schedule: the
+// invoice its subscription gets next, with schedule_details' phases
+// planned as POST /v1/subscription_schedules/{schedule} would apply them
+// (a change to the current phase through planUpdate, as applyPhase runs
+// it), and at a renewal that starts the next phase, that phase's items.
+func previewScheduleInvoice(c *Ctx, p Params) (*Invoice, error) {
+	id, ok := p.String("schedule")
+	if !ok {
+		return nil, apierr.InvalidRequest("schedule_details", "stripefake does not support previewing a new subscription schedule (schedule_details without schedule) yet.")
+	}
+	d, _ := p.Map("schedule_details")
+	if err := unsupported(d, "billing_mode", "default_settings"); err != nil {
+		return nil, err
+	}
+	sch, err := get[SubscriptionSchedule](c, kindSubscriptionSchedule, id, "schedule")
+	if err != nil {
+		return nil, err
+	}
+	if cu, ok := p.String("customer"); ok && cu != sch.Customer {
+		return nil, apierr.InvalidRequest("customer", "The subscription schedule "+sch.ID+" does not belong to the customer "+cu+".")
+	}
+	if sch.Status != "active" || sch.Subscription == nil {
+		// A schedule not started would need its subscription made up.
+		return nil, apierr.InvalidRequest("schedule", "stripefake does not support previewing a subscription schedule in status "+sch.Status+" yet.")
+	}
+	s, err := loadSubscription(c, *sch.Subscription, "schedule")
+	if err != nil {
+		return nil, err
+	}
+	if s.ended() {
+		return nil, apierr.Invalid("invoice_upcoming_none", "", "No upcoming invoices for customer: "+s.Customer)
+	}
+	cu, err := get[Customer](c, kindCustomer, s.Customer, "customer")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.onCustomerTimeline(cu); err != nil {
+		return nil, err
+	}
+	now := c.Now()
+	phases := sch.Phases
+	cur := sch.current()
+	params := Params{}
+	change := func(time.Time) error { return nil }
+	if d.Has("phases") {
+		if phases, err = parsePhases(c, d, sch.Phases[cur].StartDate, now); err != nil {
+			return nil, err
+		}
+		cur = 0
+		ph := *phases[0]
+		if v, ok := d.String("proration_behavior"); ok {
+			ph.ProrationBehavior = v
+		}
+		ph.BillingCycleAnchor = nil
+		if !samePhaseItems(s, &ph) {
+			params = phaseParams(sch, &ph, s, now)
+			change = phaseChange(c, s, &ph, params)
+		}
+	}
+	u, err := planUpdate(c, s, params, change)
+	if err != nil {
+		return nil, err
+	}
+	if next := cur + 1; next < len(phases) && phases[cur].EndDate == s.periodEnd() {
+		u.beforeRenewal = func(s *Subscription) error {
+			at := time.Unix(phases[next].StartDate, 0).UTC()
+			start, end := s.periodStart(), s.periodEnd()
+			np := phaseParams(sch, phases[next], s, at)
+			if err := phaseChange(c, s, phases[next], np)(at); err != nil {
+				return err
+			}
+			s.setPeriod(start, end) // new items too
+			return nil
+		}
+	}
+	return renderUpdate(c, u, params)
+}
+
+// previewLineID is a preview's line ID: il_tmp_… as Stripe's.
+func previewLineID(id string) string { return "il_tmp_" + strings.TrimPrefix(id, "il_") }
