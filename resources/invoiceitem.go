@@ -3,6 +3,7 @@ package resources
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -115,9 +116,13 @@ func lineFromItem(ii *InvoiceItem, lineID, invoice string) *LineItem {
 	qty := ii.Quantity
 	l := &LineItem{
 		ID: lineID, Object: kindLineItem, Amount: ii.Amount, Currency: ii.Currency, Description: ii.Description,
-		DiscountAmounts: []any{}, Discountable: ii.Discountable, Discounts: []any{}, Invoice: &invoice,
+		DiscountAmounts: []any{}, Discountable: ii.Discountable, Discounts: slices.Clone(ii.Discounts), Invoice: &invoice,
 		Metadata: ii.Metadata, Period: ii.Period, Pricing: ii.Pricing, Quantity: &qty,
 		QuantityDecimal: new(ii.QuantityDecimal), Subtotal: ii.Amount, Taxes: []any{},
+		taxRates: ii.TaxRates, taxRatesSet: true,
+	}
+	if l.Discounts == nil {
+		l.Discounts = []any{}
 	}
 	var pd *LineProrationDetails
 	if ii.Proration {
