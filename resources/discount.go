@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/stripefake/stripefake/internal/apierr"
@@ -423,4 +424,183 @@ func endDiscount(c *Ctx, id string) (*Discount, error) {
 		return nil, err
 	}
 	return d, c.emit("customer.discount.deleted", d, nil)
+}
+
+// setSubscriptionDiscounts applies a subscription's discounts and
+// default_tax_rates parameters (create and update). Replaced discounts
+// that are not named again end.
+func setSubscriptionDiscounts(c *Ctx, s *Subscription, p Params) error {
+	ids, set, err := discountsParam(c, p, "discounts", discountTarget{Customer: s.Customer, Subscription: s.ID, Currency: s.Currency, Amount: -1})
+	if err != nil {
+		return err
+	}
+	if set {
+		if err := endUnnamed(c, s.Discounts, ids); err != nil {
+			return err
+		}
+		s.Discounts = ids
+	}
+	rates, set, err := taxRatesParam(c, p, "default_tax_rates")
+	if err != nil {
+		return err
+	}
+	if set {
+		s.DefaultTaxRates = rates
+	}
+	return nil
+}
+
+// setItemDiscounts applies a subscription item's discounts and tax_rates
+// parameters (create and update).
+func setItemDiscounts(c *Ctx, s *Subscription, it *SubscriptionItem, p Params) error {
+	ids, set, err := discountsParam(c, p, "discounts", discountTarget{Customer: s.Customer, Subscription: s.ID, SubscriptionItem: it.ID, Currency: it.Price.Currency, Amount: -1})
+	if err != nil {
+		return err
+	}
+	if set {
+		if err := endUnnamed(c, it.Discounts, ids); err != nil {
+			return err
+		}
+		it.Discounts = ids
+	}
+	rates, set, err := taxRatesParam(c, p, "tax_rates")
+	if err != nil {
+		return err
+	}
+	if set {
+		it.TaxRates = rates
+	}
+	return nil
+}
+
+// endUnnamed marks deleted the discounts of old that replacement does not
+// keep. A customer's own discount (inherited, owned by no object) stays.
+func endUnnamed(c *Ctx, old, replacement []any) error {
+	keep := discountIDs(replacement)
+	for _, id := range discountIDs(old) {
+		if slices.Contains(keep, id) {
+			continue
+		}
+		d, err := get[Discount](c, kindDiscount, id, "discounts")
+		if err != nil {
+			return err
+		}
+		if d.Subscription == nil && d.SubscriptionItem == nil && d.Invoice == nil && d.InvoiceItem == nil {
+			continue
+		}
+		d.Deleted = true
+		if err := c.save(kindDiscount, d.ID, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setInvoiceDiscounts applies a draft invoice's discounts and
+// default_tax_rates parameters (create and update).
+func setInvoiceDiscounts(c *Ctx, inv *Invoice, p Params) error {
+	ids, set, err := discountsParam(c, p, "discounts", discountTarget{Customer: inv.Customer, Invoice: inv.ID, Currency: inv.Currency, Amount: inv.Subtotal})
+	if err != nil {
+		return err
+	}
+	if set {
+		if err := endUnnamed(c, inv.Discounts, ids); err != nil {
+			return err
+		}
+		inv.Discounts = ids
+	}
+	rates, set, err := taxRatesParam(c, p, "default_tax_rates")
+	if err != nil {
+		return err
+	}
+	if set {
+		inv.DefaultTaxRates = rates
+	}
+	return nil
+}
+
+// setInvoiceItemDiscounts applies an invoice item's discounts and
+// tax_rates parameters (create and update).
+func setInvoiceItemDiscounts(c *Ctx, ii *InvoiceItem, p Params) error {
+	ids, set, err := discountsParam(c, p, "discounts", discountTarget{Customer: ii.Customer, InvoiceItem: ii.ID, Currency: ii.Currency, Amount: ii.Amount})
+	if err != nil {
+		return err
+	}
+	if set {
+		if err := endUnnamed(c, ii.Discounts, ids); err != nil {
+			return err
+		}
+		ii.Discounts = ids
+	}
+	rates, set, err := taxRatesParam(c, p, "tax_rates")
+	if err != nil {
+		return err
+	}
+	if set {
+		ii.TaxRates = rates
+	}
+	return nil
+}
+
+// invoiceDiscountOptions names a new invoice (opts.ID) and redeems its
+// discounts and default_tax_rates parameters onto it. Without discounts
+// the invoice inherits the customer's discount; discounts="" opts out
+// [SPEC POST /v1/invoices discounts].
+func invoiceDiscountOptions(c *Ctx, cu *Customer, p Params, opts *InvoiceOptions) error {
+	if !p.Has("discounts") && !p.Has("default_tax_rates") {
+		if ds := customerDiscounts(cu); len(ds) > 0 {
+			opts.Discounts = ds
+		}
+		return nil
+	}
+	id, err := c.NewID("in")
+	if err != nil {
+		return err
+	}
+	opts.ID = id
+	currency := strings.ToLower(opts.Currency)
+	if currency == "" {
+		currency = defaultCurrency
+		if cu.Currency != nil {
+			currency = *cu.Currency
+		}
+	}
+	draft := &Invoice{ID: id, Customer: cu.ID, Currency: currency, Discounts: customerDiscounts(cu), Subtotal: -1}
+	if err := setInvoiceDiscounts(c, draft, p); err != nil {
+		return err
+	}
+	opts.Discounts, opts.DefaultTaxRates = draft.Discounts, draft.DefaultTaxRates
+	return nil
+}
+
+// expectedTotal is what an invoice of s with lines would total after the
+// discounts and taxes it would get now: what decides whether a first
+// invoice needs a payment at all (a 100% coupon makes it free).
+func expectedTotal(c *Ctx, s *Subscription, cu *Customer, lines []LineInput) (int64, error) {
+	now, err := nowUnixFor(c, cu)
+	if err != nil {
+		return 0, err
+	}
+	discounts, err := subscriptionInvoiceDiscounts(c, s, cu, now)
+	if err != nil {
+		return 0, err
+	}
+	inv := &Invoice{Currency: s.Currency, Discounts: discounts, DefaultTaxRates: s.DefaultTaxRates,
+		Lines: &InvoiceLines{Data: make([]*LineItem, 0, len(lines))}}
+	for i, in := range lines {
+		ds, err := activeDiscounts(c, in.Discounts, now)
+		if err != nil {
+			return 0, err
+		}
+		l := &LineItem{ID: fmt.Sprintf("expected_%d", i), Amount: in.Amount, Discountable: in.Discountable, Discounts: ds,
+			taxRates: in.TaxRates, taxRatesSet: true}
+		if in.Price != nil {
+			l.Pricing = pricingOf(in.Price)
+		}
+		inv.Lines.Data = append(inv.Lines.Data, l)
+	}
+	if err := priceInvoice(c, inv); err != nil {
+		return 0, err
+	}
+	return inv.Total, nil
 }

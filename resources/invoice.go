@@ -884,8 +884,8 @@ func registerInvoices(e *Engine) {
 
 // Parameters of POST /v1/invoices the fake does not model.
 var invoiceUnsupported = []string{
-	"account_tax_ids", "application_fee_amount", "customer_account", "default_source", "default_tax_rates",
-	"discounts", "effective_at", "from_invoice", "issuer", "on_behalf_of", "payment_settings", "rendering",
+	"account_tax_ids", "application_fee_amount", "customer_account", "default_source",
+	"effective_at", "from_invoice", "issuer", "on_behalf_of", "payment_settings", "rendering",
 	"shipping_cost", "shipping_details", "transfer_data",
 }
 
@@ -957,6 +957,9 @@ func createInvoiceHandler(c *Ctx) (any, error) {
 		return nil, err
 	}
 	opts.Metadata = md
+	if err := invoiceDiscountOptions(c, cu, p, &opts); err != nil {
+		return nil, err
+	}
 	inv, err := createInvoiceFor(c, cu, opts)
 	if err != nil {
 		return nil, err
@@ -1093,6 +1096,14 @@ func updateInvoice(c *Ctx) (any, error) {
 	inv.Metadata = md
 	if b, ok := p.Bool("auto_advance"); ok {
 		inv.AutoAdvance = b
+	}
+	for _, k := range []string{"discounts", "default_tax_rates"} {
+		if p.Has(k) && !draft {
+			return nil, errFinalizedUneditable(k)
+		}
+	}
+	if err := setInvoiceDiscounts(c, inv, p); err != nil {
+		return nil, err
 	}
 	if draft {
 		cu, err := get[Customer](c, kindCustomer, inv.Customer, "customer")

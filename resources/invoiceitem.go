@@ -272,7 +272,7 @@ func newInvoiceItem(c *Ctx, p Params, customer, currency string, testClock *stri
 
 // buildInvoiceItem makes an item with a fresh ID dated at.
 func buildInvoiceItem(c *Ctx, p Params, customer, currency string, testClock *string, at int64) (*InvoiceItem, error) {
-	if err := unsupported(p, "customer_account", "discounts", "tax_behavior", "tax_code", "tax_rates"); err != nil {
+	if err := unsupported(p, "customer_account", "tax_behavior", "tax_code"); err != nil {
 		return nil, err
 	}
 	ii, err := blankInvoiceItem(c, customer, currency, testClock, at)
@@ -317,6 +317,9 @@ func createPendingItem(c *Ctx, customer string, testClock *string, in LineInput,
 	if in.Metadata != nil {
 		ii.Metadata = in.Metadata
 	}
+	if len(in.TaxRates) > 0 {
+		ii.TaxRates = in.TaxRates
+	}
 	if in.Price != nil {
 		ii.Pricing = pricingOf(in.Price)
 		ii.Pricing.UnitAmountDecimal = new(formatDecimal(float64(in.Amount) / float64(qty)))
@@ -343,7 +346,7 @@ func formatDecimal(f float64) string {
 // setItemFields applies item parameters: on create every amount input, on
 // update those sent.
 func setItemFields(c *Ctx, ii *InvoiceItem, p Params, creating bool) error {
-	if err := unsupported(p, "discounts", "tax_behavior", "tax_code", "tax_rates", "tax_amounts"); err != nil {
+	if err := unsupported(p, "tax_behavior", "tax_code", "tax_amounts"); err != nil {
 		return err
 	}
 	if p.Has("description") {
@@ -371,7 +374,7 @@ func setItemFields(c *Ctx, ii *InvoiceItem, p Params, creating bool) error {
 		}
 		ii.Discountable = b
 	}
-	return nil
+	return setInvoiceItemDiscounts(c, ii, p)
 }
 
 // setItemAmount works out unit amount, quantity and amount from whichever
