@@ -3,8 +3,8 @@ package resources
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
