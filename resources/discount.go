@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -191,7 +192,9 @@ func redeem(c *Ctx, dp Params, target discountTarget) (*Discount, error) {
 		}
 	}
 	if co.Duration == "repeating" && co.DurationInMonths != nil {
-		d.End = new(time.Unix(now, 0).UTC().AddDate(0, int(*co.DurationInMonths), 0).Unix())
+		// Months are added as billing periods are: the 31st plus one
+		// month is the last day of a shorter month.
+		d.End = new(addMonthsClamped(time.Unix(now, 0).UTC(), int(*co.DurationInMonths)).Unix())
 	}
 	co.TimesRedeemed++
 	if err := saveCoupon(c, co); err != nil {
@@ -363,7 +366,7 @@ func deleteSubscriptionDiscount(c *Ctx) (any, error) {
 	before := *s
 	before.Discounts = slices.Clone(s.Discounts)
 	s.Discounts = []any{}
-	var first *Discount
+	var first *DeletedDiscount
 	for _, id := range ids {
 		d, err := endDiscount(c, id)
 		if err != nil {
@@ -414,16 +417,39 @@ func deleteCustomerDiscount(c *Ctx) (any, error) {
 
 // endDiscount marks discount id deleted, emits customer.discount.deleted
 // and returns it as the DELETE answers it.
-func endDiscount(c *Ctx, id string) (*Discount, error) {
+func endDiscount(c *Ctx, id string) (*DeletedDiscount, error) {
 	d, err := get[Discount](c, kindDiscount, id, "discount")
 	if err != nil {
+		return nil, err
+	}
+	if err := c.emit("customer.discount.deleted", d, nil); err != nil {
 		return nil, err
 	}
 	d.Deleted = true
 	if err := c.save(kindDiscount, d.ID, d); err != nil {
 		return nil, err
 	}
-	return d, c.emit("customer.discount.deleted", d, nil)
+	return &DeletedDiscount{Discount: *d}, nil
+}
+
+// DeletedDiscount is the deleted_discount a DELETE …/discount answers:
+// the discount without end.
+type DeletedDiscount struct {
+	Discount
+}
+
+// MarshalJSON renders the deleted discount: deleted_discount has no end.
+func (d DeletedDiscount) MarshalJSON() ([]byte, error) {
+	raw, err := json.Marshal(d.Discount)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	delete(m, "end")
+	return json.Marshal(m)
 }
 
 // setSubscriptionDiscounts applies a subscription's discounts and
