@@ -299,6 +299,19 @@ func spendDiscounts(c *Ctx, ds *[]any, periodStart int64) (bool, error) {
 		}
 		if d.Deleted || co.Duration == "once" || (d.End != nil && *d.End <= periodStart) {
 			changed = true
+			if d.Deleted || d.Customer != nil && d.Subscription == nil {
+				continue // already ended, or the customer's own
+			}
+			if d.SubscriptionItem == nil {
+				// Stripe announces a subscription's discount ending.
+				if err := c.emit("customer.discount.deleted", d, nil); err != nil {
+					return false, err
+				}
+			}
+			d.Deleted = true
+			if err := c.save(kindDiscount, d.ID, d); err != nil {
+				return false, err
+			}
 			continue
 		}
 		kept = append(kept, id)

@@ -253,6 +253,9 @@ func TestSubscriptionRepeatingCouponEndsAfterItsMonths(t *testing.T) {
 		if s := getSub(t, sc, s.ID); len(s.Discounts) != 0 {
 			t.Errorf("ended discount still on the subscription: %v", s.Discounts)
 		}
+		if n := count(eventTypes(f), "customer.discount.deleted"); n != 1 {
+			t.Errorf("%d customer.discount.deleted when the discount ended", n)
+		}
 	})
 }
 
@@ -301,8 +304,8 @@ func TestSubscriptionOnceCouponAndDeleteDiscount(t *testing.T) {
 		}
 		_, err = sc.V1Subscriptions.DeleteDiscount(ctx, s.ID, nil)
 		stripeErr(t, err, http.StatusNotFound, stripe.ErrorCodeResourceMissing, "", "Subscription "+s.ID+" has no discount.")
-		if n := count(eventTypes(f), "customer.discount.deleted"); n != 1 {
-			t.Errorf("%d customer.discount.deleted", n)
+		if n := count(eventTypes(f), "customer.discount.deleted"); n != 2 {
+			t.Errorf("%d customer.discount.deleted (the once discount spent, the forever one deleted)", n)
 		}
 		f.Advance(31 * 24 * time.Hour)
 		if inv := latestInvoice(t, sc, s.ID); inv.Total != 1000 {
@@ -381,4 +384,49 @@ func containsAll(s string, subs ...string) bool {
 		}
 	}
 	return true
+}
+
+// TestPreviewAndAddLinesTaxAlike: a preview's invoice_items with tax_rates
+// come to what the same line added to a draft comes to.
+func TestPreviewAndAddLinesTaxAlike(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		cu := invCustomer(t, sc, "", 0)
+		gst := newTaxRate(t, sc, "GST", 15, true)
+		pst := newTaxRate(t, sc, "PST", 7, false)
+		rates := []*string{stripe.String(gst.ID), stripe.String(pst.ID)}
+		preview, err := sc.V1Invoices.CreatePreview(ctx, &stripe.InvoiceCreatePreviewParams{
+			Customer: stripe.String(cu.ID),
+			InvoiceItems: []*stripe.InvoiceCreatePreviewInvoiceItemParams{{
+				Amount: stripe.Int64(2345), Currency: stripe.String("usd"), TaxRates: rates,
+			}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv, err := sc.V1Invoices.Create(ctx, &stripe.InvoiceCreateParams{Customer: stripe.String(cu.ID), AutoAdvance: stripe.Bool(false)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		off := newCoupon(t, sc, percentOff(50, "once", 0))
+		added, err := sc.V1Invoices.AddLines(ctx, inv.ID, &stripe.InvoiceAddLinesParams{Lines: []*stripe.InvoiceAddLinesLineParams{{
+			Amount: stripe.Int64(2345), TaxRates: rates,
+		}, {
+			Amount: stripe.Int64(1000), Discounts: []*stripe.InvoiceAddLinesLineDiscountParams{{Coupon: stripe.String(off.ID)}},
+		}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 2345 holds 15%: net round(2345 / 1.15) = 2039, GST 306; PST
+		// 7% of 2039 = 142.73 → 143. The second line: 1000 − 500, untaxed.
+		p, a := preview.Lines.Data[0], added.Lines.Data[0]
+		if preview.Total != 2345+143 || len(p.Taxes) != 2 || p.Taxes[0].Amount != 306 || p.Taxes[1].Amount != 143 || p.Taxes[0].TaxableAmount != 2039 {
+			t.Errorf("preview total %d taxes %+v %+v", preview.Total, p.Taxes[0], p.Taxes[1])
+		}
+		if len(a.Taxes) != 2 || a.Taxes[0].Amount != p.Taxes[0].Amount || a.Taxes[1].Amount != p.Taxes[1].Amount {
+			t.Errorf("added line taxes %+v, preview %+v", a.Taxes, p.Taxes)
+		}
+		if added.Total != 2345+143+500 || !slices.Equal(lineDiscounts(added.Lines.Data[1]), []int64{500}) {
+			t.Errorf("draft total %d second line %v", added.Total, lineDiscounts(added.Lines.Data[1]))
+		}
+	})
 }
