@@ -123,6 +123,17 @@ func TestInvoiceDiscountsAndTaxesToTheCent(t *testing.T) {
 			if len(lines[0].Discounts) != 1 || lines[0].Discounts[0].ID != itemDiscount {
 				t.Errorf("%s: line discounts %v", when, lines[0].Discounts)
 			}
+			// Discounts are pretax credits too.
+			var pretax []string
+			for _, pc := range inv.TotalPretaxCreditAmounts {
+				pretax = append(pretax, string(pc.Type)+":"+pc.Discount.ID+"="+itoa(pc.Amount))
+			}
+			if want := []string{"discount:" + itemDiscount + "=300", "discount:" + invoiceDiscount + "=270"}; !slices.Equal(pretax, want) {
+				t.Errorf("%s: total_pretax_credit_amounts %v, want %v", when, pretax, want)
+			}
+			if pc := lines[0].PretaxCreditAmounts; len(pc) != 2 || pc[1].Amount != 170 || pc[1].Discount.ID != invoiceDiscount {
+				t.Errorf("%s: line pretax_credit_amounts %+v", when, pc)
+			}
 		}
 		draft := getInvoice(t, sc, inv.ID)
 		check(draft, "draft")

@@ -241,9 +241,22 @@ func (inv *Invoice) computeAmounts() (discounted, inclusiveTax, exclusiveTax int
 		}
 	}
 	inv.TotalDiscountAmounts = []any{}
+	var pretax []any
 	for _, id := range order {
 		inv.TotalDiscountAmounts = append(inv.TotalDiscountAmounts, map[string]any{"amount": totals[id], "discount": id})
+		pretax = append(pretax, discountCredit(id, totals[id]))
 		discounted += totals[id]
+	}
+	// Discounts are pretax credits too, listed before billing credits
+	// [SPEC line_item.pretax_credit_amounts: "ex: discount, credit grants"].
+	inv.TotalPretaxCreditAmounts = append(pretax, billingCredits(inv.TotalPretaxCreditAmounts)...)
+	for _, l := range lines {
+		var own []any
+		for _, da := range l.DiscountAmounts {
+			m := da.(map[string]any)
+			own = append(own, discountCredit(m["discount"].(string), m["amount"].(int64)))
+		}
+		l.PretaxCreditAmounts = append(own, billingCredits(l.PretaxCreditAmounts)...)
 	}
 
 	type taxTotal struct {
@@ -366,3 +379,38 @@ func spread(amount int64, eligible []int, left []int64) []int64 {
 
 // roundHalfAway rounds to the nearest integer, halves away from zero.
 func roundHalfAway(f float64) int64 { return int64(math.Round(f)) }
+
+// discountCredit is a discount's entry in pretax_credit_amounts.
+func discountCredit(discount string, amount int64) map[string]any {
+	return map[string]any{"amount": amount, "credit_balance_transaction": nil, "discount": discount, "type": "discount"}
+}
+
+// billingCredits are the entries of pretax_credit_amounts that are not
+// discounts (billing credit applications), in order.
+func billingCredits(list []any) []any {
+	out := []any{}
+	for _, pc := range list {
+		if m, ok := pc.(map[string]any); ok && m["type"] == "discount" {
+			continue
+		}
+		out = append(out, pc)
+	}
+	return out
+}
+
+// lineDiscounted is what discounts take off a line (billing credits apply
+// to what is left).
+func lineDiscounted(l *LineItem) int64 {
+	var n int64
+	for _, da := range l.DiscountAmounts {
+		if m, ok := da.(map[string]any); ok {
+			switch v := m["amount"].(type) {
+			case int64:
+				n += v
+			case float64:
+				n += int64(v)
+			}
+		}
+	}
+	return n
+}
