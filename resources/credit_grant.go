@@ -625,7 +625,7 @@ func applyCreditGrants(c *Ctx, inv *Invoice) error {
 		if err != nil {
 			return err
 		}
-		left := l.Amount - pretaxCredited(l)
+		left := l.Amount - pretaxCredited(l) - lineDiscounted(l)
 		for _, g := range grants {
 			if left <= 0 {
 				break
@@ -672,7 +672,8 @@ func applyCreditGrants(c *Ctx, inv *Invoice) error {
 func pretaxCredited(l *LineItem) int64 {
 	var n int64
 	for _, pc := range l.PretaxCreditAmounts {
-		if m, ok := pc.(map[string]any); ok {
+		// Discounts are listed here too; the totals count them apart.
+		if m, ok := pc.(map[string]any); ok && m["type"] != "discount" {
 			switch v := m["amount"].(type) {
 			case int64:
 				n += v

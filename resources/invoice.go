@@ -161,6 +161,9 @@ type Invoice struct {
 	ExplicitFinalizeAt bool `json:"_explicit_finalize_at,omitempty"`
 	// Preview marks a create_preview answer, which is never stored.
 	Preview bool `json:"_preview,omitempty"`
+	// Terms are the discount and tax terms the amounts follow from
+	// (invoice_amounts.go).
+	Terms *AmountTerms `json:"_terms,omitempty"`
 }
 
 // InvoiceLines is invoice.lines.
@@ -215,6 +218,12 @@ type LineItem struct {
 	Subscription        *string           `json:"subscription"`
 	Subtotal            int64             `json:"subtotal"`
 	Taxes               []any             `json:"taxes"`
+
+	// taxRates are the line's own tax rates when it is built in this
+	// request (taxRatesSet); computeAmounts moves them into the invoice's
+	// terms. Empty: the invoice's default_tax_rates apply.
+	taxRates    []any
+	taxRatesSet bool
 }
 
 // LineParent is line_item.parent.
@@ -279,6 +288,7 @@ func (inv *Invoice) wire(string) any {
 	out.InvoicePayment = ""
 	out.Preview = false
 	out.ExplicitFinalizeAt = false
+	out.Terms = nil
 	if inv.Lines != nil {
 		lines := *inv.Lines
 		if len(lines.Data) > invoiceLinesShown {
@@ -405,6 +415,9 @@ func saveInvoice(c *Ctx, inv *Invoice) error {
 			return err
 		}
 		inv.StartingBalance = balanceIn(cu, inv.Currency)
+		if err := priceInvoice(c, inv); err != nil {
+			return err
+		}
 	}
 	payments := inv.Payments
 	inv.Payments = nil
@@ -451,21 +464,24 @@ func onTimelineOf(c *Ctx, customer string, testClock *string) error {
 	return c.onCustomerTimeline(cu)
 }
 
-// recomputeTotals sets the amounts that follow from the lines. On a draft
-// the amount due is the total; finalization applies the balance.
+// recomputeTotals sets the amounts that follow from the lines, with the
+// discounts and taxes computeAmounts works out (priceInvoice first loads
+// the terms of discounts new to the invoice). On a draft the amount due is
+// the total; finalization applies the balance.
 func (inv *Invoice) recomputeTotals() {
 	var sum, credited int64
 	for _, l := range inv.Lines.Data {
 		sum += l.Amount
 		credited += pretaxCredited(l)
 	}
+	discounted, inclusiveTax, exclusiveTax := inv.computeAmounts()
 	// Billing credits (applied at finalization) come off the total, not
 	// the subtotal.
-	total := sum - credited
+	total := sum - discounted + exclusiveTax - credited
 	inv.Subtotal = sum
 	inv.Total = total
-	inv.SubtotalExcludingTax = new(sum)
-	inv.TotalExcludingTax = new(total)
+	inv.SubtotalExcludingTax = new(sum - inclusiveTax)
+	inv.TotalExcludingTax = new(sum - discounted - inclusiveTax - credited)
 	if inv.status() == invoiceDraft {
 		inv.AmountDue = max(total, 0)
 		inv.AmountRemaining = inv.AmountDue
@@ -530,6 +546,11 @@ type LineInput struct {
 	Subscription     string
 	Proration        bool
 	CreditedItems    *CreditedItems
+
+	// Discounts are the line's own discounts (a subscription item's);
+	// TaxRates its own tax rates (empty: the invoice's defaults apply).
+	Discounts []any
+	TaxRates  []any
 }
 
 // newInvoiceLine builds a line with a fresh il_ ID. Its invoice is set
@@ -551,6 +572,10 @@ func newInvoiceLine(c *Ctx, in LineInput) (*LineItem, error) {
 	if l.Metadata == nil {
 		l.Metadata = map[string]string{}
 	}
+	if len(in.Discounts) > 0 {
+		l.Discounts = slices.Clone(in.Discounts)
+	}
+	l.taxRates, l.taxRatesSet = in.TaxRates, true
 	if in.Price != nil {
 		l.Pricing = pricingOf(in.Price)
 	}
@@ -628,6 +653,11 @@ type InvoiceOptions struct {
 	// Lines come after pulled pending items, in the order given (build
 	// them with newInvoiceLine).
 	Lines []*LineItem
+
+	// Discounts are the invoice's discount IDs; DefaultTaxRates the tax
+	// rate objects for lines without their own.
+	Discounts       []any
+	DefaultTaxRates []any
 }
 
 // createInvoiceFor creates, saves and announces (invoice.created) a draft
@@ -713,6 +743,12 @@ func newDraftInvoice(c *Ctx, cu *Customer, opts InvoiceOptions) (*Invoice, error
 	}
 	if opts.DefaultPaymentMethod != "" {
 		inv.DefaultPaymentMethod = new(opts.DefaultPaymentMethod)
+	}
+	if opts.Discounts != nil {
+		inv.Discounts = opts.Discounts
+	}
+	if opts.DefaultTaxRates != nil {
+		inv.DefaultTaxRates = opts.DefaultTaxRates
 	}
 	if opts.Subscription != "" {
 		md := opts.SubscriptionMetadata
@@ -851,8 +887,8 @@ func registerInvoices(e *Engine) {
 
 // Parameters of POST /v1/invoices the fake does not model.
 var invoiceUnsupported = []string{
-	"account_tax_ids", "application_fee_amount", "customer_account", "default_source", "default_tax_rates",
-	"discounts", "effective_at", "from_invoice", "issuer", "on_behalf_of", "payment_settings", "rendering",
+	"account_tax_ids", "application_fee_amount", "customer_account", "default_source",
+	"effective_at", "from_invoice", "issuer", "on_behalf_of", "payment_settings", "rendering",
 	"shipping_cost", "shipping_details", "transfer_data",
 }
 
@@ -924,6 +960,9 @@ func createInvoiceHandler(c *Ctx) (any, error) {
 		return nil, err
 	}
 	opts.Metadata = md
+	if err := invoiceDiscountOptions(c, cu, p, &opts); err != nil {
+		return nil, err
+	}
 	inv, err := createInvoiceFor(c, cu, opts)
 	if err != nil {
 		return nil, err
@@ -1060,6 +1099,14 @@ func updateInvoice(c *Ctx) (any, error) {
 	inv.Metadata = md
 	if b, ok := p.Bool("auto_advance"); ok {
 		inv.AutoAdvance = b
+	}
+	for _, k := range []string{"discounts", "default_tax_rates"} {
+		if p.Has(k) && !draft {
+			return nil, errFinalizedUneditable(k)
+		}
+	}
+	if err := setInvoiceDiscounts(c, inv, p); err != nil {
+		return nil, err
 	}
 	if draft {
 		cu, err := get[Customer](c, kindCustomer, inv.Customer, "customer")

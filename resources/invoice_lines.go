@@ -282,7 +282,7 @@ func createPreviewInvoice(c *Ctx) (any, error) {
 	inv.ID = "upcoming_" + inv.ID
 	inv.Lines.URL = "/v1/invoices/upcoming/lines"
 	for _, ip := range p.List("invoice_items") {
-		if err := unsupported(ip, "discounts", "tax_behavior", "tax_code", "tax_rates", "invoiceitem"); err != nil {
+		if err := unsupported(ip, "discounts", "tax_behavior", "tax_code", "invoiceitem"); err != nil {
 			return nil, err
 		}
 		// The spec's preview item names its price "price" and takes
@@ -314,6 +314,9 @@ func createPreviewInvoice(c *Ctx) (any, error) {
 		if err := inv.addLine(lineFromItem(ii, l.ID, inv.ID)); err != nil {
 			return nil, err
 		}
+	}
+	if err := priceInvoice(c, inv); err != nil {
+		return nil, err
 	}
 	inv.StartingBalance = balanceIn(cu, inv.Currency)
 	inv.AmountDue, _ = applyBalance(inv.Total, inv.StartingBalance)

@@ -3,6 +3,7 @@ package resources
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -115,9 +116,13 @@ func lineFromItem(ii *InvoiceItem, lineID, invoice string) *LineItem {
 	qty := ii.Quantity
 	l := &LineItem{
 		ID: lineID, Object: kindLineItem, Amount: ii.Amount, Currency: ii.Currency, Description: ii.Description,
-		DiscountAmounts: []any{}, Discountable: ii.Discountable, Discounts: []any{}, Invoice: &invoice,
+		DiscountAmounts: []any{}, Discountable: ii.Discountable, Discounts: slices.Clone(ii.Discounts), Invoice: &invoice,
 		Metadata: ii.Metadata, Period: ii.Period, Pricing: ii.Pricing, Quantity: &qty,
 		QuantityDecimal: new(ii.QuantityDecimal), Subtotal: ii.Amount, Taxes: []any{},
+		taxRates: ii.TaxRates, taxRatesSet: true,
+	}
+	if l.Discounts == nil {
+		l.Discounts = []any{}
 	}
 	var pd *LineProrationDetails
 	if ii.Proration {
@@ -267,7 +272,7 @@ func newInvoiceItem(c *Ctx, p Params, customer, currency string, testClock *stri
 
 // buildInvoiceItem makes an item with a fresh ID dated at.
 func buildInvoiceItem(c *Ctx, p Params, customer, currency string, testClock *string, at int64) (*InvoiceItem, error) {
-	if err := unsupported(p, "customer_account", "discounts", "tax_behavior", "tax_code", "tax_rates"); err != nil {
+	if err := unsupported(p, "customer_account", "tax_behavior", "tax_code"); err != nil {
 		return nil, err
 	}
 	ii, err := blankInvoiceItem(c, customer, currency, testClock, at)
@@ -325,6 +330,9 @@ func newPendingItem(c *Ctx, customer string, testClock *string, in LineInput, at
 	if in.Metadata != nil {
 		ii.Metadata = in.Metadata
 	}
+	if len(in.TaxRates) > 0 {
+		ii.TaxRates = in.TaxRates
+	}
 	if in.Price != nil {
 		ii.Pricing = pricingOf(in.Price)
 		ii.Pricing.UnitAmountDecimal = new(formatDecimal(float64(in.Amount) / float64(qty)))
@@ -348,7 +356,7 @@ func formatDecimal(f float64) string {
 // setItemFields applies item parameters: on create every amount input, on
 // update those sent.
 func setItemFields(c *Ctx, ii *InvoiceItem, p Params, creating bool) error {
-	if err := unsupported(p, "discounts", "tax_behavior", "tax_code", "tax_rates", "tax_amounts"); err != nil {
+	if err := unsupported(p, "tax_behavior", "tax_code", "tax_amounts"); err != nil {
 		return err
 	}
 	if p.Has("description") {
@@ -376,7 +384,7 @@ func setItemFields(c *Ctx, ii *InvoiceItem, p Params, creating bool) error {
 		}
 		ii.Discountable = b
 	}
-	return nil
+	return setInvoiceItemDiscounts(c, ii, p)
 }
 
 // setItemAmount works out unit amount, quantity and amount from whichever

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/stripefake/stripefake/internal/apiversion"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -284,7 +285,7 @@ func registerSubscriptions(e *Engine) {
 func createSubscription(c *Ctx) (any, error) {
 	p := c.Params
 	if err := unsupported(p, "application_fee_percent", "backdate_start_date", "billing_schedules", "billing_thresholds",
-		"customer_account", "default_source", "default_tax_rates", "discounts", "on_behalf_of", "payment_settings",
+		"customer_account", "default_source", "on_behalf_of", "payment_settings",
 		"pending_invoice_item_interval", "transfer_data", "invoice_settings"); err != nil {
 		return nil, err
 	}
@@ -379,6 +380,9 @@ func createSubscription(c *Ctx) (any, error) {
 	s.Currency = s.Items.Data[0].Price.Currency
 	if cur, ok := p.String("currency"); ok && cur != s.Currency {
 		return nil, apierr.InvalidRequest("currency", fmt.Sprintf("stripefake does not support billing a subscription in %s when its prices are in %s yet.", cur, s.Currency))
+	}
+	if err := setSubscriptionDiscounts(c, s, p); err != nil {
+		return nil, err
 	}
 	iv := s.interval()
 
@@ -527,7 +531,11 @@ func createSubscription(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.Status, err = predictFirstStatus(c, s, cu, total(lines)+total(extra)+pending, behavior, now); err != nil {
+	expected, err := expectedTotal(c, s, cu, slices.Concat(lines, extra))
+	if err != nil {
+		return nil, err
+	}
+	if s.Status, err = predictFirstStatus(c, s, cu, expected+pending, behavior, now); err != nil {
 		return nil, err
 	}
 	bill := len(lines) > 0 || len(extra) > 0

@@ -123,7 +123,7 @@ func saveNewItemRefs(c *Ctx, s *Subscription) error {
 // newSubscriptionItem builds an item of s from item params (price or
 // price_data, quantity, metadata). Its period is left for the caller.
 func newSubscriptionItem(c *Ctx, s *Subscription, p Params, now time.Time) (*SubscriptionItem, error) {
-	if err := unsupported(p, "billing_thresholds", "discounts", "tax_rates"); err != nil {
+	if err := unsupported(p, "billing_thresholds"); err != nil {
 		return nil, err
 	}
 	pr, err := itemPrice(c, p)
@@ -147,7 +147,7 @@ func newSubscriptionItem(c *Ctx, s *Subscription, p Params, now time.Time) (*Sub
 	}
 	it.Metadata = md
 	it.CurrentPeriodStart, it.CurrentPeriodEnd = s.periodStart(), s.periodEnd()
-	return it, nil
+	return it, setItemDiscounts(c, s, it, p)
 }
 
 // setItemQuantity applies quantity: default 1 for licensed prices; metered
@@ -253,7 +253,7 @@ func createSubscriptionItem(c *Ctx) (any, error) {
 
 func updateSubscriptionItem(c *Ctx) (any, error) {
 	p := c.Params
-	if err := unsupported(p, "payment_behavior", "off_session", "billing_thresholds", "discounts", "tax_rates"); err != nil {
+	if err := unsupported(p, "payment_behavior", "off_session", "billing_thresholds"); err != nil {
 		return nil, err
 	}
 	s, it, err := loadItem(c, c.Var("item"), "id")

@@ -617,9 +617,10 @@ func deleteClockSubscriptions(c *Ctx, clockID string) error {
 // itemLine is the invoice line of a subscription item for [start, end].
 func itemLine(it *SubscriptionItem, amount, start, end int64, proration bool) LineInput {
 	return LineInput{
-		Amount: amount, Currency: it.Price.Currency, Description: new(itemLabel(it)),
+		Amount: amount, Currency: it.Price.Currency, Description: new(itemLabel(it)), Discountable: !proration,
 		Period: Period{Start: start, End: end}, Price: it.Price, Quantity: it.quantity(),
 		SubscriptionItem: it.ID, Subscription: it.Subscription, Proration: proration,
+		Discounts: it.Discounts, TaxRates: it.TaxRates,
 	}
 }
 
@@ -842,7 +843,8 @@ func usageLine(it *SubscriptionItem, pr *Price, quantity, amount, start, end int
 	return LineInput{
 		Amount: amount, Currency: pr.Currency, Description: usageLabel(pr, quantity),
 		Period: Period{Start: start, End: end}, Price: pr, Quantity: quantity, Usage: true,
-		SubscriptionItem: it.ID, Subscription: it.Subscription,
+		SubscriptionItem: it.ID, Subscription: it.Subscription, Discountable: true,
+		Discounts: it.Discounts, TaxRates: it.TaxRates,
 	}
 }
 
@@ -891,6 +893,24 @@ func billSubscription(c *Ctx, run billingRun) (*Invoice, *apierr.Error, error) {
 			return nil, nil, err
 		}
 	}
+	// The discounts this invoice gets; once-only and ended ones then
+	// leave the subscription.
+	billedAt, err := nowUnixFor(c, cu)
+	if err != nil {
+		return nil, nil, err
+	}
+	discounts, err := subscriptionInvoiceDiscounts(c, s, cu, billedAt)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range run.lines {
+		if run.lines[i].Discounts, err = activeDiscounts(c, run.lines[i].Discounts, billedAt); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := afterSubscriptionInvoice(c, s, billedAt); err != nil {
+		return nil, nil, err
+	}
 	if err := saveSubscription(c, s); err != nil {
 		return nil, nil, err
 	}
@@ -921,6 +941,7 @@ func billSubscription(c *Ctx, run billingRun) (*Invoice, *apierr.Error, error) {
 		Currency: s.Currency, DaysUntilDue: s.DaysUntilDue, PendingInvoiceItems: "include",
 		Subscription: s.ID, SubscriptionMetadata: s.Metadata,
 		PeriodStart: run.periodStart, PeriodEnd: run.periodEnd, Lines: lines,
+		Discounts: discounts, DefaultTaxRates: s.DefaultTaxRates,
 	})
 	if err != nil || !finalizeNow {
 		return inv, nil, err

@@ -33,7 +33,7 @@ func checkUpdatable(s *Subscription) error {
 func updateSubscription(c *Ctx) (any, error) {
 	p := c.Params
 	if err := unsupported(p, "application_fee_percent", "billing_schedules", "billing_thresholds", "default_source",
-		"default_tax_rates", "discounts", "on_behalf_of", "payment_settings", "pending_invoice_item_interval",
+		"on_behalf_of", "payment_settings", "pending_invoice_item_interval",
 		"transfer_data", "invoice_settings", "trial_from_plan", "off_session"); err != nil {
 		return nil, err
 	}
@@ -105,6 +105,9 @@ func applySubscriptionParams(c *Ctx, s *Subscription, p Params, now time.Time) e
 		eb, _ := ts.Map("end_behavior")
 		s.TrialSettings.EndBehavior.MissingPaymentMethod = eb.Str("missing_payment_method")
 	}
+	if err := setSubscriptionDiscounts(c, s, p); err != nil {
+		return err
+	}
 	if p.Has("pause_collection") {
 		if p.Empty("pause_collection") {
 			s.PauseCollection = nil
@@ -167,7 +170,7 @@ func applyItemParam(c *Ctx, s *Subscription, ip Params, now time.Time) error {
 // applyItemChange changes an item's price, quantity or metadata. A new
 // price without a quantity resets the quantity to 1.
 func applyItemChange(c *Ctx, s *Subscription, it *SubscriptionItem, p Params) error {
-	if err := unsupported(p, "billing_thresholds", "discounts", "tax_rates"); err != nil {
+	if err := unsupported(p, "billing_thresholds"); err != nil {
 		return err
 	}
 	if p.Has("price") || p.Has("price_data") {
@@ -191,7 +194,7 @@ func applyItemChange(c *Ctx, s *Subscription, it *SubscriptionItem, p Params) er
 		return err
 	}
 	it.Metadata = md
-	return nil
+	return setItemDiscounts(c, s, it, p)
 }
 
 // billedItem is what one item is billed for the current period.
