@@ -434,6 +434,14 @@ func payOutOfBand(c *Ctx, inv *Invoice) error {
 	}
 	inv.AmountPaid += inv.AmountRemaining
 	inv.AmountPaidOffStripe += inv.AmountRemaining
+	return settleWithoutCharge(c, inv, before, now)
+}
+
+// settleWithoutCharge marks inv paid with nothing charged (paid out of
+// band, or credited to zero by credit notes): retries stop, the payment
+// intent and invoice payment are canceled, and the invoice's events are
+// emitted. The caller has set the amounts; before is the invoice as it was.
+func settleWithoutCharge(c *Ctx, inv *Invoice, before json.RawMessage, now int64) error {
 	markPaid(inv, now)
 	if err := clockwork.Cancel(c.Tx(), jobInvoiceRetry, inv.ID); err != nil {
 		return err
