@@ -197,19 +197,12 @@ func attemptPayment(c *Ctx, inv *Invoice, a PaymentAttempt) (*apierr.Error, erro
 		return errInvoiceNoPaymentMethod(), paymentFailed(c, inv, before, nil, errInvoiceNoPaymentMethod())
 	}
 	decline := chargeError(pm)
-	ch, err := newCharge(c, pi, pm, decline, now)
+	ch, err := recordCharge(c, pi, pm, decline, now)
 	if err != nil {
 		return nil, err
 	}
-	pi.LatestCharge = &ch.ID
 	if decline == nil {
-		return nil, paymentSucceeded(c, inv, before, pi, ch, pm, now)
-	}
-	pi.Status = "requires_payment_method"
-	pi.PaymentMethod = nil
-	pi.LastPaymentError = paymentError(decline, ch.ID, pm)
-	if err := savePaymentIntent(c, pi); err != nil {
-		return nil, err
+		return nil, paymentSucceeded(c, inv, before, pi, ch, now)
 	}
 	if err := scheduleRetry(c, inv, prevNext, a, now); err != nil {
 		return nil, err
@@ -220,10 +213,8 @@ func attemptPayment(c *Ctx, inv *Invoice, a PaymentAttempt) (*apierr.Error, erro
 	if err := c.emit("payment_intent.payment_failed", pi, nil); err != nil {
 		return nil, err
 	}
-	declined := *decline
-	declined.Charge = ch.ID
-	declined.Extra = map[string]any{"payment_intent": renderForError(c, pi), "payment_method": renderForError(c, pm)}
-	return &declined, paymentFailed(c, inv, before, pi, &declined)
+	declined := declineAnswer(c, decline, ch, pi, pm)
+	return declined, paymentFailed(c, inv, before, pi, declined)
 }
 
 // invoicePaymentIntent loads the invoice's payment intent, making one (and
@@ -265,14 +256,7 @@ func scheduleRetry(c *Ctx, inv *Invoice, prevNext *int64, a PaymentAttempt, now 
 	return nil
 }
 
-func paymentSucceeded(c *Ctx, inv *Invoice, before json.RawMessage, pi *PaymentIntent, ch *Charge, pm *PaymentMethod, now int64) error {
-	pi.Status = "succeeded"
-	pi.AmountReceived = pi.Amount
-	pi.PaymentMethod = &pm.ID
-	pi.LastPaymentError = nil
-	if err := savePaymentIntent(c, pi); err != nil {
-		return err
-	}
+func paymentSucceeded(c *Ctx, inv *Invoice, before json.RawMessage, pi *PaymentIntent, ch *Charge, now int64) error {
 	ip, err := get[InvoicePayment](c, kindInvoicePayment, inv.InvoicePayment, "invoice_payment")
 	if err != nil {
 		return err

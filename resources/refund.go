@@ -16,8 +16,7 @@ import (
 //     transaction), as test mode's default cards do
 //     (https://docs.stripe.com/testing#refunds): refund.created and
 //     charge.refunded are emitted in that order, and the charge's
-//     amount_refunded grows; refunded is true once it reaches the amount
-//     captured.
+//     amount_refunded grows; refunded is true once it reaches the amount.
 //   - Only a captured, succeeded charge can be refunded; an uncaptured
 //     payment intent is canceled instead
 //     (https://docs.stripe.com/refunds#cancel-payment). Error wordings
@@ -151,7 +150,7 @@ func createRefund(c *Ctx, chargeID, piID, param string) (*Refund, error) {
 		// UNCONFIRMED wording.
 		return nil, apierr.InvalidRequest("currency", fmt.Sprintf("The currency of the refund (%s) must match the currency of the charge (%s).", cur, ch.Currency))
 	}
-	amount := ch.AmountCaptured - ch.AmountRefunded
+	amount := ch.Amount - ch.AmountRefunded
 	if n, ok := p.Int("amount"); ok {
 		if n < 1 {
 			return nil, apierr.Invalid("parameter_invalid_integer", "amount", "Invalid positive integer")
@@ -222,10 +221,12 @@ func refundCharge(c *Ctx, ch *Charge, amount int64, reason *string, md map[strin
 	case !ch.Captured:
 		// UNCONFIRMED wording; see the file comment.
 		return nil, apierr.InvalidRequest("charge", fmt.Sprintf("Charge %s has not been captured. Cancel its PaymentIntent to release the authorization instead.", ch.ID))
-	case ch.Refunded || ch.AmountRefunded >= ch.AmountCaptured:
+	case ch.Refunded || ch.AmountRefunded >= ch.Amount:
 		return nil, errChargeRefunded(ch)
 	}
-	if left := ch.AmountCaptured - ch.AmountRefunded; amount > left {
+	// amount_refunded counts an uncaptured remainder as released (see
+	// payment_intent_api.go), so what is left is amount - amount_refunded.
+	if left := ch.Amount - ch.AmountRefunded; amount > left {
 		// UNCONFIRMED wording.
 		return nil, apierr.Invalid("amount_too_large", "amount", fmt.Sprintf("Refund amount (%s) is greater than unrefunded amount on charge (%s)",
 			formatMoney(amount, ch.Currency), formatMoney(left, ch.Currency)))
@@ -250,7 +251,7 @@ func refundCharge(c *Ctx, ch *Charge, amount int64, reason *string, md map[strin
 	}
 	before := *ch
 	ch.AmountRefunded += amount
-	ch.Refunded = ch.AmountRefunded >= ch.AmountCaptured
+	ch.Refunded = ch.AmountRefunded >= ch.Amount
 	if err := saveCharge(c, ch); err != nil {
 		return nil, err
 	}
