@@ -63,6 +63,24 @@ func registerPaymentIntentWrites(e *Engine) {
 	e.route(Route{Method: "POST", Pattern: "/v1/payment_intents/{intent}/capture", Handle: capturePaymentIntent})
 	e.route(Route{Method: "POST", Pattern: "/v1/payment_intents/{intent}/cancel", Handle: cancelPaymentIntent})
 	e.route(Route{Method: "POST", Pattern: "/v1/payment_intents/{intent}/increment_authorization", Handle: incrementAuthorization})
+	e.route(Route{Method: "POST", Pattern: "/v1/payment_intents/{intent}/apply_customer_balance", Handle: func(c *Ctx) (any, error) {
+		pi, err := paymentIntentToChange(c)
+		if err != nil {
+			return nil, err
+		}
+		// Only a customer_balance intent takes cash balance; the fake's
+		// are card intents, so Stripe's refusal is the answer
+		// (https://docs.stripe.com/api/payment_intents/apply_customer_balance).
+		// UNCONFIRMED wording.
+		return nil, apierr.InvalidRequest("", fmt.Sprintf("You cannot apply a customer's cash balance to PaymentIntent %s because its payment_method_types does not include customer_balance.", pi.ID))
+	}})
+	e.route(Route{Method: "POST", Pattern: "/v1/payment_intents/{intent}/verify_microdeposits", Handle: func(c *Ctx) (any, error) {
+		pi, err := paymentIntentToChange(c)
+		if err != nil {
+			return nil, err
+		}
+		return nil, errNoMicrodeposits("PaymentIntent", "payment_intent_unexpected_state", pi.ID)
+	}})
 	e.page("authenticate/", authenticatePageHandler)
 }
 
@@ -72,6 +90,15 @@ var unsupportedPIParams = []string{
 	"allowed_payment_method_types", "amount_details", "application_fee_amount", "confirmation_token", "customer_account",
 	"excluded_payment_method_types", "hooks", "mandate", "mandate_data", "on_behalf_of", "payment_details",
 	"payment_method_configuration", "payment_method_data", "radar_options", "transfer_data",
+}
+
+// errNoMicrodeposits answers verify_microdeposits: only a bank account
+// intent waiting for verify_with_microdeposits takes it, and the fake's
+// intents are card intents (https://docs.stripe.com/payments/ach-direct-debit/accept-a-payment#web-verify-with-microdeposits).
+// UNCONFIRMED wording.
+func errNoMicrodeposits(object, code, id string) error {
+	return apierr.Invalid(code, "",
+		fmt.Sprintf("This %s (%s) does not need to be verified with microdeposits: its next_action is not verify_with_microdeposits.", object, id))
 }
 
 func errPIState(pi *PaymentIntent, action string, allowed []string) error {
@@ -493,21 +520,6 @@ func capturePaymentIntent(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if pi.Status != "requires_capture" {
-		return nil, errPIState(pi, "capture", []string{"requires_capture"})
-	}
-	amount := pi.AmountCapturable
-	if n, ok := p.Int("amount_to_capture"); ok {
-		if n < 1 || n > pi.AmountCapturable {
-			// UNCONFIRMED wording.
-			return nil, apierr.Invalid("amount_too_large", "amount_to_capture", fmt.Sprintf("The amount to capture (%d) must be between 1 and the amount capturable (%d).", n, pi.AmountCapturable))
-		}
-		amount = n
-	}
-	ch, err := latestCharge(c, pi)
-	if err != nil {
-		return nil, err
-	}
 	md, err := applyMetadata(p, pi.Metadata)
 	if err != nil {
 		return nil, err
@@ -517,6 +529,30 @@ func capturePaymentIntent(c *Ctx) (any, error) {
 		if p.Has(k) {
 			*f = p.NullableString(k)
 		}
+	}
+	_, err = capturePI(c, pi, "amount_to_capture")
+	return pi, err
+}
+
+// capturePI captures pi's authorized charge, for the amount in the
+// request's param (all that is capturable when absent), and saves both.
+// POST /v1/payment_intents/{intent}/capture and the legacy
+// POST /v1/charges/{charge}/capture share it.
+func capturePI(c *Ctx, pi *PaymentIntent, param string) (*Charge, error) {
+	if pi.Status != "requires_capture" {
+		return nil, errPIState(pi, "capture", []string{"requires_capture"})
+	}
+	amount := pi.AmountCapturable
+	if n, ok := c.Params.Int(param); ok {
+		if n < 1 || n > pi.AmountCapturable {
+			// UNCONFIRMED wording.
+			return nil, apierr.Invalid("amount_too_large", param, fmt.Sprintf("The amount to capture (%d) must be between 1 and the amount capturable (%d).", n, pi.AmountCapturable))
+		}
+		amount = n
+	}
+	ch, err := latestCharge(c, pi)
+	if err != nil {
+		return nil, err
 	}
 	ch.Captured = true
 	ch.AmountCaptured = amount
@@ -535,7 +571,7 @@ func capturePaymentIntent(c *Ctx) (any, error) {
 	if err := c.emit("charge.captured", ch, nil); err != nil {
 		return nil, err
 	}
-	return pi, c.emit("payment_intent.succeeded", pi, nil)
+	return ch, c.emit("payment_intent.succeeded", pi, nil)
 }
 
 func cancelPaymentIntent(c *Ctx) (any, error) {

@@ -91,6 +91,16 @@ func registerRefunds(e *Engine) {
 	}})
 	e.route(Route{Method: "POST", Pattern: "/v1/refunds/{refund}", Handle: updateRefund})
 	e.route(Route{Method: "POST", Pattern: "/v1/refunds/{refund}/cancel", Handle: cancelRefund})
+	e.route(Route{Method: "POST", Pattern: "/v1/test_helpers/refunds/{refund}/expire", Handle: func(c *Ctx) (any, error) {
+		r, err := get[Refund](c, kindRefund, c.Var("refund"), "refund")
+		if err != nil {
+			return nil, err
+		}
+		// Only a pending customer_cash_balance refund can expire
+		// (https://docs.stripe.com/api/refunds/test_mode_expire); card
+		// refunds succeed at once. UNCONFIRMED wording.
+		return nil, apierr.InvalidRequest("", fmt.Sprintf("Refund %s cannot be expired: only a pending refund to a customer's cash balance can be, and its status is %s.", r.ID, r.Status))
+	}})
 	e.route(Route{Method: "POST", Pattern: "/v1/charges/{charge}/refund", Handle: func(c *Ctx) (any, error) {
 		r, err := createRefund(c, c.Var("charge"), "", "id")
 		if err != nil {

@@ -107,6 +107,13 @@ func registerSetupIntents(e *Engine) {
 		return si, confirmSetupIntent(c, si, p)
 	}})
 	e.route(Route{Method: "POST", Pattern: "/v1/setup_intents/{intent}/cancel", Handle: cancelSetupIntent})
+	e.route(Route{Method: "POST", Pattern: "/v1/setup_intents/{intent}/verify_microdeposits", Handle: func(c *Ctx) (any, error) {
+		si, err := setupIntentToChange(c)
+		if err != nil {
+			return nil, err
+		}
+		return nil, errNoMicrodeposits("SetupIntent", "setup_intent_unexpected_state", si.ID)
+	}})
 }
 
 func errSIState(si *SetupIntent, action string, allowed []string) error {
