@@ -2,21 +2,29 @@ package resources
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/stripefake/stripefake/internal/apierr"
 	"github.com/stripefake/stripefake/internal/search"
 )
 
-// Charges written through the API: update, the legacy capture, and
-// search. Charges are made by payment intents (payment_intent_api.go,
-// invoice_pay.go); creating one directly from a source (POST /v1/charges)
-// is not modelled and answers 501.
+// Charges written through the API: the legacy create from a test token
+// (source=tok_visa and the other tok_ values), update, capture, and
+// search. Most charges are made by payment intents
+// (payment_intent_api.go, invoice_pay.go); a legacy charge has none, and
+// goes through the same newCharge and decline table.
 //
 // Decisions on points the reference does not confirm:
 //   - Update changes description, metadata, receipt_email, shipping,
 //     fraud_details and transfer_group, and sets customer only on a charge
 //     that has none (https://docs.stripe.com/api/charges/update); it emits
 //     charge.updated.
+//   - POST /v1/charges takes a tok_ test token as source; a customer
+//     without source is refused as Stripe refuses a customer with no
+//     card ("Cannot charge a customer that has no active card"), since the
+//     fake's customers have no legacy sources. Cards needing
+//     authentication decline with authentication_required (the Charges
+//     API has no 3-D Secure step). capture=false authorizes only.
 //   - Capturing a charge captures its payment intent, as
 //     POST /v1/payment_intents/{intent}/capture does (amount is
 //     amount_to_capture); a captured charge answers
@@ -25,6 +33,7 @@ import (
 func init() { families = append(families, registerChargeWrites) }
 
 func registerChargeWrites(e *Engine) {
+	e.route(Route{Method: "POST", Pattern: "/v1/charges", Handle: createCharge})
 	e.route(Route{Method: "POST", Pattern: "/v1/charges/{charge}", Handle: updateCharge})
 	e.route(Route{Method: "POST", Pattern: "/v1/charges/{charge}/capture", Handle: captureCharge})
 	e.route(Route{Method: "GET", Pattern: "/v1/charges/search", Read: true, Handle: func(c *Ctx) (any, error) {
@@ -101,9 +110,28 @@ func captureCharge(c *Ctx) (any, error) {
 	if ch.Captured {
 		return nil, apierr.Invalid("charge_already_captured", "", fmt.Sprintf("Charge %s has already been captured.", ch.ID))
 	}
-	if ch.PaymentIntent == nil || ch.Status != "succeeded" {
+	if ch.Status != "succeeded" {
 		// UNCONFIRMED wording.
 		return nil, apierr.InvalidRequest("", fmt.Sprintf("Charge %s cannot be captured because its status is %s.", ch.ID, ch.Status))
+	}
+	if ch.PaymentIntent == nil {
+		amount := ch.Amount
+		if n, ok := p.Int("amount"); ok {
+			if n < 1 || n > ch.Amount {
+				// UNCONFIRMED wording.
+				return nil, apierr.Invalid("amount_too_large", "amount", fmt.Sprintf("The amount to capture (%d) must be between 1 and the amount authorized (%d).", n, ch.Amount))
+			}
+			amount = n
+		}
+		for k, f := range map[string]**string{"receipt_email": &ch.ReceiptEmail, "statement_descriptor": &ch.StatementDescriptor, "statement_descriptor_suffix": &ch.StatementDescriptorSuffix} {
+			if p.Has(k) {
+				*f = p.NullableString(k)
+			}
+		}
+		if err := captureAuthorized(c, ch, amount); err != nil {
+			return nil, err
+		}
+		return ch, nil
 	}
 	pi, err := get[PaymentIntent](c, kindPaymentIntent, *ch.PaymentIntent, "payment_intent")
 	if err != nil {
@@ -118,4 +146,104 @@ func captureCharge(c *Ctx) (any, error) {
 		}
 	}
 	return capturePI(c, pi, "amount")
+}
+
+// captureAuthorized captures amount of the authorized charge ch (the rest is
+// released), saves it and emits charge.captured.
+func captureAuthorized(c *Ctx, ch *Charge, amount int64) error {
+	ch.Captured = true
+	ch.AmountCaptured = amount
+	ch.AmountRefunded = ch.Amount - amount // the rest is released
+	txn := "txn_" + ch.ID[len("ch_"):]
+	ch.BalanceTransaction = &txn
+	if err := saveCharge(c, ch); err != nil {
+		return err
+	}
+	return c.emit("charge.captured", ch, nil)
+}
+
+func createCharge(c *Ctx) (any, error) {
+	p := c.Params
+	if err := unsupported(p, "application_fee", "application_fee_amount", "card", "destination", "on_behalf_of", "radar_options", "transfer_data"); err != nil {
+		return nil, err
+	}
+	amount, err := p.RequireInt("amount")
+	if err != nil {
+		return nil, err
+	}
+	currency, err := p.Require("currency")
+	if err != nil {
+		return nil, err
+	}
+	currency = strings.ToLower(currency)
+	if err := checkPIAmount(amount, currency); err != nil {
+		return nil, err
+	}
+	var customer *string
+	if id, ok := p.String("customer"); ok {
+		cu, err := liveCustomer(c, id, "customer")
+		if err != nil {
+			return nil, err
+		}
+		if err := c.onCustomerTimeline(cu); err != nil {
+			return nil, err
+		}
+		customer = &cu.ID
+	}
+	source, ok := p.String("source")
+	if !ok {
+		if customer != nil {
+			return nil, apierr.Invalid("missing", "customer", "Cannot charge a customer that has no active card")
+		}
+		return nil, apierr.MissingParam("source")
+	}
+	tc, ok := magicCard(magicTokenPrefix, source)
+	if !ok {
+		// UNCONFIRMED wording; only test tokens are sources here.
+		return nil, apierr.InvalidRequest("source", fmt.Sprintf("No such token: '%s'", source))
+	}
+	pm, err := cloneTestCard(c, tc)
+	if err != nil {
+		return nil, err
+	}
+	if err := savePaymentMethod(c, pm); err != nil {
+		return nil, err
+	}
+	// A stand-in intent carries what newCharge reads; it is never saved.
+	stand := &PaymentIntent{Amount: amount, Currency: currency, Customer: customer, Description: p.NullableString("description"), CaptureMethod: "automatic"}
+	if capture, ok := p.Bool("capture"); ok && !capture {
+		stand.CaptureMethod = "manual"
+	}
+	decline := chargeError(pm)
+	ch, err := newCharge(c, stand, pm, decline, c.Unix())
+	if err != nil {
+		return nil, err
+	}
+	ch.PaymentIntent = nil
+	for k, f := range map[string]**string{"receipt_email": &ch.ReceiptEmail, "statement_descriptor": &ch.StatementDescriptor, "statement_descriptor_suffix": &ch.StatementDescriptorSuffix, "transfer_group": &ch.TransferGroup} {
+		if p.Has(k) {
+			*f = p.NullableString(k)
+		}
+	}
+	if p.Has("shipping") {
+		ch.Shipping = p.Object("shipping", "address", "carrier", "name", "phone", "tracking_number")
+	}
+	md, err := applyMetadata(p, nil)
+	if err != nil {
+		return nil, err
+	}
+	ch.Metadata = md
+	if err := saveCharge(c, ch); err != nil {
+		return nil, err
+	}
+	if decline != nil {
+		if err := c.emit("charge.failed", ch, nil); err != nil {
+			return nil, err
+		}
+		declined := *decline
+		declined.Charge = ch.ID
+		c.after(func() error { return &declined })
+		return ch, nil
+	}
+	return ch, c.emit("charge.succeeded", ch, nil)
 }

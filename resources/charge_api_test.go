@@ -65,3 +65,36 @@ func TestChargeWrites(t *testing.T) {
 		stripeErr(t, err, 400, "", "", "")
 	})
 }
+
+func TestChargeCreate(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		ch, err := sc.V1Charges.Create(ctx, &stripe.ChargeCreateParams{Amount: stripe.Int64(1200), Currency: stripe.String("usd"), Source: &stripe.PaymentSourceSourceParams{Token: stripe.String("tok_visa")}})
+		if err != nil || ch.Status != "succeeded" || !ch.Captured || ch.PaymentIntent != nil || ch.Amount != 1200 {
+			t.Fatalf("create %v %+v", err, ch)
+		}
+		f.AssertEvent(t, "charge.succeeded", ch.ID)
+		r, err := sc.V1Refunds.Create(ctx, &stripe.RefundCreateParams{Charge: stripe.String(ch.ID), Amount: stripe.Int64(200)})
+		if err != nil || r.PaymentIntent != nil || r.Amount != 200 {
+			t.Fatalf("refund %v %+v", err, r)
+		}
+
+		_, err = sc.V1Charges.Create(ctx, &stripe.ChargeCreateParams{Amount: stripe.Int64(1200), Currency: stripe.String("usd"), Source: &stripe.PaymentSourceSourceParams{Token: stripe.String("tok_chargeDeclined")}})
+		se := stripeErr(t, err, 402, "card_declined", "", "Your card was declined.")
+		if got, err := sc.V1Charges.Retrieve(ctx, se.ChargeID, nil); err != nil || got.Status != "failed" || got.FailureCode != "card_declined" {
+			t.Errorf("failed charge %v %+v", err, got)
+		}
+
+		auth, err := sc.V1Charges.Create(ctx, &stripe.ChargeCreateParams{Amount: stripe.Int64(1000), Currency: stripe.String("usd"), Capture: stripe.Bool(false), Source: &stripe.PaymentSourceSourceParams{Token: stripe.String("tok_mastercard")}})
+		if err != nil || auth.Captured {
+			t.Fatalf("authorize %v %+v", err, auth)
+		}
+		cap, err := sc.V1Charges.Capture(ctx, auth.ID, &stripe.ChargeCaptureParams{Amount: stripe.Int64(600)})
+		if err != nil || !cap.Captured || cap.AmountCaptured != 600 || cap.AmountRefunded != 400 {
+			t.Fatalf("capture %v %+v", err, cap)
+		}
+
+		cu := invCustomer(t, sc, "", 0)
+		_, err = sc.V1Charges.Create(ctx, &stripe.ChargeCreateParams{Amount: stripe.Int64(1000), Currency: stripe.String("usd"), Customer: stripe.String(cu.ID)})
+		stripeErr(t, err, 400, "missing", "customer", "Cannot charge a customer that has no active card")
+	})
+}

@@ -554,21 +554,13 @@ func capturePI(c *Ctx, pi *PaymentIntent, param string) (*Charge, error) {
 	if err != nil {
 		return nil, err
 	}
-	ch.Captured = true
-	ch.AmountCaptured = amount
-	ch.AmountRefunded = ch.Amount - amount // the rest is released
-	txn := "txn_" + ch.ID[len("ch_"):]
-	ch.BalanceTransaction = &txn
-	if err := saveCharge(c, ch); err != nil {
+	if err := captureAuthorized(c, ch, amount); err != nil {
 		return nil, err
 	}
 	pi.Status = "succeeded"
 	pi.AmountReceived = amount
 	pi.AmountCapturable = 0
 	if err := savePaymentIntent(c, pi); err != nil {
-		return nil, err
-	}
-	if err := c.emit("charge.captured", ch, nil); err != nil {
 		return nil, err
 	}
 	return ch, c.emit("payment_intent.succeeded", pi, nil)
