@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stripe/stripe-go/v85"
 	"github.com/stripefake/stripefake/fake"
@@ -208,6 +209,35 @@ func TestCreditNotePostPayment(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != 200 || !strings.HasPrefix(string(body), "%PDF-1.4") || !strings.Contains(string(body), cn.Number) {
 			t.Errorf("pdf %d %.80q", resp.StatusCode, body)
+		}
+	})
+}
+
+// On a test clock, credit notes, refunds and payment intents carry the
+// clock's time.
+func TestCreditNoteAndPaymentsOnTestClock(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		tc := newClock(t, sc, clockStart, "")
+		cu := customerOn(t, sc, tc.ID)
+		if _, err := advanceClock(sc, tc.ID, clockStart.Add(48*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		at := clockStart.Add(48 * time.Hour).Unix()
+		pi := newPI(t, sc, &stripe.PaymentIntentCreateParams{Customer: stripe.String(cu.ID), PaymentMethod: stripe.String("pm_card_visa"), Confirm: stripe.Bool(true)})
+		if pi.Created != at {
+			t.Errorf("payment intent created %d, want clock time %d", pi.Created, at)
+		}
+		r, err := sc.V1Refunds.Create(ctx, &stripe.RefundCreateParams{PaymentIntent: stripe.String(pi.ID), Amount: stripe.Int64(100)})
+		if err != nil || r.Created != at {
+			t.Fatalf("refund %v created %d want %d", err, r.Created, at)
+		}
+		inv := invDraft(t, sc, cu.ID, 800, false)
+		if inv, err = sc.V1Invoices.FinalizeInvoice(ctx, inv.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		cn, err := sc.V1CreditNotes.Create(ctx, &stripe.CreditNoteCreateParams{Invoice: stripe.String(inv.ID), Amount: stripe.Int64(100)})
+		if err != nil || cn.Created != at || cn.EffectiveAt != at {
+			t.Fatalf("credit note %v created %d want %d", err, cn.Created, at)
 		}
 	})
 }
