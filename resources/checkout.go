@@ -831,14 +831,8 @@ func completeCheckoutPayment(c *Ctx, cs *CheckoutSession, cu *Customer, pm *Paym
 	if err := c.emit("payment_intent.created", pi, nil); err != nil {
 		return err
 	}
-	ch, err := newCharge(c, pi, pm, nil, c.Unix())
+	ch, err := recordCharge(c, pi, pm, nil, c.Unix())
 	if err != nil {
-		return err
-	}
-	pi.Status = "succeeded"
-	pi.AmountReceived = amount
-	pi.LatestCharge = &ch.ID
-	if err := savePaymentIntent(c, pi); err != nil {
 		return err
 	}
 	if err := c.emit("charge.succeeded", ch, nil); err != nil {

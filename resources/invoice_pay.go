@@ -198,19 +198,12 @@ func attemptPayment(c *Ctx, inv *Invoice, a PaymentAttempt) (*apierr.Error, erro
 		return errInvoiceNoPaymentMethod(), paymentFailed(c, inv, before, nil, errInvoiceNoPaymentMethod())
 	}
 	decline := chargeError(pm)
-	ch, err := newCharge(c, pi, pm, decline, now)
+	ch, err := recordCharge(c, pi, pm, decline, now)
 	if err != nil {
 		return nil, err
 	}
-	pi.LatestCharge = &ch.ID
 	if decline == nil {
-		return nil, paymentSucceeded(c, inv, before, pi, ch, pm, now)
-	}
-	pi.Status = "requires_payment_method"
-	pi.PaymentMethod = nil
-	pi.LastPaymentError = paymentError(decline, ch.ID, pm)
-	if err := savePaymentIntent(c, pi); err != nil {
-		return nil, err
+		return nil, paymentSucceeded(c, inv, before, pi, ch, now)
 	}
 	if err := scheduleRetry(c, inv, prevNext, a, now); err != nil {
 		return nil, err
@@ -221,10 +214,8 @@ func attemptPayment(c *Ctx, inv *Invoice, a PaymentAttempt) (*apierr.Error, erro
 	if err := c.emit("payment_intent.payment_failed", pi, nil); err != nil {
 		return nil, err
 	}
-	declined := *decline
-	declined.Charge = ch.ID
-	declined.Extra = map[string]any{"payment_intent": renderForError(c, pi), "payment_method": renderForError(c, pm)}
-	return &declined, paymentFailed(c, inv, before, pi, &declined)
+	declined := declineAnswer(c, decline, ch, pi, pm)
+	return declined, paymentFailed(c, inv, before, pi, declined)
 }
 
 // invoicePaymentIntent loads the invoice's payment intent, making one (and
@@ -266,14 +257,7 @@ func scheduleRetry(c *Ctx, inv *Invoice, prevNext *int64, a PaymentAttempt, now 
 	return nil
 }
 
-func paymentSucceeded(c *Ctx, inv *Invoice, before json.RawMessage, pi *PaymentIntent, ch *Charge, pm *PaymentMethod, now int64) error {
-	pi.Status = "succeeded"
-	pi.AmountReceived = pi.Amount
-	pi.PaymentMethod = &pm.ID
-	pi.LastPaymentError = nil
-	if err := savePaymentIntent(c, pi); err != nil {
-		return err
-	}
+func paymentSucceeded(c *Ctx, inv *Invoice, before json.RawMessage, pi *PaymentIntent, ch *Charge, now int64) error {
 	ip, err := get[InvoicePayment](c, kindInvoicePayment, inv.InvoicePayment, "invoice_payment")
 	if err != nil {
 		return err
@@ -435,6 +419,14 @@ func payOutOfBand(c *Ctx, inv *Invoice) error {
 	}
 	inv.AmountPaid += inv.AmountRemaining
 	inv.AmountPaidOffStripe += inv.AmountRemaining
+	return settleWithoutCharge(c, inv, before, now)
+}
+
+// settleWithoutCharge marks inv paid with nothing charged (paid out of
+// band, or credited to zero by credit notes): retries stop, the payment
+// intent and invoice payment are canceled, and the invoice's events are
+// emitted. The caller has set the amounts; before is the invoice as it was.
+func settleWithoutCharge(c *Ctx, inv *Invoice, before json.RawMessage, now int64) error {
 	markPaid(inv, now)
 	if err := clockwork.Cancel(c.Tx(), jobInvoiceRetry, inv.ID); err != nil {
 		return err

@@ -226,7 +226,8 @@ func newInvoicePaymentIntent(c *Ctx, customer string, amount int64, currency, pm
 }
 
 // newCharge builds and saves a charge of pm for the payment intent: a
-// succeeded one when decline is nil, else a failed one carrying the decline.
+// succeeded one when decline is nil (captured unless the intent captures
+// manually), else a failed one carrying the decline.
 func newCharge(c *Ctx, pi *PaymentIntent, pm *PaymentMethod, decline *apierr.Error, at int64) (*Charge, error) {
 	id, err := c.NewID("ch")
 	if err != nil {
@@ -243,12 +244,15 @@ func newCharge(c *Ctx, pi *PaymentIntent, pm *PaymentMethod, decline *apierr.Err
 	desc := "STRIPEFAKE"
 	ch.CalculatedStatementDescriptor = &desc
 	if decline == nil {
-		ch.AmountCaptured = pi.Amount
-		ch.Captured = true
+		// A manual-capture intent's charge is only authorized.
+		if pi.CaptureMethod != "manual" {
+			ch.AmountCaptured = pi.Amount
+			ch.Captured = true
+			txn := "txn_" + id[len("ch_"):]
+			ch.BalanceTransaction = &txn
+		}
 		ch.Paid = true
 		ch.Status = "succeeded"
-		txn := "txn_" + id[len("ch_"):]
-		ch.BalanceTransaction = &txn
 		reason := "Payment complete."
 		ch.Outcome = &ChargeOutcome{NetworkStatus: new("approved_by_network"), RiskLevel: "normal", RiskScore: 20, SellerMessage: &reason, Type: "authorized"}
 	} else {
@@ -267,6 +271,47 @@ func newCharge(c *Ctx, pi *PaymentIntent, pm *PaymentMethod, decline *apierr.Err
 		ch.Outcome = outcome
 	}
 	return ch, saveCharge(c, ch)
+}
+
+// recordCharge charges pm for pi (decline nil: the charge goes through)
+// and records the outcome on pi, which it saves: succeeded, or
+// requires_capture for manual capture, with the amounts; or back to
+// requires_payment_method with last_payment_error. Invoices, Checkout and
+// the payment intents API all charge through it. Events are the caller's,
+// so that each flow orders them as Stripe does.
+func recordCharge(c *Ctx, pi *PaymentIntent, pm *PaymentMethod, decline *apierr.Error, at int64) (*Charge, error) {
+	ch, err := newCharge(c, pi, pm, decline, at)
+	if err != nil {
+		return nil, err
+	}
+	pi.LatestCharge = &ch.ID
+	pi.NextAction = nil
+	switch {
+	case decline != nil:
+		pi.Status = "requires_payment_method"
+		pi.PaymentMethod = nil
+		pi.LastPaymentError = paymentError(decline, ch.ID, pm)
+	case ch.Captured:
+		pi.Status = "succeeded"
+		pi.AmountReceived = pi.Amount
+		pi.PaymentMethod = &pm.ID
+		pi.LastPaymentError = nil
+	default:
+		pi.Status = "requires_capture"
+		pi.AmountCapturable = pi.Amount
+		pi.PaymentMethod = &pm.ID
+		pi.LastPaymentError = nil
+	}
+	return ch, savePaymentIntent(c, pi)
+}
+
+// declineAnswer is the 402 card error a declined charge answers: it names
+// the charge and carries the payment intent and the payment method.
+func declineAnswer(c *Ctx, decline *apierr.Error, ch *Charge, pi *PaymentIntent, pm *PaymentMethod) *apierr.Error {
+	declined := *decline
+	declined.Charge = ch.ID
+	declined.Extra = map[string]any{"payment_intent": renderForError(c, pi), "payment_method": renderForError(c, pm)}
+	return &declined
 }
 
 // chargeCardDetails is charge.payment_method_details for a card payment

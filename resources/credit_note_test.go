@@ -1,0 +1,243 @@
+package resources_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stripe/stripe-go/v85"
+	"github.com/stripefake/stripefake/fake"
+	"github.com/stripefake/stripefake/internal/testfake"
+)
+
+// openInvoice finalizes an invoice of amount for a customer with no
+// payment method: it stays open.
+func openInvoice(t *testing.T, sc *stripe.Client, amount int64) *stripe.Invoice {
+	t.Helper()
+	cu := invCustomer(t, sc, "", 0)
+	inv := invDraft(t, sc, cu.ID, amount, false)
+	inv, err := sc.V1Invoices.FinalizeInvoice(ctx, inv.ID, nil)
+	if err != nil || inv.Status != stripe.InvoiceStatusOpen {
+		t.Fatalf("finalize: %v %+v", err, inv)
+	}
+	return inv
+}
+
+func TestCreditNotePrePayment(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		inv := openInvoice(t, sc, 1000)
+		line := inv.Lines.Data[0].ID
+		params := func() *stripe.CreditNoteCreateParams {
+			return &stripe.CreditNoteCreateParams{
+				Invoice: stripe.String(inv.ID), Reason: stripe.String("product_unsatisfactory"), Memo: stripe.String("Sorry"),
+				Lines: []*stripe.CreditNoteCreateLineParams{{Type: stripe.String("invoice_line_item"), InvoiceLineItem: stripe.String(line), Amount: stripe.Int64(300)}},
+			}
+		}
+
+		// The preview answers the credit note without keeping anything.
+		n := len(f.Events())
+		pv, err := sc.V1CreditNotes.Preview(ctx, &stripe.CreditNotePreviewParams{
+			Invoice: stripe.String(inv.ID),
+			Lines:   []*stripe.CreditNotePreviewLineParams{{Type: stripe.String("invoice_line_item"), InvoiceLineItem: stripe.String(line), Amount: stripe.Int64(300)}},
+		})
+		if err != nil || pv.Total != 300 || pv.PrePaymentAmount != 300 || pv.PostPaymentAmount != 0 || pv.Type != stripe.CreditNoteTypePrePayment || len(f.Events()) != n {
+			t.Fatalf("preview %v %+v", err, pv)
+		}
+		pl := sc.V1CreditNotes.PreviewLines(ctx, &stripe.CreditNotePreviewLinesParams{
+			Invoice: stripe.String(inv.ID),
+			Lines:   []*stripe.CreditNotePreviewLinesLineParams{{Type: stripe.String("invoice_line_item"), InvoiceLineItem: stripe.String(line), Amount: stripe.Int64(300)}},
+		})
+		for l, err := range pl.All(ctx) {
+			if err != nil || l.Amount != 300 || l.InvoiceLineItem != line {
+				t.Fatalf("preview line %v %+v", err, l)
+			}
+		}
+		if got := getInvoice(t, sc, inv.ID); got.AmountDue != 1000 || got.PrePaymentCreditNotesAmount != 0 {
+			t.Fatalf("preview changed the invoice: %+v", got)
+		}
+
+		cn, err := sc.V1CreditNotes.Create(ctx, params())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cn.Amount != 300 || cn.PrePaymentAmount != 300 || cn.PostPaymentAmount != 0 || cn.Type != stripe.CreditNoteTypePrePayment ||
+			cn.Status != stripe.CreditNoteStatusIssued || cn.Number != inv.Number+"-CN-01" || cn.Memo != "Sorry" ||
+			cn.Reason != stripe.CreditNoteReasonProductUnsatisfactory || len(cn.Lines.Data) != 1 || cn.Lines.Data[0].InvoiceLineItem != line {
+			t.Errorf("credit note %+v", cn)
+		}
+		f.AssertEvent(t, "credit_note.created", cn.ID)
+		got := getInvoice(t, sc, inv.ID)
+		if got.AmountDue != 700 || got.AmountRemaining != 700 || got.PrePaymentCreditNotesAmount != 300 || got.PostPaymentCreditNotesAmount != 0 || got.Status != stripe.InvoiceStatusOpen {
+			t.Errorf("invoice after credit note: due=%d remaining=%d pre=%d post=%d %s", got.AmountDue, got.AmountRemaining, got.PrePaymentCreditNotesAmount, got.PostPaymentCreditNotesAmount, got.Status)
+		}
+
+		// The line cannot be credited beyond its amount; nothing changes.
+		bad := params()
+		bad.Lines[0].Amount = stripe.Int64(701)
+		_, err = sc.V1CreditNotes.Create(ctx, bad)
+		stripeErr(t, err, 400, "", "lines[0][amount]", "")
+		_, err = sc.V1CreditNotes.Create(ctx, &stripe.CreditNoteCreateParams{Invoice: stripe.String(inv.ID)})
+		stripeErr(t, err, 400, "", "", "One of `amount`, `lines`, or `shipping_cost` must be provided.")
+		_, err = sc.V1CreditNotes.Create(ctx, &stripe.CreditNoteCreateParams{Invoice: stripe.String(inv.ID), Amount: stripe.Int64(100), CreditAmount: stripe.Int64(100)})
+		stripeErr(t, err, 400, "", "", "")
+
+		// Paying charges what remains.
+		paid, err := sc.V1Invoices.Pay(ctx, inv.ID, &stripe.InvoicePayParams{PaymentMethod: stripe.String("pm_card_visa")})
+		if err != nil || paid.Status != stripe.InvoiceStatusPaid || paid.AmountPaid != 700 {
+			t.Fatalf("pay %v %+v", err, paid)
+		}
+
+		// A pre-payment credit note on a paid invoice's sibling: credit to zero settles it.
+		inv2 := openInvoice(t, sc, 500)
+		cn2, err := sc.V1CreditNotes.Create(ctx, &stripe.CreditNoteCreateParams{Invoice: stripe.String(inv2.ID), Amount: stripe.Int64(500)})
+		if err != nil || cn2.Lines.Data[0].Type != stripe.CreditNoteLineItemTypeCustomLineItem {
+			t.Fatalf("credit to zero %v %+v", err, cn2)
+		}
+		if got := getInvoice(t, sc, inv2.ID); got.Status != stripe.InvoiceStatusPaid || got.AmountRemaining != 0 || got.AmountPaid != 0 || got.PrePaymentCreditNotesAmount != 500 {
+			t.Errorf("invoice credited to zero %+v", got)
+		}
+		f.AssertEvent(t, "invoice.paid", inv2.ID)
+		_, err = sc.V1CreditNotes.VoidCreditNote(ctx, cn2.ID, nil)
+		stripeErr(t, err, 400, "", "", "")
+
+		// A draft takes no credit note.
+		cu := invCustomer(t, sc, "", 0)
+		draft := invDraft(t, sc, cu.ID, 100, false)
+		_, err = sc.V1CreditNotes.Create(ctx, &stripe.CreditNoteCreateParams{Invoice: stripe.String(draft.ID), Amount: stripe.Int64(10)})
+		stripeErr(t, err, 400, "", "invoice", "")
+	})
+}
+
+func TestCreditNotePostPayment(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		inv, pi := paidInvoice(t, sc, 1000)
+		chID := pi.LatestCharge.ID
+
+		// The split must add up to the post-payment amount.
+		_, err := sc.V1CreditNotes.Create(ctx, &stripe.CreditNoteCreateParams{Invoice: stripe.String(inv.ID), Amount: stripe.Int64(600), RefundAmount: stripe.Int64(200)})
+		stripeErr(t, err, 400, "", "", "The sum of refunds, credit_amount and out_of_band_amount (2.00 USD) must equal the credit note's post_payment_amount (6.00 USD).")
+
+		cn, err := sc.V1CreditNotes.Create(ctx, &stripe.CreditNoteCreateParams{
+			Invoice: stripe.String(inv.ID), Amount: stripe.Int64(600),
+			RefundAmount: stripe.Int64(200), CreditAmount: stripe.Int64(300), OutOfBandAmount: stripe.Int64(100),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cn.Type != stripe.CreditNoteTypePostPayment || cn.PostPaymentAmount != 600 || cn.PrePaymentAmount != 0 || cn.OutOfBandAmount != 100 ||
+			len(cn.Refunds) != 1 || cn.Refunds[0].AmountRefunded != 200 || cn.CustomerBalanceTransaction == nil {
+			t.Fatalf("credit note %+v", cn)
+		}
+		ch, _ := sc.V1Charges.Retrieve(ctx, chID, nil)
+		if ch.AmountRefunded != 200 || ch.Refunded {
+			t.Errorf("charge %+v", ch)
+		}
+		f.AssertEvent(t, "charge.refunded", chID)
+		cu, _ := sc.V1Customers.Retrieve(ctx, inv.Customer.ID, nil)
+		if cu.Balance != -300 {
+			t.Errorf("balance %d", cu.Balance)
+		}
+		txn, err := sc.V1CustomerBalanceTransactions.Retrieve(ctx, cn.CustomerBalanceTransaction.ID, &stripe.CustomerBalanceTransactionRetrieveParams{Customer: stripe.String(cu.ID)})
+		if err != nil || txn.Type != stripe.CustomerBalanceTransactionTypeCreditNote || txn.Amount != -300 || txn.CreditNote == nil || txn.CreditNote.ID != cn.ID {
+			t.Fatalf("balance transaction %v %+v", err, txn)
+		}
+		got := getInvoice(t, sc, inv.ID)
+		if got.PostPaymentCreditNotesAmount != 600 || got.AmountDue != 1000 || got.AmountPaid != 1000 {
+			t.Errorf("invoice %+v", got)
+		}
+
+		// No more than what is left of the invoice.
+		_, err = sc.V1CreditNotes.Create(ctx, &stripe.CreditNoteCreateParams{Invoice: stripe.String(inv.ID), Amount: stripe.Int64(401), OutOfBandAmount: stripe.Int64(401)})
+		stripeErr(t, err, 400, "", "amount", "")
+		// A credit note with a refund cannot be voided.
+		_, err = sc.V1CreditNotes.VoidCreditNote(ctx, cn.ID, nil)
+		stripeErr(t, err, 400, "", "", "")
+
+		// Credit only: voiding debits the balance back.
+		cn2, err := sc.V1CreditNotes.Create(ctx, &stripe.CreditNoteCreateParams{Invoice: stripe.String(inv.ID), Amount: stripe.Int64(100), CreditAmount: stripe.Int64(100)})
+		if err != nil || cn2.Number != inv.Number+"-CN-02" {
+			t.Fatalf("second %v %+v", err, cn2)
+		}
+		void, err := sc.V1CreditNotes.VoidCreditNote(ctx, cn2.ID, nil)
+		if err != nil || void.Status != stripe.CreditNoteStatusVoid || void.VoidedAt == 0 {
+			t.Fatalf("void %v %+v", err, void)
+		}
+		f.AssertEvent(t, "credit_note.voided", cn2.ID)
+		cu, _ = sc.V1Customers.Retrieve(ctx, cu.ID, nil)
+		if got := getInvoice(t, sc, inv.ID); cu.Balance != -300 || got.PostPaymentCreditNotesAmount != 600 {
+			t.Errorf("after void: balance %d post %d", cu.Balance, got.PostPaymentCreditNotesAmount)
+		}
+
+		// Update, list by invoice and customer, lines, PDF.
+		up, err := sc.V1CreditNotes.Update(ctx, cn.ID, &stripe.CreditNoteUpdateParams{Memo: stripe.String("Refund for the outage")})
+		if err != nil || up.Memo != "Refund for the outage" {
+			t.Fatalf("update %v %+v", err, up)
+		}
+		f.AssertEvent(t, "credit_note.updated", cn.ID)
+		var ids []string
+		for c, err := range sc.V1CreditNotes.List(ctx, &stripe.CreditNoteListParams{Invoice: stripe.String(inv.ID)}).All(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, c.ID)
+		}
+		if len(ids) != 2 || ids[0] != cn2.ID {
+			t.Errorf("by invoice %v", ids)
+		}
+		n := 0
+		for _, err := range sc.V1CreditNotes.List(ctx, &stripe.CreditNoteListParams{Customer: stripe.String(cu.ID)}).All(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+		if n != 2 {
+			t.Errorf("by customer %d", n)
+		}
+		for l, err := range sc.V1CreditNotes.ListLines(ctx, &stripe.CreditNoteListLinesParams{CreditNote: stripe.String(cn.ID)}).All(ctx) {
+			if err != nil || l.Amount != 600 {
+				t.Fatalf("lines %v %+v", err, l)
+			}
+		}
+		resp, err := http.Get(cn.PDF)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.HasPrefix(string(body), "%PDF-1.4") || !strings.Contains(string(body), cn.Number) {
+			t.Errorf("pdf %d %.80q", resp.StatusCode, body)
+		}
+	})
+}
+
+// On a test clock, credit notes, refunds and payment intents carry the
+// clock's time.
+func TestCreditNoteAndPaymentsOnTestClock(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		tc := newClock(t, sc, clockStart, "")
+		cu := customerOn(t, sc, tc.ID)
+		if _, err := advanceClock(sc, tc.ID, clockStart.Add(48*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		at := clockStart.Add(48 * time.Hour).Unix()
+		pi := newPI(t, sc, &stripe.PaymentIntentCreateParams{Customer: stripe.String(cu.ID), PaymentMethod: stripe.String("pm_card_visa"), Confirm: stripe.Bool(true)})
+		if pi.Created != at {
+			t.Errorf("payment intent created %d, want clock time %d", pi.Created, at)
+		}
+		r, err := sc.V1Refunds.Create(ctx, &stripe.RefundCreateParams{PaymentIntent: stripe.String(pi.ID), Amount: stripe.Int64(100)})
+		if err != nil || r.Created != at {
+			t.Fatalf("refund %v created %d want %d", err, r.Created, at)
+		}
+		inv := invDraft(t, sc, cu.ID, 800, false)
+		if inv, err = sc.V1Invoices.FinalizeInvoice(ctx, inv.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		cn, err := sc.V1CreditNotes.Create(ctx, &stripe.CreditNoteCreateParams{Invoice: stripe.String(inv.ID), Amount: stripe.Int64(100)})
+		if err != nil || cn.Created != at || cn.EffectiveAt != at {
+			t.Fatalf("credit note %v created %d want %d", err, cn.Created, at)
+		}
+	})
+}
