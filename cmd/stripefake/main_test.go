@@ -289,6 +289,60 @@ func TestFlags(t *testing.T) {
 	}
 }
 
+// clientResult is what the stripe-node and stripe-python scripts in
+// testdata report.
+type clientResult struct {
+	Idempotent              bool
+	TrialStatus, AfterTrial string
+	PaidInvoices            int
+	ErrorType, ErrorCode    string
+	ErrorStatus             int
+	Webhooks                []string
+}
+
+// runClient runs a script in testdata against a fresh binary and decodes its
+// report.
+func runClient(t *testing.T, env []string, interpreter, script string) clientResult {
+	t.Helper()
+	s := start(t, "-addr", "127.0.0.1:0", "-start-time", "2026-01-15T12:00:00Z")
+	path, err := filepath.Abs(filepath.Join("testdata", script))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(interpreter, path)
+	cmd.Env = append(env, "STRIPEFAKE_URL="+s.url)
+	out, err := cmd.Output()
+	if err != nil {
+		msg := ""
+		if ee, ok := err.(*exec.ExitError); ok {
+			msg = string(ee.Stderr)
+		}
+		t.Fatalf("%s: %v\n%s\nserver log:\n%s", script, err, msg, s.output())
+	}
+	var got clientResult
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	s.stop()
+	return got
+}
+
+// checkClient checks a client's report: the trial ends into a paid
+// renewal, a reused idempotency key replays, a missing object is the SDK's
+// 404 error, and every webhook's signature verified.
+func checkClient(t *testing.T, got clientResult, errorType string) {
+	t.Helper()
+	if !got.Idempotent || got.TrialStatus != "trialing" || got.AfterTrial != "active" || got.PaidInvoices != 1 {
+		t.Errorf("lifecycle: %+v", got)
+	}
+	if got.ErrorType != errorType || got.ErrorStatus != 404 || got.ErrorCode != "resource_missing" {
+		t.Errorf("error: %+v", got)
+	}
+	if strings.Join(got.Webhooks, ",") != "customer.subscription.created,invoice.paid,invoice.paid" {
+		t.Errorf("signed webhooks received: %q", got.Webhooks)
+	}
+}
+
 // stripe-node drives the binary with no client-side change but its
 // host, port and protocol. It runs where node is on PATH and the npm stripe
 // package is found: in STRIPEFAKE_NODE_MODULES (a node_modules folder;
@@ -307,40 +361,23 @@ func TestStripeNode(t *testing.T) {
 	if err := probe.Run(); err != nil {
 		t.Skip("the npm stripe package is not installed; set STRIPEFAKE_NODE_MODULES to a node_modules folder holding it")
 	}
-	s := start(t, "-addr", "127.0.0.1:0", "-start-time", "2026-01-15T12:00:00Z")
-	script, err := filepath.Abs("testdata/stripe_node.js")
+	checkClient(t, runClient(t, env, node, "stripe_node.js"), "StripeInvalidRequestError")
+}
+
+// stripe-python drives the binary through api_base. It runs where a
+// python3 (STRIPEFAKE_PYTHON, else python3 on PATH) imports stripe; on
+// Debian, apt-get install python3-stripe (.ci/run does).
+func TestStripePython(t *testing.T) {
+	python := os.Getenv("STRIPEFAKE_PYTHON")
+	if python == "" {
+		python = "python3"
+	}
+	python, err := exec.LookPath(python)
 	if err != nil {
-		t.Fatal(err)
+		t.Skip("python3 is not on PATH")
 	}
-	cmd := exec.Command(node, script)
-	cmd.Env = append(env, "STRIPEFAKE_URL="+s.url)
-	out, err := cmd.Output()
-	if err != nil {
-		msg := ""
-		if ee, ok := err.(*exec.ExitError); ok {
-			msg = string(ee.Stderr)
-		}
-		t.Fatalf("stripe-node: %v\n%s\nserver log:\n%s", err, msg, s.output())
+	if err := exec.Command(python, "-c", "import stripe").Run(); err != nil {
+		t.Skip("the stripe Python package is not installed (apt-get install python3-stripe); STRIPEFAKE_PYTHON names the interpreter")
 	}
-	var got struct {
-		Idempotent              bool
-		TrialStatus, AfterTrial string
-		PaidInvoices            int
-		ErrorType, ErrorCode    string
-		ErrorStatus             int
-		Webhooks                []string
-	}
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatalf("%v: %s", err, out)
-	}
-	if !got.Idempotent || got.TrialStatus != "trialing" || got.AfterTrial != "active" || got.PaidInvoices != 1 {
-		t.Errorf("stripe-node lifecycle: %s", out)
-	}
-	if got.ErrorType != "StripeInvalidRequestError" || got.ErrorStatus != 404 || got.ErrorCode != "resource_missing" {
-		t.Errorf("stripe-node error: %s", out)
-	}
-	if strings.Join(got.Webhooks, ",") != "customer.subscription.created,invoice.paid,invoice.paid" {
-		t.Errorf("signed webhooks received: %q", got.Webhooks)
-	}
-	s.stop()
+	checkClient(t, runClient(t, os.Environ(), python, "stripe_python.py"), "InvalidRequestError")
 }
