@@ -13,24 +13,49 @@ import (
 )
 
 // Assertions for tests: each checks one common thing in one line and, on
-// failure, calls tb.Errorf with a go-cmp diff (-want +got) of what the fake
-// saw. They never stop the test; the value they return is the zero value
-// when the check failed.
+// failure, reports a go-cmp diff (-want +got) of what the fake saw.
+//
+// Assert… report with tb.Errorf: the test goes on, and a value they return
+// is the zero value when the check failed. Require… make the same check and
+// stop the test with tb.Fatalf instead, so that their value can be used
+// straight away.
 
 // AssertEvent checks that an event of type typ about objectID ("" for any
-// object) was written, and returns the latest such event.
+// object) was written, and returns the latest such event. It does not stop
+// the test: when no such event exists it reports with tb.Errorf and
+// returns the zero Event. Use RequireEvent to stop instead.
 func (f *Fake) AssertEvent(tb testing.TB, typ, objectID string) Event {
 	tb.Helper()
+	ev, msg := f.findEvent(typ, objectID)
+	if msg != "" {
+		tb.Errorf("%s", msg)
+	}
+	return ev
+}
+
+// RequireEvent is AssertEvent that stops the test (tb.Fatalf) when no such
+// event exists, so the Event it returns is always real.
+func (f *Fake) RequireEvent(tb testing.TB, typ, objectID string) Event {
+	tb.Helper()
+	ev, msg := f.findEvent(typ, objectID)
+	if msg != "" {
+		tb.Fatalf("%s", msg)
+	}
+	return ev
+}
+
+// findEvent returns the latest event of type typ about objectID, or a
+// failure message.
+func (f *Fake) findEvent(typ, objectID string) (Event, string) {
 	events := f.Events()
 	for i := len(events) - 1; i >= 0; i-- {
 		if events[i].Type == typ && (objectID == "" || events[i].ObjectID == objectID) {
-			return events[i]
+			return events[i], ""
 		}
 	}
 	got := eventLines(events, objectID)
 	want := append(append([]string(nil), got...), eventLine(typ, objectID))
-	tb.Errorf("fake: no %s event%s; events%s (-want +got):\n%s", typ, about(objectID), about(objectID), cmp.Diff(want, got))
-	return Event{}
+	return Event{}, fmt.Sprintf("fake: no %s event%s; events%s (-want +got):\n%s", typ, about(objectID), about(objectID), cmp.Diff(want, got))
 }
 
 // AssertNoEvent checks that no event of type typ about objectID ("" for
@@ -98,21 +123,45 @@ func about(objectID string) string {
 // (as for FailRequests: "POST /v1/customers", "POST
 // /v1/customers/{customer}") whose parameters include params, keyed as sent
 // on the wire ("email", "metadata[plan]", "items[0][price]"); nil params
-// match any. It returns the latest such request.
+// match any. It returns the latest such request. It does not stop the
+// test: when no request matches it reports with tb.Errorf and returns the
+// zero Request. Use RequireRequest to stop instead. A pattern that no
+// route of the fake can match stops the test at once (tb.Fatalf).
 func (f *Fake) AssertRequest(tb testing.TB, pattern string, params map[string]string) Request {
+	tb.Helper()
+	r, msg := f.findRequest(tb, pattern, params)
+	if msg != "" {
+		tb.Errorf("%s", msg)
+	}
+	return r
+}
+
+// RequireRequest is AssertRequest that stops the test (tb.Fatalf) when no
+// request matches, so the Request it returns is always real.
+func (f *Fake) RequireRequest(tb testing.TB, pattern string, params map[string]string) Request {
+	tb.Helper()
+	r, msg := f.findRequest(tb, pattern, params)
+	if msg != "" {
+		tb.Fatalf("%s", msg)
+	}
+	return r
+}
+
+// findRequest returns the latest request matching pattern and params, or a
+// failure message.
+func (f *Fake) findRequest(tb testing.TB, pattern string, params map[string]string) (Request, string) {
 	tb.Helper()
 	matched, ok := f.matching(tb, pattern)
 	if !ok {
-		return Request{}
+		return Request{}, ""
 	}
 	for i := len(matched) - 1; i >= 0; i-- {
 		if hasParams(matched[i], params) {
-			return matched[i]
+			return matched[i], ""
 		}
 	}
 	if len(matched) == 0 {
-		tb.Errorf("fake: no request matched %q; requests sent (-want +got):\n%s", pattern, cmp.Diff([]string{pattern}, requestLines(f.Requests())))
-		return Request{}
+		return Request{}, fmt.Sprintf("fake: no request matched %q; requests sent (-want +got):\n%s", pattern, cmp.Diff([]string{pattern}, requestLines(f.Requests())))
 	}
 	last := matched[len(matched)-1]
 	got := map[string]string{}
@@ -121,13 +170,14 @@ func (f *Fake) AssertRequest(tb testing.TB, pattern string, params map[string]st
 			got[k] = strings.Join(vs, ",")
 		}
 	}
-	tb.Errorf("fake: %d request(s) matched %q but none sent these params; the latest, %s %s (-want +got):\n%s",
+	return Request{}, fmt.Sprintf("fake: %d request(s) matched %q but none sent these params; the latest, %s %s (-want +got):\n%s",
 		len(matched), pattern, last.Method, last.Path, cmp.Diff(params, got))
-	return Request{}
 }
 
 // AssertRequestCount checks that exactly n requests matched pattern, and
-// returns them, oldest first.
+// returns them, oldest first. It reports a wrong count with tb.Errorf and
+// goes on; a pattern that no route of the fake can match stops the test at
+// once (tb.Fatalf).
 func (f *Fake) AssertRequestCount(tb testing.TB, pattern string, n int) []Request {
 	tb.Helper()
 	matched, ok := f.matching(tb, pattern)
@@ -143,9 +193,33 @@ func (f *Fake) AssertRequestCount(tb testing.TB, pattern string, n int) []Reques
 
 // AssertWebhookDelivered checks that the latest event of type typ about
 // objectID ("" for any object) reached the webhook endpoint endpointID (""
-// for any) with a 2xx answer, and returns that delivery.
+// for any) with a 2xx answer, and returns that delivery. It does not stop
+// the test: when there is no such delivery it reports with tb.Errorf and
+// returns the zero WebhookDelivery. Use RequireWebhookDelivered to stop
+// instead.
 func (f *Fake) AssertWebhookDelivered(tb testing.TB, endpointID, typ, objectID string) WebhookDelivery {
 	tb.Helper()
+	d, msg := f.findDelivery(endpointID, typ, objectID)
+	if msg != "" {
+		tb.Errorf("%s", msg)
+	}
+	return d
+}
+
+// RequireWebhookDelivered is AssertWebhookDelivered that stops the test
+// (tb.Fatalf) when there is no such delivery.
+func (f *Fake) RequireWebhookDelivered(tb testing.TB, endpointID, typ, objectID string) WebhookDelivery {
+	tb.Helper()
+	d, msg := f.findDelivery(endpointID, typ, objectID)
+	if msg != "" {
+		tb.Fatalf("%s", msg)
+	}
+	return d
+}
+
+// findDelivery returns the succeeded delivery AssertWebhookDelivered looks
+// for, or a failure message.
+func (f *Fake) findDelivery(endpointID, typ, objectID string) (WebhookDelivery, string) {
 	ds := f.WebhookDeliveries()
 	var got []string
 	for i := len(ds) - 1; i >= 0; i-- {
@@ -154,13 +228,12 @@ func (f *Fake) AssertWebhookDelivered(tb testing.TB, endpointID, typ, objectID s
 			continue
 		}
 		if d.Status == resources.DeliverySucceeded {
-			return d
+			return d, ""
 		}
 		got = append(got, deliveryLine(d))
 	}
 	want := eventLine(typ, objectID) + " to " + orAny(endpointID) + ": succeeded"
-	tb.Errorf("fake: %s was not delivered (-want +got):\n%s", eventLine(typ, objectID), cmp.Diff([]string{want}, got))
-	return WebhookDelivery{}
+	return WebhookDelivery{}, fmt.Sprintf("fake: %s was not delivered (-want +got):\n%s", eventLine(typ, objectID), cmp.Diff([]string{want}, got))
 }
 
 func orAny(s string) string {
@@ -185,12 +258,13 @@ func deliveryLine(d WebhookDelivery) string {
 	return s
 }
 
-// matching returns the requests that match pattern, oldest first.
+// matching returns the requests that match pattern, oldest first. A bad
+// pattern, or one no route can match, stops the test.
 func (f *Fake) matching(tb testing.TB, pattern string) ([]Request, bool) {
 	tb.Helper()
-	p, err := parsePattern(pattern)
+	p, err := f.compilePattern(pattern)
 	if err != nil {
-		tb.Errorf("%v", err)
+		tb.Fatalf("%v", err)
 		return nil, false
 	}
 	var out []Request

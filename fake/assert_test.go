@@ -118,3 +118,37 @@ func TestDumpShowsStateEventsDeliveriesAndJobs(t *testing.T) {
 		t.Errorf("after the retries:\n%s", dump)
 	}
 }
+
+// Require… make the same checks as Assert… but stop the test, so their
+// value is never a silent zero (issue 12, item 13).
+func TestRequireStopsTheTest(t *testing.T) {
+	rt := &recordingTB{TB: t}
+	f := fake.New(rt)
+	sc := testfake.Client(f)
+	cu, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{Email: stripe.String("ada@example.com")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := f.RequireEvent(rt, "customer.created", cu.ID); ev.ObjectID != cu.ID {
+		t.Errorf("RequireEvent returned %+v", ev)
+	}
+	if r := f.RequireRequest(rt, "POST /v1/customers", map[string]string{"email": "ada@example.com"}); r.Status != http.StatusOK {
+		t.Errorf("RequireRequest returned %+v", r)
+	}
+	if len(rt.errs) != 0 {
+		t.Fatalf("passing checks reported %q", rt.errs)
+	}
+	f.RequireEvent(rt, "customer.deleted", cu.ID)
+	f.RequireRequest(rt, "DELETE /v1/customers/{customer}", nil)
+	f.RequireWebhookDelivered(rt, "", "customer.created", cu.ID)
+	f.AssertEvent(rt, "customer.deleted", cu.ID)
+	want := []string{"FATAL: fake: no customer.deleted", "FATAL: fake: no request matched", "FATAL: fake: customer.created", "fake: no customer.deleted"}
+	if len(rt.errs) != len(want) {
+		t.Fatalf("errors %q", rt.errs)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(rt.errs[i], w) {
+			t.Errorf("error %d = %q, want it to start %q", i, rt.errs[i], w)
+		}
+	}
+}

@@ -177,6 +177,18 @@ func (f *Fake) AdvanceTo(t time.Time) {
 	}
 }
 
+// fatal reports a mistake in the test's use of the fake that makes going on
+// pointless: it stops the test, or panics for a fake made with Start (as
+// regexp.MustCompile does).
+func (f *Fake) fatal(err error) {
+	if f.tb != nil {
+		f.tb.Helper()
+		f.tb.Fatalf("%v", err)
+		return
+	}
+	panic(err)
+}
+
 func (f *Fake) fail(err error) {
 	if f.tb != nil {
 		f.tb.Helper()

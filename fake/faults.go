@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"github.com/stripefake/stripefake/internal/apiversion"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 
@@ -236,8 +237,10 @@ func routeOf(r *http.Request) string {
 
 // requestPattern matches requests: "[METHOD ]PATH", where METHOD may be
 // omitted or "*" for any method, and PATH is a literal path
-// (/v1/customers/cus_123), the spec's pattern (/v1/customers/{customer}),
-// a prefix ending in "*" (/v1/invoices/*), or "*" for any path.
+// (/v1/customers/cus_123), a route with placeholders
+// (/v1/customers/{customer}; any {name} stands for one path segment where
+// the route has a parameter, whatever the spec calls it), a prefix ending
+// in "*" (/v1/invoices/*), or "*" for any path.
 type requestPattern struct {
 	method, path string
 }
@@ -255,6 +258,24 @@ func parsePattern(s string) (requestPattern, error) {
 	return requestPattern{method: method, path: path}, nil
 }
 
+// compilePattern parses s and checks that it can match a route the fake
+// serves: a pattern that never fires is a mistake in the test, reported
+// with the closest routes.
+func (f *Fake) compilePattern(s string) (requestPattern, error) {
+	p, err := parsePattern(s)
+	if err != nil {
+		return p, err
+	}
+	routes := f.Routes()
+	for _, r := range routes {
+		if p.couldMatch(r) {
+			return p, nil
+		}
+	}
+	return p, fmt.Errorf("fake: request pattern %q matches no route of the fake; closest: %s",
+		s, strings.Join(closestRoutes(p.String(), routes, 3), ", "))
+}
+
 func (p requestPattern) match(method, path, route string) bool {
 	if p.method != "*" && p.method != method {
 		return false
@@ -264,8 +285,118 @@ func (p requestPattern) match(method, path, route string) bool {
 		return true
 	case strings.HasSuffix(p.path, "*"):
 		return strings.HasPrefix(path, strings.TrimSuffix(p.path, "*"))
+	case p.path == path:
+		return true
 	}
-	return p.path == path || (route != "" && p.path == route)
+	if route == "" {
+		return false
+	}
+	ps, xs, rs := strings.Split(p.path, "/"), strings.Split(path, "/"), strings.Split(route, "/")
+	if len(ps) != len(rs) {
+		return false
+	}
+	if len(xs) != len(rs) {
+		xs = rs // an ID with an escaped "/": only placeholders can match it
+	}
+	for i := range ps {
+		if isPlaceholder(ps[i]) {
+			if !isPlaceholder(rs[i]) {
+				return false
+			}
+		} else if ps[i] != xs[i] && ps[i] != rs[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// couldMatch reports whether some request to route ("METHOD /path/{param}")
+// matches p.
+func (p requestPattern) couldMatch(route string) bool {
+	method, path, _ := strings.Cut(route, " ")
+	if p.method != "*" && p.method != method {
+		return false
+	}
+	if p.path == "*" {
+		return true
+	}
+	rs := strings.Split(path, "/")
+	if prefix, ok := strings.CutSuffix(p.path, "*"); ok {
+		ps := strings.Split(prefix, "/")
+		if len(ps) > len(rs) {
+			return false
+		}
+		last := len(ps) - 1
+		for i := range last {
+			if !segmentCouldMatch(ps[i], rs[i]) {
+				return false
+			}
+		}
+		return isPlaceholder(rs[last]) || strings.HasPrefix(rs[last], ps[last])
+	}
+	ps := strings.Split(p.path, "/")
+	if len(ps) != len(rs) {
+		return false
+	}
+	for i := range ps {
+		if !segmentCouldMatch(ps[i], rs[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// segmentCouldMatch reports whether pattern segment p can match route
+// segment r: a placeholder only a parameter, a literal the same literal or
+// a parameter.
+func segmentCouldMatch(p, r string) bool {
+	if isPlaceholder(p) {
+		return isPlaceholder(r)
+	}
+	return p == r || isPlaceholder(r)
+}
+
+func isPlaceholder(seg string) bool {
+	return len(seg) > 2 && seg[0] == '{' && seg[len(seg)-1] == '}'
+}
+
+// closestRoutes returns the n routes nearest to s by edit distance.
+func closestRoutes(s string, routes []string, n int) []string {
+	type scored struct {
+		route string
+		d     int
+	}
+	all := make([]scored, len(routes))
+	for i, r := range routes {
+		all[i] = scored{r, editDistance(s, r)}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].d < all[j].d })
+	out := []string{}
+	for i := 0; i < n && i < len(all); i++ {
+		out = append(out, all[i].route)
+	}
+	return out
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func (p requestPattern) String() string { return p.method + " " + p.path }
@@ -273,15 +404,19 @@ func (p requestPattern) String() string { return p.method + " " + p.path }
 // FailRequests makes the next times requests matching pattern answer fault
 // instead of being served (times 1: once; Forever: until removed). pattern
 // is "[METHOD ]PATH": "POST /v1/customers", "POST
-// /v1/customers/{customer}", "GET /v1/invoices/*", "*". Rules are tried in
-// the order they were added; the first that matches answers.
+// /v1/customers/{customer}", "GET /v1/invoices/*", "*"; a {name} matches
+// one segment wherever the route has a parameter, whatever its name. Rules
+// are tried in the order they were added; the first that matches answers.
+// A pattern that can match no route of the fake stops the test at once
+// (tb.Fatalf; a fake from Start panics), naming the closest routes.
 func (f *Fake) FailRequests(pattern string, times int, fault Fault) *FaultRule {
-	p, err := parsePattern(pattern)
-	if err == nil && times < 1 && times != Forever {
-		err = fmt.Errorf("fake: FailRequests needs times of 1 or more, or Forever; got %d", times)
-	}
+	p, err := f.compilePattern(pattern)
 	if err != nil {
-		f.fail(err)
+		f.fatal(err)
+		return &FaultRule{set: &faultSet{}}
+	}
+	if times < 1 && times != Forever {
+		f.fail(fmt.Errorf("fake: FailRequests needs times of 1 or more, or Forever; got %d", times))
 		return &FaultRule{set: &faultSet{}}
 	}
 	return f.faults.add(&FaultRule{pattern: p, fault: fault, times: times})
@@ -290,14 +425,16 @@ func (f *Fake) FailRequests(pattern string, times int, fault Fault) *FaultRule {
 // FailSequence answers the requests matching pattern with faults in turn,
 // one each, then lets requests through: FailSequence(p, LockTimeout(),
 // LockTimeout()) fails twice then succeeds. A Pass step lets that request
-// through.
+// through. pattern is as for FailRequests, and stops the test the same way
+// when it can match no route.
 func (f *Fake) FailSequence(pattern string, faults ...Fault) *FaultRule {
-	p, err := parsePattern(pattern)
-	if err == nil && len(faults) == 0 {
-		err = fmt.Errorf("fake: FailSequence needs at least one fault")
-	}
+	p, err := f.compilePattern(pattern)
 	if err != nil {
-		f.fail(err)
+		f.fatal(err)
+		return &FaultRule{set: &faultSet{}}
+	}
+	if len(faults) == 0 {
+		f.fail(fmt.Errorf("fake: FailSequence needs at least one fault"))
 		return &FaultRule{set: &faultSet{}}
 	}
 	return f.faults.add(&FaultRule{pattern: p, seq: append([]Fault(nil), faults...)})

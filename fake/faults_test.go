@@ -2,6 +2,7 @@ package fake_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -304,4 +305,73 @@ func TestWebhookHandlerSeesInjectedFaults(t *testing.T) {
 	if len(d.Attempts) != 2 || d.Attempts[0].Status != 503 {
 		t.Errorf("%+v", d)
 	}
+}
+
+// A placeholder matches a route's parameter whatever the spec names it:
+// subscriptions use {subscription_exposed_id}, products {id} (issue 12,
+// item 12).
+func TestFaultPatternPlaceholderNamesDoNotMatter(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		p, err := sc.V1Products.Create(ctx, &stripe.ProductCreateParams{Name: stripe.String("Pro")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rule := f.FailRequests("POST /v1/products/{product}", 1, fake.RateLimit())
+		_, err = sc.V1Products.Update(ctx, p.ID, &stripe.ProductUpdateParams{Name: stripe.String("Team")})
+		if se, ok := err.(*stripe.Error); !ok || se.Code != "rate_limit" || rule.Hits() != 1 {
+			t.Fatalf("update: %v, hits %d: want the rule on {product} to fire on /v1/products/{id}", err, rule.Hits())
+		}
+		f.RequireRequest(t, "POST /v1/products/{x}", map[string]string{"name": "Team"})
+		f.AssertRequestCount(t, "POST /v1/products/{anything}", 1)
+		// A literal segment still has to be equal.
+		f.AssertRequestCount(t, "POST /v1/products/prod_other", 0)
+	})
+}
+
+// A pattern that can match no route stops the test at once, naming the
+// closest routes; the same for assertions (issue 12, item 12).
+func TestFaultPatternMatchingNoRouteFailsAtOnce(t *testing.T) {
+	rt := &recordingTB{TB: t}
+	f := fake.New(rt)
+	for _, pattern := range []string{
+		"POST /v1/subscription/{subscription}",
+		"POST /v1/subscriptions/{a}/{b}/{c}",
+		"GET /v1/nothing/*",
+		"PATCH /v1/customers",
+	} {
+		rt.errs = nil
+		f.FailRequests(pattern, 1, fake.RateLimit())
+		f.AssertRequestCount(rt, pattern, 0)
+		if len(rt.errs) != 2 {
+			t.Fatalf("%s: errors %q, want one from FailRequests and one from AssertRequestCount", pattern, rt.errs)
+		}
+		for _, e := range rt.errs {
+			if !strings.HasPrefix(e, "FATAL: ") || !strings.Contains(e, "matches no route") || !strings.Contains(e, "closest: ") {
+				t.Errorf("%s: %q", pattern, e)
+			}
+		}
+	}
+	if !strings.Contains(rt.errs[0], "POST /v1/customers") {
+		t.Errorf("closest routes for PATCH /v1/customers: %q", rt.errs[0])
+	}
+	// Valid patterns of every form pass.
+	rt.errs = nil
+	for _, pattern := range []string{"*", "DELETE *", "/v1/invoices/*", "GET /v1/invoices/in_1/*", "POST /v1/customers/cus_1", "GET /v1/customers/search"} {
+		f.FailRequests(pattern, 1, fake.RateLimit()).Remove()
+	}
+	if len(rt.errs) != 0 {
+		t.Errorf("valid patterns failed: %q", rt.errs)
+	}
+
+	s, err := fake.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	defer func() {
+		if p := recover(); p == nil || !strings.Contains(fmt.Sprint(p), "matches no route") {
+			t.Errorf("fake from Start: recovered %v, want a panic naming the pattern", p)
+		}
+	}()
+	s.FailRequests("POST /v1/subscription/{subscription}", 1, fake.RateLimit())
 }

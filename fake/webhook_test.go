@@ -36,6 +36,12 @@ func (r *recordingTB) Errorf(format string, args ...any) {
 
 func (r *recordingTB) Logf(string, ...any) {}
 
+// Fatalf records the failure like Errorf, marked FATAL, and returns: the
+// caller is expected to stop on its own after it.
+func (r *recordingTB) Fatalf(format string, args ...any) {
+	r.Errorf("FATAL: "+format, args...)
+}
+
 func readAll(t *testing.T, r *http.Request) []byte {
 	t.Helper()
 	b, err := io.ReadAll(r.Body)

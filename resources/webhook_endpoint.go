@@ -98,7 +98,7 @@ func createWebhookEndpoint(c *Ctx) (any, error) {
 	we := &WebhookEndpoint{
 		ID: id, Object: kindWebhookEndpoint, Created: c.Unix(), EnabledEvents: events,
 		Metadata: map[string]string{}, Status: "enabled", URL: u,
-		SigningSecret: "whsec_" + randomString(base62, hashString(id), 32),
+		SigningSecret: "whsec_" + unguessable(32),
 	}
 	we.APIVersion = p.NullableString("api_version")
 	if we.APIVersion != nil {

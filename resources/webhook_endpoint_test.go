@@ -123,3 +123,29 @@ func TestWebhookEndpointValidation(t *testing.T) {
 		}
 	})
 }
+
+// Two fakes with the same seed make the same IDs, but never the same
+// signing secret: a secret is drawn from crypto/rand (issue 12, item 17).
+func TestWebhookEndpointSecretsAreUnpredictable(t *testing.T) {
+	for _, b := range testfake.Backends {
+		t.Run(string(b), func(t *testing.T) {
+			var ids, secrets []string
+			for range 2 {
+				_, sc := testfake.New(t, b)
+				we, err := sc.V1WebhookEndpoints.Create(ctx, &stripe.WebhookEndpointCreateParams{
+					URL: stripe.String("https://example.com/hooks"), EnabledEvents: stripe.StringSlice([]string{"*"}),
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids, secrets = append(ids, we.ID), append(secrets, we.Secret)
+			}
+			if ids[0] != ids[1] {
+				t.Errorf("ids %v: the same seed should give the same IDs", ids)
+			}
+			if secrets[0] == secrets[1] || len(secrets[0]) != len("whsec_")+32 {
+				t.Errorf("secrets %v: want two different whsec_ secrets of 32 characters", secrets)
+			}
+		})
+	}
+}
