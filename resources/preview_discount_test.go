@@ -174,3 +174,41 @@ func TestPreviewInvoiceItemDiscounts(t *testing.T) {
 		}
 	})
 }
+
+// TestPreviewDiscountedUpgradeMatchesTheUpdate: an upgrade that starts a
+// new period now
+// with a new subscription discount (discounts[] on the update, the
+// preview's own discounts[]) previews to the cent what the update bills.
+func TestPreviewDiscountedUpgradeMatchesTheUpdate(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		base := monthlyPrice(t, sc, 1000, "month")
+		big := monthlyPrice(t, sc, 3000, "month")
+		cu := payingCustomer(t, sc, "pm_card_visa", "")
+		tax := newTaxRate(t, sc, "GST", 5, false)
+		s := subscribe(t, sc, &stripe.SubscriptionCreateParams{Customer: stripe.String(cu.ID), Items: itemsOf(base.ID, 1),
+			DefaultTaxRates: []*string{stripe.String(tax.ID)}})
+		co := newCoupon(t, sc, amountOff(777, "forever"))
+		f.Advance(11*24*time.Hour + 3*time.Hour)
+		pd := f.Now().Unix()
+		item := s.Items.Data[0].ID
+		preview := previewOf(t, sc, &stripe.InvoiceCreatePreviewParams{Subscription: stripe.String(s.ID),
+			Discounts: []*stripe.InvoiceCreatePreviewDiscountParams{{Coupon: stripe.String(co.ID)}},
+			SubscriptionDetails: &stripe.InvoiceCreatePreviewSubscriptionDetailsParams{ProrationDate: stripe.Int64(pd),
+				BillingCycleAnchorNow: stripe.Bool(true),
+				Items:                 []*stripe.InvoiceCreatePreviewSubscriptionDetailsItemParams{{ID: stripe.String(item), Price: stripe.String(big.ID)}}}})
+		u, err := sc.V1Subscriptions.Update(ctx, s.ID, &stripe.SubscriptionUpdateParams{ProrationDate: stripe.Int64(pd),
+			BillingCycleAnchorNow: stripe.Bool(true),
+			Discounts:             []*stripe.SubscriptionUpdateDiscountParams{{Coupon: stripe.String(co.ID)}},
+			Items:                 []*stripe.SubscriptionUpdateItemParams{{ID: stripe.String(item), Price: stripe.String(big.ID)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		real := getInvoice(t, sc, u.LatestInvoice.ID)
+		if want, got := amountsOf(real), amountsOf(preview); !sameAmounts(got, want) {
+			t.Errorf("preview amounts\n %+v\nwant (the update's invoice)\n %+v", got, want)
+		}
+		if real.Total == 0 || len(real.TotalTaxes) != 1 || len(real.TotalDiscountAmounts) != 1 || real.TotalDiscountAmounts[0].Amount != 777 {
+			t.Errorf("update invoice total %d taxes %v discounts %v", real.Total, real.TotalTaxes, real.TotalDiscountAmounts)
+		}
+	})
+}
