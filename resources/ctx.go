@@ -41,6 +41,11 @@ type Ctx struct {
 	// afterFns run after the transaction commits, in order, with no lock
 	// held, before the response returns (e.g. a test clock's advance).
 	afterFns []func() error
+
+	// previewDiscounts is non-nil while a preview (create_preview) runs:
+	// the discounts it redeemed, kept here instead of the store, so a
+	// preview counts no redemption and stores nothing (preview_discount.go).
+	previewDiscounts map[string]*Discount
 }
 
 // after registers fn to run once this transaction has committed, before

@@ -116,7 +116,7 @@ func discountsParam(c *Ctx, p Params, key string, target discountTarget) (ids []
 			return nil, true, apierr.InvalidRequest(dp.path, "Each discount must have exactly one of `coupon`, `promotion_code` or `discount`.")
 		}
 		if id, ok := dp.String("discount"); ok {
-			d, err := get[Discount](c, kindDiscount, id, dp.Path("discount"))
+			d, err := loadDiscount(c, id, dp.Path("discount"))
 			if err != nil {
 				return nil, true, err
 			}
@@ -196,6 +196,14 @@ func redeem(c *Ctx, dp Params, target discountTarget) (*Discount, error) {
 		// month is the last day of a shorter month.
 		d.End = new(addMonthsClamped(time.Unix(now, 0).UTC(), int(*co.DurationInMonths)).Unix())
 	}
+	if c.previewDiscounts != nil {
+		// A preview shows the discount without redeeming it.
+		if pc != nil {
+			d.PromotionCode = new(pc.ID)
+		}
+		c.previewDiscounts[d.ID] = d
+		return d, nil
+	}
 	co.TimesRedeemed++
 	if err := saveCoupon(c, co); err != nil {
 		return nil, err
@@ -269,7 +277,7 @@ func discountIDs(ds []any) []string {
 func activeDiscounts(c *Ctx, ds []any, periodStart int64) ([]any, error) {
 	out := []any{}
 	for _, id := range discountIDs(ds) {
-		d, err := get[Discount](c, kindDiscount, id, "discounts")
+		d, err := loadDiscount(c, id, "discounts")
 		if err != nil {
 			return nil, err
 		}
@@ -289,7 +297,7 @@ func spendDiscounts(c *Ctx, ds *[]any, periodStart int64) (bool, error) {
 	kept := []any{}
 	changed := false
 	for _, id := range discountIDs(*ds) {
-		d, err := get[Discount](c, kindDiscount, id, "discounts")
+		d, err := loadDiscount(c, id, "discounts")
 		if err != nil {
 			return false, err
 		}
@@ -431,7 +439,7 @@ func deleteCustomerDiscount(c *Ctx) (any, error) {
 // endDiscount marks discount id deleted, emits customer.discount.deleted
 // and returns it as the DELETE answers it.
 func endDiscount(c *Ctx, id string) (*DeletedDiscount, error) {
-	d, err := get[Discount](c, kindDiscount, id, "discount")
+	d, err := loadDiscount(c, id, "discount")
 	if err != nil {
 		return nil, err
 	}
@@ -515,12 +523,15 @@ func setItemDiscounts(c *Ctx, s *Subscription, it *SubscriptionItem, p Params) e
 // endUnnamed marks deleted the discounts of old that replacement does not
 // keep. A customer's own discount (inherited, owned by no object) stays.
 func endUnnamed(c *Ctx, old, replacement []any) error {
+	if c.previewDiscounts != nil {
+		return nil // a preview ends nothing
+	}
 	keep := discountIDs(replacement)
 	for _, id := range discountIDs(old) {
 		if slices.Contains(keep, id) {
 			continue
 		}
-		d, err := get[Discount](c, kindDiscount, id, "discounts")
+		d, err := loadDiscount(c, id, "discounts")
 		if err != nil {
 			return err
 		}

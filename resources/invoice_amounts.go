@@ -114,7 +114,7 @@ func loadAmountTerms(c *Ctx, inv *Invoice) error {
 		if _, ok := t.Discounts[id]; ok {
 			continue
 		}
-		d, err := get[Discount](c, kindDiscount, id, "discounts")
+		d, err := loadDiscount(c, id, "discounts")
 		if err != nil {
 			return err
 		}

@@ -248,8 +248,12 @@ func removeInvoiceLines(c *Ctx) (any, error) {
 // unsaved invoice with id upcoming_in_…, billing_reason upcoming, the
 // customer's balance applied as finalization would.
 func createPreviewInvoice(c *Ctx) (any, error) {
+	return previewing(c, func() (any, error) { return previewInvoice(c) })
+}
+
+func previewInvoice(c *Ctx) (any, error) {
 	p := c.Params
-	if err := unsupported(p, "customer_account", "customer_details", "discounts", "issuer", "on_behalf_of", "preview_mode"); err != nil {
+	if err := unsupported(p, "customer_account", "customer_details", "issuer", "on_behalf_of", "preview_mode"); err != nil {
 		return nil, err
 	}
 	if p.Has("schedule") || p.Has("schedule_details") {
@@ -282,7 +286,7 @@ func createPreviewInvoice(c *Ctx) (any, error) {
 	inv.ID = "upcoming_" + inv.ID
 	inv.Lines.URL = "/v1/invoices/upcoming/lines"
 	for _, ip := range p.List("invoice_items") {
-		if err := unsupported(ip, "discounts", "tax_behavior", "tax_code", "invoiceitem"); err != nil {
+		if err := unsupported(ip, "tax_behavior", "tax_code", "invoiceitem"); err != nil {
 			return nil, err
 		}
 		// The spec's preview item names its price "price" and takes
@@ -315,7 +319,7 @@ func createPreviewInvoice(c *Ctx) (any, error) {
 			return nil, err
 		}
 	}
-	if err := priceInvoice(c, inv); err != nil {
+	if err := previewDiscounts(c, p, inv, customerDiscounts(cu)); err != nil {
 		return nil, err
 	}
 	inv.StartingBalance = balanceIn(cu, inv.Currency)

@@ -33,7 +33,7 @@ func previewSubscriptionInvoice(c *Ctx, p Params) (*Invoice, error) {
 	if !hasSub {
 		return nil, apierr.InvalidRequest("subscription_details", "stripefake does not support previewing a new subscription (subscription_details without subscription) yet.")
 	}
-	if err := unsupported(d, "billing_mode", "cancel_now", "default_tax_rates", "resume_at", "start_date"); err != nil {
+	if err := unsupported(d, "billing_mode", "cancel_now", "resume_at", "start_date"); err != nil {
 		return nil, err
 	}
 	if v, ok := d.String("billing_cycle_anchor"); d.Has("billing_cycle_anchor") && (!ok || (v != "now" && v != "unchanged")) {
@@ -90,6 +90,13 @@ func renderUpdate(c *Ctx, u *subscriptionUpdate, d Params) (*Invoice, error) {
 	opts := InvoiceOptions{
 		BillingReason: "upcoming", CollectionMethod: s.CollectionMethod, Currency: s.Currency,
 		DaysUntilDue: s.DaysUntilDue, Subscription: s.ID, SubscriptionMetadata: s.Metadata,
+		DefaultTaxRates: s.DefaultTaxRates,
+	}
+	// The discounts apply as billSubscription applies them, at the time
+	// the invoice is made: now, or the renewal.
+	billedAt := u.now.Unix()
+	if !immediate {
+		billedAt = s.periodEnd()
 	}
 	if !immediate {
 		// The next renewal: its invoice covers the period now current and
@@ -156,6 +163,9 @@ func renderUpdate(c *Ctx, u *subscriptionUpdate, d Params) (*Invoice, error) {
 		}
 	}
 	for _, in := range charges {
+		if in.Discounts, err = activeDiscounts(c, in.Discounts, billedAt); err != nil {
+			return nil, err
+		}
 		l, err := newInvoiceLine(c, in)
 		if err != nil {
 			return nil, err
@@ -164,6 +174,13 @@ func renderUpdate(c *Ctx, u *subscriptionUpdate, d Params) (*Invoice, error) {
 		if err := inv.addLine(l); err != nil {
 			return nil, err
 		}
+	}
+	inherited, err := subscriptionInvoiceDiscounts(c, s, u.cu, billedAt)
+	if err != nil {
+		return nil, err
+	}
+	if err := previewDiscounts(c, c.Params, inv, inherited); err != nil {
+		return nil, err
 	}
 	inv.StartingBalance = balanceIn(u.cu, inv.Currency)
 	inv.AmountDue, _ = applyBalance(inv.Total, inv.StartingBalance)
