@@ -2,6 +2,7 @@ package resources
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 )
@@ -358,11 +359,13 @@ func spread(amount int64, eligible []int, left []int64) []int64 {
 	if base <= 0 || amount <= 0 {
 		return shares
 	}
+	if amount > base {
+		amount = base // a discount never takes more than what is left
+	}
 	rem := make([]int64, len(eligible))
 	var given int64
 	for k, i := range eligible {
-		shares[k] = amount * left[i] / base
-		rem[k] = amount * left[i] % base
+		shares[k], rem[k] = mulDiv(amount, max(left[i], 0), base)
 		given += shares[k]
 	}
 	idx := make([]int, len(eligible))
@@ -370,11 +373,21 @@ func spread(amount int64, eligible []int, left []int64) []int64 {
 		idx[k] = k
 	}
 	sort.SliceStable(idx, func(a, b int) bool { return rem[idx[a]] > rem[idx[b]] })
-	for k := 0; given < amount; k++ {
-		shares[idx[k%len(idx)]]++
+	// Each share is rounded down, so fewer than len(idx) cents are left over.
+	for k := 0; given < amount && k < len(idx); k++ {
+		shares[idx[k]]++
 		given++
 	}
 	return shares
+}
+
+// mulDiv returns a*b/c and its remainder for non-negative a, b and positive
+// c with a <= c, in 128-bit arithmetic so that large amounts cannot
+// overflow (the quotient is at most b, so it fits).
+func mulDiv(a, b, c int64) (int64, int64) {
+	hi, lo := bits.Mul64(uint64(a), uint64(b))
+	q, r := bits.Div64(hi, lo, uint64(c))
+	return int64(q), int64(r)
 }
 
 // roundHalfAway rounds to the nearest integer, halves away from zero.

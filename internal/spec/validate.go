@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/stripefake/stripefake/internal/apierr"
 	"github.com/stripefake/stripefake/internal/form"
@@ -369,22 +370,46 @@ func closest(alts []*node, v any) *node {
 }
 
 func (w *walker) integer(v any, path string) (any, bool) {
+	var i int64
+	var err error
 	switch x := v.(type) {
 	case string:
-		if i, err := strconv.ParseInt(x, 10, 64); err == nil {
-			return i, true
-		}
+		i, err = strconv.ParseInt(x, 10, 64)
 	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i, true
-		}
+		i, err = x.Int64()
 	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
-			return int64(x), true
+		if x != math.Trunc(x) || math.Abs(x) >= 1<<53 {
+			err = strconv.ErrRange
 		}
+		i = int64(x)
+	default:
+		err = strconv.ErrSyntax
 	}
-	w.fail(rankInvalid, apierr.InvalidInteger(path, raw(v)))
-	return nil, false
+	if err != nil {
+		w.fail(rankInvalid, apierr.InvalidInteger(path, raw(v)))
+		return nil, false
+	}
+	if isAmount(path) && (i > MaxAmount || i < -MaxAmount) {
+		w.fail(rankInvalid, apierr.InvalidRequest(path,
+			fmt.Sprintf("This value must be between -%d and %d.", int64(MaxAmount), int64(MaxAmount))))
+		return nil, false
+	}
+	return i, true
+}
+
+// MaxAmount bounds every amount parameter, in minor units: far above any
+// real charge, and low enough that sums and products of amounts and
+// quantities the fake computes cannot overflow int64.
+const MaxAmount = 99_999_999_999
+
+// isAmount reports whether the parameter at path is an amount in minor
+// units (amount, unit_amount, amount_off, minimum_amount, …).
+func isAmount(path string) bool {
+	name := path
+	if i := strings.LastIndexByte(path, '['); i >= 0 {
+		name = strings.TrimSuffix(path[i+1:], "]")
+	}
+	return name == "amount" || name == "amount_off" || strings.HasSuffix(name, "_amount")
 }
 
 func (w *walker) number(v any, path string) (any, bool) {
