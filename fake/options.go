@@ -6,7 +6,7 @@ import (
 
 	"github.com/benbjohnson/clock"
 	"github.com/stripefake/stripefake/internal/apiversion"
-	"github.com/stripefake/stripefake/internal/resources"
+	"github.com/stripefake/stripefake/resources"
 	"github.com/stripefake/stripefake/store"
 )
 
