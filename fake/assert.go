@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/stripefake/stripefake/resources"
+	"github.com/stripefake/stripefake/internal/resources"
 	"github.com/stripefake/stripefake/store"
 )
 

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/stripefake/stripefake/clockwork"
-	"github.com/stripefake/stripefake/resources"
+	"github.com/stripefake/stripefake/internal/resources"
 )
 
 // Time across a restart: the store keeps the fake's current time, so a fake

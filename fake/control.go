@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/stripefake/stripefake/internal/apierr"
-	"github.com/stripefake/stripefake/resources"
+	"github.com/stripefake/stripefake/internal/resources"
 )
 
 // The control API: what a test in another language needs of the fake, over

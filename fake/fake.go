@@ -24,7 +24,7 @@ import (
 
 	"github.com/stripefake/stripefake/clockwork"
 	"github.com/stripefake/stripefake/internal/apiversion"
-	"github.com/stripefake/stripefake/resources"
+	"github.com/stripefake/stripefake/internal/resources"
 	"github.com/stripefake/stripefake/store"
 )
 

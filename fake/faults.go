@@ -9,8 +9,8 @@ import (
 	"sync"
 
 	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/resources"
 	"github.com/stripefake/stripefake/internal/spec"
-	"github.com/stripefake/stripefake/resources"
 )
 
 // Fault injection: rules that make matching API requests answer a

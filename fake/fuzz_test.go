@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/stripefake/stripefake/fake"
+	"github.com/stripefake/stripefake/internal/resources"
 	"github.com/stripefake/stripefake/internal/testfake"
-	"github.com/stripefake/stripefake/resources"
 )
 
 // Header choices of FuzzHandler, packed in one byte so the fuzzer can flip

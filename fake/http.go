@@ -9,8 +9,8 @@ import (
 	"github.com/stripefake/stripefake/internal/apierr"
 	"github.com/stripefake/stripefake/internal/apiversion"
 	"github.com/stripefake/stripefake/internal/form"
+	"github.com/stripefake/stripefake/internal/resources"
 	"github.com/stripefake/stripefake/internal/spec"
-	"github.com/stripefake/stripefake/resources"
 )
 
 // maxBody bounds a request body; Stripe's own limit is far below this.

@@ -6,8 +6,8 @@ import (
 
 	"github.com/stripe/stripe-go/v85"
 	"github.com/stripefake/stripefake/fake"
+	"github.com/stripefake/stripefake/internal/resources"
 	"github.com/stripefake/stripefake/internal/testfake"
-	"github.com/stripefake/stripefake/resources"
 )
 
 // WithSubscriptions reaches the lifecycle: trial_will_end comes one day

@@ -16,8 +16,8 @@ import (
 
 	"github.com/stripefake/stripefake/internal/apierr"
 	"github.com/stripefake/stripefake/internal/form"
+	"github.com/stripefake/stripefake/internal/resources"
 	"github.com/stripefake/stripefake/internal/spec"
-	"github.com/stripefake/stripefake/resources"
 )
 
 // Webhooks: every event that an enabled webhook endpoint takes is POSTed to

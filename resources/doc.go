@@ -1,12 +1,17 @@
-// Package resources is Stripe's behaviour: one file per resource family
-// (customers, products and prices, payment methods, events, ...), each
-// registering its routes with an Engine.
+// Package resources holds the knobs of Stripe behaviour that the fake's
+// options change: the account-level settings Stripe leaves to the Dashboard
+// (retry schedules, final actions, payment terms) and the timings no public
+// source pins down.
 //
-// A handler runs inside exactly one store transaction with a Ctx that carries
-// the request's validated parameters, the one "now" of the request and the
-// events it emits; events are written in that same transaction. The HTTP
-// layer (package fake) owns the wire: decoding, auth, headers, idempotency
-// and the request log. The Engine owns everything that needs the store:
-// running handlers and due jobs, rendering objects for an API version, and
-// expansion.
+// Each *Config type has a Default… function that returns the behaviour the
+// fake starts with; fake.WithSubscriptions, fake.WithInvoicing,
+// fake.WithQuotes and fake.WithPortal hand those defaults to a function of
+// the test's that changes what it needs:
+//
+//	f := fake.New(t, fake.WithSubscriptions(func(c *resources.SubscriptionsConfig) {
+//		c.FinalAction = "unpaid"
+//	}))
+//
+// The Stripe behaviour itself lives behind internal/; this package has
+// configuration only.
 package resources

@@ -10,8 +10,8 @@ import (
 
 	"github.com/stripe/stripe-go/v85"
 	"github.com/stripefake/stripefake/fake"
+	"github.com/stripefake/stripefake/internal/resources"
 	"github.com/stripefake/stripefake/internal/testfake"
-	"github.com/stripefake/stripefake/resources"
 )
 
 // noRedirect is an HTTP client that shows redirects instead of following them.

@@ -9,8 +9,8 @@ import (
 
 	"github.com/stripe/stripe-go/v85"
 	"github.com/stripefake/stripefake/fake"
+	"github.com/stripefake/stripefake/internal/resources"
 	"github.com/stripefake/stripefake/internal/testfake"
-	"github.com/stripefake/stripefake/resources"
 )
 
 func oneTimePrice(t *testing.T, sc *stripe.Client, amount int64, name string) *stripe.Price {

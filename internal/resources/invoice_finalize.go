@@ -50,55 +50,6 @@ const (
 	jobInvoiceOverdue  = "invoice.overdue"
 )
 
-// InvoicingConfig holds the invoicing behaviour Stripe does not pin down
-// (account settings, or values no public source confirms);
-// fake.WithInvoicing edits it.
-type InvoicingConfig struct {
-	// FinalizationDelay is how long an auto-advancing draft waits before
-	// finalization: after creation with no webhook endpoint, else after
-	// invoice.created was delivered. Stripe: 1 hour.
-	FinalizationDelay time.Duration
-	// WebhookWaitLimit is the longest a draft waits for invoice.created
-	// delivery, counted from creation. Stripe: 72 hours.
-	WebhookWaitLimit time.Duration
-	// ManualInvoicesAutoAdvance is auto_advance's default for POST
-	// /v1/invoices. Stripe: false since 2018-11-08.
-	ManualInvoicesAutoAdvance bool
-	// DefaultDaysUntilDue are the payment terms of a send_invoice invoice
-	// given neither due_date nor days_until_due (the account's default
-	// terms). UNCONFIRMED; 30.
-	DefaultDaysUntilDue int
-	// RetrySchedule is the wait before each automatic retry after a failed
-	// automatic attempt of an invoice without a subscription (a
-	// subscription's follow SubscriptionsConfig; see retryPolicy): after
-	// the k-th failed attempt, retry k+1 comes RetrySchedule[k-1] later;
-	// none is left after the last. Default Smart Retries "8 tries within 2
-	// weeks": 7 retries, 2 days apart.
-	RetrySchedule []time.Duration
-	// MarkUncollectibleAfterRetries marks such an invoice uncollectible
-	// when the last retry fails (account setting); default false: leave it
-	// past due (open).
-	MarkUncollectibleAfterRetries bool
-	// EmailFinalizedInvoices sends (invoice.sent) a send_invoice invoice
-	// that finalizes automatically. Stripe's account default: on.
-	EmailFinalizedInvoices bool
-}
-
-// DefaultInvoicingConfig returns the defaults described on InvoicingConfig.
-func DefaultInvoicingConfig() InvoicingConfig {
-	retries := make([]time.Duration, 7)
-	for i := range retries {
-		retries[i] = 48 * time.Hour
-	}
-	return InvoicingConfig{
-		FinalizationDelay:      time.Hour,
-		WebhookWaitLimit:       72 * time.Hour,
-		DefaultDaysUntilDue:    30,
-		RetrySchedule:          retries,
-		EmailFinalizedInvoices: true,
-	}
-}
-
 // invoicing is the engine's invoicing configuration.
 func (e *Engine) invoicing() InvoicingConfig { return e.cfg.Invoicing }
 

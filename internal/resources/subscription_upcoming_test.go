@@ -7,8 +7,8 @@ import (
 
 	"github.com/stripe/stripe-go/v85"
 	"github.com/stripefake/stripefake/fake"
+	"github.com/stripefake/stripefake/internal/resources"
 	"github.com/stripefake/stripefake/internal/testfake"
-	"github.com/stripefake/stripefake/resources"
 )
 
 // upcomingEvents are the invoice.upcoming events about subscription sub,

@@ -46,29 +46,6 @@ const (
 	quoteCanceled = "canceled"
 )
 
-// QuotesConfig holds the quote behaviour Stripe does not pin down.
-//
-// To make it configurable (lead): add `Quotes QuotesConfig` to
-// resources.Config, set it from DefaultQuotesConfig() in DefaultConfig,
-// make Engine.quotes return e.cfg.Quotes, and add a fake option
-// `WithQuotes(func(*resources.QuotesConfig))` that edits it.
-type QuotesConfig struct {
-	// DefaultExpiry is expires_at - created when a quote names no
-	// expires_at (the account's quote template). Stripe's API example
-	// shows 30 days; UNCONFIRMED as a default.
-	DefaultExpiry time.Duration
-	// FinalizeInvoiceOnAccept finalizes (and, for charge_automatically,
-	// attempts to pay) the invoice of an accepted one-time-only quote at
-	// once; false leaves it a draft with auto_advance that finalizes after
-	// the usual delay. UNCONFIRMED (billing-semantics §12.7); false.
-	FinalizeInvoiceOnAccept bool
-}
-
-// DefaultQuotesConfig returns the defaults described on QuotesConfig.
-func DefaultQuotesConfig() QuotesConfig {
-	return QuotesConfig{DefaultExpiry: 30 * 24 * time.Hour}
-}
-
 // quotes is the engine's quote configuration.
 func (e *Engine) quotes() QuotesConfig { return e.cfg.Quotes }
 

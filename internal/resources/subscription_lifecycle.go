@@ -33,52 +33,6 @@ const (
 	jobSubInvoiceUpcoming  = "subscription.invoice_upcoming"  // period end − UpcomingInvoiceLead
 )
 
-// SubscriptionsConfig is the account-level Billing settings that decide
-// what subscriptions do through time.
-type SubscriptionsConfig struct {
-	// RetrySchedule is the wait before each automatic retry of a
-	// subscription's invoice, as InvoicingConfig.RetrySchedule: after the
-	// k-th failed attempt, the next comes RetrySchedule[k-1] later.
-	// Default: Smart Retries' recommended "8 tries within 2 weeks", made
-	// deterministic: the first attempt then seven retries two days apart.
-	RetrySchedule []time.Duration
-	// FinalAction is what happens to the subscription when the last retry
-	// fails: "cancel" (default), "unpaid" or "past_due" (leave it).
-	FinalAction string
-	// MarkUncollectibleAfterRetries marks the invoice uncollectible when
-	// its last retry fails; default false: leave it open (past due).
-	MarkUncollectibleAfterRetries bool
-	// TrialWillEndLead is how long before trial_end
-	// customer.subscription.trial_will_end is sent. Default 3 days.
-	TrialWillEndLead time.Duration
-	// IncompleteExpiry is how long an incomplete subscription waits for its
-	// first payment before becoming incomplete_expired. Default 23 hours.
-	IncompleteExpiry time.Duration
-	// UpcomingInvoiceLead is how long before each renewal of a
-	// charge_automatically subscription the invoice.upcoming event is sent
-	// (the Dashboard's "upcoming renewal events" setting). Default 7 days;
-	// 0 or negative sends none.
-	UpcomingInvoiceLead time.Duration
-}
-
-// DefaultSubscriptionsConfig returns Stripe's defaults.
-func DefaultSubscriptionsConfig() SubscriptionsConfig {
-	retries := make([]time.Duration, 7)
-	for i := range retries {
-		retries[i] = 48 * time.Hour
-	}
-	return SubscriptionsConfig{
-		RetrySchedule: retries, FinalAction: "cancel",
-		TrialWillEndLead: 72 * time.Hour, IncompleteExpiry: 23 * time.Hour,
-		// Stripe sends invoice.upcoming "X number of days before a
-		// subscription is scheduled to create an invoice that is
-		// automatically charged—where X is determined by your subscriptions
-		// settings" (docs.stripe.com/api/events/types#event_types-invoice.upcoming);
-		// the setting's default of 7 days is UNCONFIRMED.
-		UpcomingInvoiceLead: 7 * 24 * time.Hour,
-	}
-}
-
 func subscriptionsConfig(c *Ctx) SubscriptionsConfig { return c.e.cfg.Subscriptions }
 
 func registerSubscriptionJobs(e *Engine) {

@@ -3,7 +3,6 @@ package resources
 import (
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/stripefake/stripefake/clockwork"
 	"github.com/stripefake/stripefake/internal/apierr"
@@ -35,20 +34,6 @@ const (
 	kindPortalSession       = "billing_portal.session"
 	jobPortalSessionExpire  = "billing_portal.session.expire"
 )
-
-// PortalConfig holds the customer portal's knobs.
-type PortalConfig struct {
-	// SessionTTL is how long a new session's URL works if it is not opened.
-	SessionTTL time.Duration
-	// OpenedTTL is how long a session stays usable after its first visit.
-	OpenedTTL time.Duration
-}
-
-// DefaultPortalConfig returns the lifetimes commonly reported for Stripe's
-// portal sessions (UNCONFIRMED: no expires_at exists in dahlia).
-func DefaultPortalConfig() PortalConfig {
-	return PortalConfig{SessionTTL: 5 * time.Minute, OpenedTTL: time.Hour}
-}
 
 // portalConfig is the engine's portal configuration. Until
 // resources.Config carries a Portal field, Stripe's defaults apply.
