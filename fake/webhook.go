@@ -65,9 +65,11 @@ func (w *webhookConfig) check() error {
 
 // WithWebhookHandler delivers the webhooks of every endpoint whose url is
 // exactly url to h, in process: no listener, the same signed request, h's
-// status as the answer (200 if it writes none) and no timeout. A panic in h
-// counts as a failed delivery and is logged to the test. HandleWebhooks
-// does the same after New.
+// status as the answer (200 if it writes none) and no timeout. h runs on a
+// goroutine of its own: a panic in h, or h stopping its goroutine
+// (t.FailNow, testify's require, runtime.Goexit), counts as a failed
+// delivery, retried on schedule; a panic is also logged to the test.
+// HandleWebhooks does the same after New.
 func WithWebhookHandler(url string, h http.Handler) Option {
 	return func(cfg *config) {
 		if cfg.webhook.handlers == nil {
@@ -172,20 +174,39 @@ func (s *webhookSender) send(req resources.WebhookRequest) resources.WebhookResp
 	return resources.WebhookResponse{Status: resp.StatusCode, Body: body}
 }
 
-func (s *webhookSender) serveInProcess(h http.Handler, req resources.WebhookRequest) (out resources.WebhookResponse) {
-	defer func() {
-		if p := recover(); p != nil {
-			out = resources.WebhookResponse{Err: fmt.Errorf("stripefake: webhook handler for %s panicked: %v", req.URL, p)}
-			if s.tb != nil && p != http.ErrAbortHandler {
-				s.tb.Logf("%v", out.Err)
-			}
-		}
-	}()
+// serveInProcess runs h on a goroutine of its own, so that a handler that
+// stops its goroutine (t.FailNow, testify's require, runtime.Goexit) ends
+// only that goroutine: like a panic, it is a failed attempt, retried on
+// schedule, and the API call or Advance that delivered it carries on.
+func (s *webhookSender) serveInProcess(h http.Handler, req resources.WebhookRequest) resources.WebhookResponse {
 	hr := httptest.NewRequest(http.MethodPost, req.URL, bytes.NewReader(req.Body))
 	hr.Header = req.Header.Clone()
 	hr.Header.Set("Content-Length", strconv.Itoa(len(req.Body)))
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, hr)
+	done := make(chan error, 1)
+	go func() {
+		returned := false
+		defer func() {
+			p := recover()
+			switch {
+			case p != nil:
+				err := fmt.Errorf("stripefake: webhook handler for %s panicked: %v", req.URL, p)
+				if s.tb != nil && p != http.ErrAbortHandler {
+					s.tb.Logf("%v", err)
+				}
+				done <- err
+			case !returned:
+				done <- fmt.Errorf("stripefake: webhook handler for %s stopped its goroutine (runtime.Goexit, t.FailNow) without answering", req.URL)
+			default:
+				done <- nil
+			}
+		}()
+		h.ServeHTTP(rec, hr)
+		returned = true
+	}()
+	if err := <-done; err != nil {
+		return resources.WebhookResponse{Err: err}
+	}
 	res := rec.Result()
 	body := rec.Body.Bytes()
 	if len(body) > maxWebhookResponse {

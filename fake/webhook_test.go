@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -219,4 +220,51 @@ func ExampleWithWebhookHandler() {
 	// Output:
 	// handler got customer.created
 	// create returned
+}
+
+// A handler that stops its goroutine (as t.FailNow and testify's require
+// do) is a failed delivery, retried on schedule; the API call that caused
+// it answers, and its idempotency key is kept (issue 12, item 11).
+func TestWebhookHandlerThatStopsItsGoroutine(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		var calls atomic.Int32
+		f.HandleWebhooks("https://svc.example/hooks", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if calls.Add(1) == 1 {
+				runtime.Goexit()
+			}
+		}))
+		we, _ := f.AddWebhookEndpoint("https://svc.example/hooks", "customer.created")
+		params := &stripe.CustomerCreateParams{Email: stripe.String("ada@example.com")}
+		params.SetIdempotencyKey("create-ada")
+		cu, err := sc.V1Customers.Create(ctx, params)
+		if err != nil {
+			t.Fatalf("create: %v (the connection must not drop)", err)
+		}
+		again := &stripe.CustomerCreateParams{Email: stripe.String("ada@example.com")}
+		again.SetIdempotencyKey("create-ada")
+		replay, err := sc.V1Customers.Create(ctx, again)
+		if err != nil || replay.ID != cu.ID {
+			t.Fatalf("retry with the same key: %v %v, want the replay of %s", err, replay, cu.ID)
+		}
+		n := 0
+		for _, err := range sc.V1Customers.List(ctx, &stripe.CustomerListParams{}).All(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+		if n != 1 {
+			t.Errorf("%d customers, want 1", n)
+		}
+		ds := f.WebhookDeliveries()
+		if len(ds) != 1 || ds[0].Status != "pending" || len(ds[0].Attempts) != 1 || ds[0].NextRetry.IsZero() ||
+			!strings.Contains(ds[0].Attempts[0].Error, "stopped its goroutine") {
+			t.Fatalf("deliveries %+v, want one pending with one failed attempt and a retry", ds)
+		}
+		f.Advance(time.Hour)
+		f.RequireWebhookDelivered(t, we, "customer.created", cu.ID)
+		if calls.Load() != 2 {
+			t.Errorf("handler called %d times, want 2", calls.Load())
+		}
+	})
 }

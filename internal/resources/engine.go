@@ -336,10 +336,13 @@ func (e *Engine) Serve(call Call) (resp Response) {
 	if err != nil {
 		return errorResponse(err)
 	}
+	// The key is kept before any webhook is delivered: nothing a receiver
+	// does (fail, stop its goroutine, call back with the same key) may run a
+	// committed request twice.
+	e.remember(c, key, resp)
 	if err := e.afterCommit(c); err != nil {
 		resp = errorResponse(err)
 	}
-	e.remember(c, key, resp)
 	return resp
 }
 
