@@ -98,7 +98,9 @@ func about(objectID string) string {
 // (as for FailRequests: "POST /v1/customers", "POST
 // /v1/customers/{customer}") whose parameters include params, keyed as sent
 // on the wire ("email", "metadata[plan]", "items[0][price]"); nil params
-// match any. It returns the latest such request.
+// match any. It returns the latest such request. It sees only the requests
+// the log keeps (WithRequestLog): when none matched and the log is off or
+// dropped older requests, the failure says so.
 func (f *Fake) AssertRequest(tb testing.TB, pattern string, params map[string]string) Request {
 	tb.Helper()
 	matched, ok := f.matching(tb, pattern)
@@ -111,6 +113,10 @@ func (f *Fake) AssertRequest(tb testing.TB, pattern string, params map[string]st
 		}
 	}
 	if len(matched) == 0 {
+		if why := f.log.blind(); why != "" {
+			tb.Errorf("fake: no request matched %q, but %s", pattern, why)
+			return Request{}
+		}
 		tb.Errorf("fake: no request matched %q; requests sent (-want +got):\n%s", pattern, cmp.Diff([]string{pattern}, requestLines(f.Requests())))
 		return Request{}
 	}
@@ -127,12 +133,18 @@ func (f *Fake) AssertRequest(tb testing.TB, pattern string, params map[string]st
 }
 
 // AssertRequestCount checks that exactly n requests matched pattern, and
-// returns them, oldest first.
+// returns them, oldest first. It fails, saying why, when the request log
+// cannot hold them all: it is off (WithRequestLog(0)), the fake is closed,
+// or older requests were dropped.
 func (f *Fake) AssertRequestCount(tb testing.TB, pattern string, n int) []Request {
 	tb.Helper()
 	matched, ok := f.matching(tb, pattern)
 	if !ok {
 		return nil
+	}
+	if why := f.log.blind(); why != "" {
+		tb.Errorf("fake: cannot count the requests that matched %q: %s", pattern, why)
+		return matched
 	}
 	if len(matched) != n {
 		tb.Errorf("fake: %d request(s) matched %q, want %d (-want +got):\n%s", len(matched), pattern, n,
