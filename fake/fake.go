@@ -36,8 +36,6 @@ type Fake struct {
 	clock  *clockwork.Time
 	tb     testing.TB // nil for Start
 
-	reqSeq atomic.Uint64
-
 	log requestLog // the answered requests: requestlog.go
 
 	faults   faultSet       // injected failures: faults.go
@@ -109,6 +107,10 @@ func start(tb testing.TB, opts []Option) (*Fake, error) {
 		fn(&rc.Portal)
 	}
 	f.engine = resources.NewEngine(cfg.store, f.clock, rc)
+	if err := f.engine.BeginRequestIDs(); err != nil {
+		_ = cfg.store.Close()
+		return nil, fmt.Errorf("fake: numbering requests: %w", err)
+	}
 	f.webhooks = newWebhookSender(cfg.webhook, &f.faults, tb)
 	f.engine.SetWebhooks(resources.Webhooks{Send: f.webhooks.send, Retries: cfg.webhook.retries})
 	f.srv = newServer(f)

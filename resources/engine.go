@@ -94,6 +94,7 @@ type Engine struct {
 	store   store.Store
 	clock   *clockwork.Time // the fake's clock; a test clock's time comes from its record
 	ids     *IDs
+	reqs    requestIDs // request_ids.go
 	cfg     Config
 	deliver Webhooks // how events reach endpoints: webhook_delivery.go
 
