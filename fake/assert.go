@@ -126,7 +126,9 @@ func about(objectID string) string {
 // match any. It returns the latest such request. It does not stop the
 // test: when no request matches it reports with tb.Errorf and returns the
 // zero Request. Use RequireRequest to stop instead. A pattern that no
-// route of the fake can match stops the test at once (tb.Fatalf).
+// route of the fake can match stops the test at once (tb.Fatalf). It sees
+// only the requests the log keeps (WithRequestLog): when none matched and
+// the log is off or dropped older requests, the failure says so.
 func (f *Fake) AssertRequest(tb testing.TB, pattern string, params map[string]string) Request {
 	tb.Helper()
 	r, msg := f.findRequest(tb, pattern, params)
@@ -161,6 +163,9 @@ func (f *Fake) findRequest(tb testing.TB, pattern string, params map[string]stri
 		}
 	}
 	if len(matched) == 0 {
+		if why := f.log.blind(); why != "" {
+			return Request{}, fmt.Sprintf("fake: no request matched %q, but %s", pattern, why)
+		}
 		return Request{}, fmt.Sprintf("fake: no request matched %q; requests sent (-want +got):\n%s", pattern, cmp.Diff([]string{pattern}, requestLines(f.Requests())))
 	}
 	last := matched[len(matched)-1]
@@ -178,11 +183,18 @@ func (f *Fake) findRequest(tb testing.TB, pattern string, params map[string]stri
 // returns them, oldest first. It reports a wrong count with tb.Errorf and
 // goes on; a pattern that no route of the fake can match stops the test at
 // once (tb.Fatalf).
+// It also fails, saying why, when the request log cannot hold them all: it
+// is off (WithRequestLog(0)), the fake is closed, or older requests were
+// dropped.
 func (f *Fake) AssertRequestCount(tb testing.TB, pattern string, n int) []Request {
 	tb.Helper()
 	matched, ok := f.matching(tb, pattern)
 	if !ok {
 		return nil
+	}
+	if why := f.log.blind(); why != "" {
+		tb.Errorf("fake: cannot count the requests that matched %q: %s", pattern, why)
+		return matched
 	}
 	if len(matched) != n {
 		tb.Errorf("fake: %d request(s) matched %q, want %d (-want +got):\n%s", len(matched), pattern, n,

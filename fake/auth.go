@@ -14,8 +14,10 @@ const (
 )
 
 // apiKey extracts the key from Bearer or Basic auth, as Stripe accepts both.
-func apiKey(r *http.Request) string {
-	h := r.Header.Get("Authorization")
+func apiKey(r *http.Request) string { return authorizationKey(r.Header.Get("Authorization")) }
+
+// authorizationKey is the key in one Authorization header value.
+func authorizationKey(h string) string {
 	switch {
 	case strings.HasPrefix(h, "Bearer "):
 		return strings.TrimSpace(h[len("Bearer "):])

@@ -308,9 +308,7 @@ func (f *Fake) controlReset(*http.Request, url.Values, string) (any, error) {
 	if err := f.engine.Reset(); err != nil {
 		return nil, apierr.InvalidRequest("", "This fake's state cannot be reset: "+err.Error())
 	}
-	f.mu.Lock()
-	f.requests = nil
-	f.mu.Unlock()
+	f.log.reset(false)
 	f.ClearFaults()
 	f.control.mu.Lock()
 	f.control.faults = nil

@@ -36,10 +36,7 @@ type Fake struct {
 	clock  *clockwork.Time
 	tb     testing.TB // nil for Start
 
-	reqSeq atomic.Uint64
-
-	mu       sync.Mutex
-	requests []Request
+	log requestLog // the answered requests: requestlog.go
 
 	faults   faultSet       // injected failures: faults.go
 	webhooks *webhookSender // delivery attempts: webhook.go
@@ -67,7 +64,7 @@ func New(tb testing.TB, opts ...Option) *Fake {
 func Start(opts ...Option) (*Fake, error) { return start(nil, opts) }
 
 func start(tb testing.TB, opts []Option) (*Fake, error) {
-	cfg := config{idempotencyTTL: 24 * time.Hour}
+	cfg := config{idempotencyTTL: 24 * time.Hour, requestLog: defaultRequestLog}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -90,6 +87,7 @@ func start(tb testing.TB, opts []Option) (*Fake, error) {
 		return nil, err
 	}
 	f := &Fake{store: cfg.store, clock: clockwork.NewTime(cfg.clock), tb: tb}
+	f.log.max = cfg.requestLog
 	rc := resources.DefaultConfig()
 	rc.Seed = cfg.seed
 	rc.IdempotencyTTL = cfg.idempotencyTTL
@@ -109,6 +107,10 @@ func start(tb testing.TB, opts []Option) (*Fake, error) {
 		fn(&rc.Portal)
 	}
 	f.engine = resources.NewEngine(cfg.store, f.clock, rc)
+	if err := f.engine.BeginRequestIDs(); err != nil {
+		_ = cfg.store.Close()
+		return nil, fmt.Errorf("fake: numbering requests: %w", err)
+	}
 	f.webhooks = newWebhookSender(cfg.webhook, &f.faults, tb)
 	f.engine.SetWebhooks(resources.Webhooks{Send: f.webhooks.send, Retries: cfg.webhook.retries})
 	f.srv = newServer(f)
@@ -144,6 +146,7 @@ func (f *Fake) Close() error {
 	f.closeOnce.Do(func() {
 		f.closed.Store(true)
 		f.srv.Close()
+		f.log.reset(true)
 		f.closeErr = f.store.Close()
 	})
 	return f.closeErr
@@ -240,22 +243,15 @@ func cloneValues(v url.Values) url.Values {
 	return out
 }
 
-// Requests returns copies of every request answered so far, oldest first.
+// Requests returns copies of the requests answered so far, oldest first:
+// the newest 10,000 unless WithRequestLog says otherwise, none after Close.
+// Authorization headers carry masked keys.
 func (f *Fake) Requests() []Request {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := make([]Request, len(f.requests))
-	for i, r := range f.requests {
-		out[i] = r.clone()
-	}
+	out, _ := f.log.all()
 	return out
 }
 
-func (f *Fake) record(r Request) {
-	f.mu.Lock()
-	f.requests = append(f.requests, r)
-	f.mu.Unlock()
-}
+func (f *Fake) record(r Request) { f.log.add(r) }
 
 // Event is one event the fake wrote, as recorded for assertions.
 type Event struct {

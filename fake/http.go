@@ -22,7 +22,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.serveUnderscore(w, r) // the control API and hosted pages: control.go
 		return
 	}
-	reqID := f.engine.IDs().Format("req", f.reqSeq.Add(1))
+	reqID := f.engine.NewRequestID()
 	rec := Request{
 		Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(),
 		IdempotencyKey: strings.TrimSpace(r.Header.Get("Idempotency-Key")), RequestID: reqID,

@@ -27,6 +27,7 @@ type config struct {
 	quotes         []func(*resources.QuotesConfig)
 	portal         []func(*resources.PortalConfig)
 	apiVersion     string // version.go
+	requestLog     int    // WithRequestLog: requestlog.go
 }
 
 // WithPortal changes the customer portal's settings: fn gets the defaults
@@ -106,6 +107,9 @@ func (cfg *config) check() error {
 	}
 	if cfg.idempotencyTTL < 0 {
 		return errors.New("fake: WithIdempotencyTTL needs a duration of zero or more")
+	}
+	if err := checkRequestLog(cfg.requestLog); err != nil {
+		return err
 	}
 	if err := checkBaseURL(cfg.baseURL); err != nil {
 		return err

@@ -94,6 +94,7 @@ type Engine struct {
 	store   store.Store
 	clock   *clockwork.Time // the fake's clock; a test clock's time comes from its record
 	ids     *IDs
+	reqs    requestIDs // request_ids.go
 	cfg     Config
 	deliver Webhooks // how events reach endpoints: webhook_delivery.go
 
@@ -312,7 +313,7 @@ func (e *Engine) Serve(call Call) (resp Response) {
 
 	var handlerErr error
 	err := e.store.Update(func(tx store.Tx) error {
-		c.tx = tx
+		c.begin(tx)
 		obj, err := r.Handle(c)
 		if err == nil {
 			var body []byte
@@ -418,6 +419,16 @@ func (e *Engine) APIVersion() apiversion.Version {
 		return DefaultAPIVersion
 	}
 	return e.cfg.APIVersion
+}
+
+// begin starts c's write transaction tx and reads "now" inside it, so that
+// writes stamp their times in commit order: a time read before the
+// transaction began could predate work an Advance committed meanwhile.
+// Scheduled jobs keep their due time instead (drain).
+func (c *Ctx) begin(tx store.Tx) {
+	c.tx = tx
+	c.now = c.e.clock.Now()
+	c.started = c.now
 }
 
 func (e *Engine) newCtx(call Call) *Ctx {
@@ -581,7 +592,7 @@ func (e *Engine) Do(fn func(c *Ctx) error) error {
 	c := e.newCtx(Call{})
 	c.automatic = true
 	err := e.store.Update(func(tx store.Tx) error {
-		c.tx = tx
+		c.begin(tx)
 		return fn(c)
 	})
 	if err != nil {

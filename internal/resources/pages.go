@@ -75,7 +75,7 @@ func (e *Engine) ServePage(w http.ResponseWriter, r *http.Request) {
 			// store lock is held while writing to the network.
 			page := httptest.NewRecorder()
 			err := e.store.Update(func(tx store.Tx) error {
-				c.tx = tx
+				c.begin(tx)
 				return p.handle(c, page, r, rest)
 			})
 			if err == nil {

@@ -22,5 +22,8 @@ func (e *Engine) Reset() error {
 	e.dueGen++
 	e.nextDue.Store(math.MinInt64) // unknown: the next request looks
 	e.dueMu.Unlock()
+	if err := e.BeginRequestIDs(); err != nil { // the cleared counter restarts them, as a new fake's
+		return err
+	}
 	return e.SaveTime()
 }

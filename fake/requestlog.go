@@ -1,0 +1,122 @@
+package fake
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+)
+
+// defaultRequestLog is how many requests a fake keeps by default: enough
+// for any assertion a test makes, small enough that a long soak test does
+// not hold every body it ever sent.
+const defaultRequestLog = 10_000
+
+// WithRequestLog keeps only the newest max answered requests for Requests,
+// the Assert…Request helpers and GET /_stripefake/requests; older ones are
+// dropped as new ones arrive. 0 keeps none: AssertRequest and
+// AssertRequestCount then fail, saying the log is off, rather than report
+// that nothing was sent. Default 10,000. Recorded Authorization headers
+// carry the key masked as Stripe masks it in errors
+// (sk_test_****…Aso0), and Close drops the log.
+func WithRequestLog(max int) Option { return func(cfg *config) { cfg.requestLog = max } }
+
+// requestLog is a ring of the newest max requests.
+type requestLog struct {
+	mu      sync.Mutex
+	max     int
+	ring    []Request // grows to max, then wraps
+	next    int       // where the next request goes once the ring is full
+	dropped int       // requests answered but no longer (or never) kept
+	closed  bool      // the fake closed: nothing is kept any more
+}
+
+func (l *requestLog) add(r Request) {
+	r.Header = maskedHeader(r.Header)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case l.closed:
+		return
+	case len(l.ring) < l.max:
+		l.ring = append(l.ring, r)
+		return
+	case l.max == 0:
+		l.dropped++
+		return
+	}
+	l.ring[l.next] = r
+	l.next = (l.next + 1) % l.max
+	l.dropped++
+}
+
+// all returns copies of the kept requests, oldest first, and how many
+// answered requests are not among them.
+func (l *requestLog) all() ([]Request, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]Request, 0, len(l.ring))
+	for i := range l.ring {
+		out = append(out, l.ring[(l.next+i)%len(l.ring)].clone())
+	}
+	return out, l.dropped
+}
+
+// reset forgets every request; close also keeps none from then on.
+func (l *requestLog) reset(close bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ring, l.next, l.dropped = nil, 0, 0
+	l.closed = l.closed || close
+}
+
+// blind explains why an assertion over requests cannot be trusted: the log
+// is off, was dropped by Close, or no longer holds the oldest requests. It
+// is "" when every answered request is kept.
+func (l *requestLog) blind() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case l.closed:
+		return "the fake is closed and its request log was dropped"
+	case l.max == 0:
+		return "the request log is off (fake.WithRequestLog(0)), so no request can be seen"
+	case l.dropped > 0:
+		return fmt.Sprintf("the request log keeps the newest %d requests (fake.WithRequestLog); %d older ones were dropped", l.max, l.dropped)
+	}
+	return ""
+}
+
+func checkRequestLog(max int) error {
+	if max < 0 {
+		return errors.New("fake: WithRequestLog needs a count of zero or more")
+	}
+	return nil
+}
+
+// maskedHeader is h with every Authorization value's key masked by maskKey,
+// the masking of Stripe's "Invalid API Key provided" message, so that no
+// recorded request holds a usable key.
+func maskedHeader(h http.Header) http.Header {
+	vs := h.Values("Authorization")
+	if len(vs) == 0 {
+		return h
+	}
+	masked := make([]string, len(vs))
+	for i, v := range vs {
+		scheme, rest, found := strings.Cut(v, " ")
+		if !found {
+			masked[i] = maskKey(v) // a bare key
+			continue
+		}
+		key := authorizationKey(v)
+		if key == "" {
+			key = strings.TrimSpace(rest) // a scheme Stripe does not take
+		}
+		masked[i] = scheme + " " + maskKey(key)
+	}
+	h = h.Clone()
+	h["Authorization"] = masked
+	return h
+}
