@@ -635,21 +635,16 @@ func expectedTotal(c *Ctx, s *Subscription, cu *Customer, lines []LineInput) (in
 	if err != nil {
 		return 0, err
 	}
-	inv := &Invoice{Currency: s.Currency, Discounts: discounts, DefaultTaxRates: s.DefaultTaxRates,
-		Lines: &InvoiceLines{Data: make([]*LineItem, 0, len(lines))}}
-	for i, in := range lines {
+	priced := make([]pricedLine, 0, len(lines))
+	for _, in := range lines {
 		ds, err := activeDiscounts(c, in.Discounts, now)
 		if err != nil {
 			return 0, err
 		}
-		l := &LineItem{ID: fmt.Sprintf("expected_%d", i), Amount: in.Amount, Discountable: in.Discountable, Discounts: ds,
-			taxRates: in.TaxRates, taxRatesSet: true}
-		if in.Price != nil {
-			l.Pricing = pricingOf(in.Price)
-		}
-		inv.Lines.Data = append(inv.Lines.Data, l)
+		priced = append(priced, pricedLine{Amount: in.Amount, Price: in.Price, Discountable: in.Discountable, Discounts: ds, TaxRates: in.TaxRates})
 	}
-	if err := priceInvoice(c, inv); err != nil {
+	inv, err := priceLines(c, s.Currency, discounts, s.DefaultTaxRates, priced)
+	if err != nil {
 		return 0, err
 	}
 	return inv.Total, nil

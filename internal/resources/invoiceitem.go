@@ -333,6 +333,9 @@ func newPendingItem(c *Ctx, customer string, testClock *string, in LineInput, at
 	if len(in.TaxRates) > 0 {
 		ii.TaxRates = in.TaxRates
 	}
+	if len(in.Discounts) > 0 {
+		ii.Discounts = in.Discounts
+	}
 	if in.Price != nil {
 		ii.Pricing = pricingOf(in.Price)
 		ii.Pricing.UnitAmountDecimal = new(formatDecimal(float64(in.Amount) / float64(qty)))

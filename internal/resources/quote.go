@@ -27,8 +27,8 @@ import (
 // parent.quote_details, a draft that finalizes automatically unless
 // QuotesConfig.FinalizeInvoiceOnAccept.
 //
-// Not modelled (answered with a loud 400): discounts, tax rates, automatic
-// tax, application fees, transfer_data, on_behalf_of, customer_account and
+// Discounts and tax rates: quote_discounts.go. Not modelled (answered with
+// a loud 400): automatic tax, application fees, transfer_data, on_behalf_of, customer_account and
 // subscription_data.effective_date (subscription schedules).
 
 const (
@@ -96,6 +96,10 @@ type Quote struct {
 	// revision (from_quote[is_revision]) keeps its original's sequence.
 	NumberSeq int64 `json:"_number_seq,omitempty"`
 	Revision  int64 `json:"_revision,omitempty"`
+	// ItemDiscounts and ItemTaxRates are each item's own discount IDs and
+	// tax rate IDs (quote_discounts.go).
+	ItemDiscounts map[string][]any    `json:"_item_discounts,omitempty"`
+	ItemTaxRates  map[string][]string `json:"_item_tax_rates,omitempty"`
 }
 
 // QuoteFrom is quote.from_quote.
@@ -192,6 +196,7 @@ func (q *Quote) wire(string) any {
 	out.Items = nil
 	out.NumberSeq = 0
 	out.Revision = 0
+	out.ItemDiscounts, out.ItemTaxRates = nil, nil
 	return &out
 }
 
@@ -244,8 +249,8 @@ func registerQuotes(e *Engine) {
 // quoteUnsupported are the parameters the fake accepts from the spec but
 // does not model.
 var quoteUnsupported = []string{
-	"application_fee_amount", "application_fee_percent", "customer_account", "default_tax_rates",
-	"discounts", "on_behalf_of", "transfer_data",
+	"application_fee_amount", "application_fee_percent", "customer_account",
+	"on_behalf_of", "transfer_data",
 }
 
 // respondQuote renders a quote answer, honouring expand[]=line_items and
@@ -328,6 +333,9 @@ func createQuote(c *Ctx) (any, error) {
 		return nil, err
 	}
 	if err := setQuoteItems(c, q, p); err != nil {
+		return nil, err
+	}
+	if err := setQuoteDiscounts(c, q, p); err != nil {
 		return nil, err
 	}
 	if err := computeQuote(c, q); err != nil {
@@ -471,9 +479,6 @@ func setQuoteItems(c *Ctx, q *Quote, p Params) error {
 	}
 	items := make([]*QuoteItem, 0, len(list))
 	for _, lp := range list {
-		if err := unsupported(lp, "discounts", "tax_rates"); err != nil {
-			return err
-		}
 		var it *QuoteItem
 		if id, ok := lp.String("id"); ok {
 			i := slices.IndexFunc(q.Items, func(it *QuoteItem) bool { return it.ID == id })
@@ -564,7 +569,7 @@ func computeQuote(c *Ctx, q *Quote) error {
 	}
 	q.Computed = QuoteComputed{Recurring: recurring, Upfront: QuoteUpfront{AmountSubtotal: sub, AmountTotal: sub}}
 	q.AmountSubtotal, q.AmountTotal = sub, sub
-	return nil
+	return priceQuote(c, q)
 }
 
 // upfrontItems are the lines the first invoice will hold: every item, with
@@ -703,6 +708,9 @@ func updateQuote(c *Ctx) (any, error) {
 		return nil, err
 	}
 	if err := setQuoteItems(c, q, p); err != nil {
+		return nil, err
+	}
+	if err := setQuoteDiscounts(c, q, p); err != nil {
 		return nil, err
 	}
 	if err := computeQuote(c, q); err != nil {
@@ -879,6 +887,7 @@ func acceptIntoSubscription(c *Ctx, q *Quote, cu *Customer) error {
 		if it.Quantity != nil {
 			entry["quantity"] = *it.Quantity
 		}
+		quoteDiscountParams(entry, q.ItemDiscounts[it.ID], q.ItemTaxRates[it.ID], "tax_rates")
 		if it.recurring() {
 			items = append(items, entry)
 		} else {
@@ -892,6 +901,7 @@ func acceptIntoSubscription(c *Ctx, q *Quote, cu *Customer) error {
 	if len(oneTime) > 0 {
 		params["add_invoice_items"] = oneTime
 	}
+	quoteDiscountParams(params, q.Discounts, stringsOf(q.DefaultTaxRates), "default_tax_rates")
 	if q.CollectionMethod == sendInvoice && q.InvoiceSettings.DaysUntilDue != nil {
 		params["days_until_due"] = *q.InvoiceSettings.DaysUntilDue
 	}
@@ -937,6 +947,11 @@ func acceptIntoInvoice(c *Ctx, q *Quote, cu *Customer) error {
 	if opts.Description == nil {
 		opts.Description = q.Description
 	}
+	rates, err := loadTaxRates(c, stringsOf(q.DefaultTaxRates), "default_tax_rates")
+	if err != nil {
+		return err
+	}
+	opts.Discounts, opts.DefaultTaxRates = q.Discounts, rates
 	inv, err := newDraftInvoice(c, cu, opts)
 	if err != nil {
 		return err
@@ -944,7 +959,9 @@ func acceptIntoInvoice(c *Ctx, q *Quote, cu *Customer) error {
 	inv.Parent = &InvoiceParent{Type: "quote_details", QuoteDetails: map[string]any{"quote": q.ID}}
 	var created []*InvoiceItem
 	for _, it := range q.Items {
-		ip := NewParams(map[string]any{"pricing": map[string]any{"price": it.Price.ID}, "quantity": it.quantity()})
+		entry := map[string]any{"pricing": map[string]any{"price": it.Price.ID}, "quantity": it.quantity()}
+		quoteDiscountParams(entry, q.ItemDiscounts[it.ID], q.ItemTaxRates[it.ID], "tax_rates")
+		ip := NewParams(entry)
 		ii, err := buildInvoiceItem(c, ip, cu.ID, inv.Currency, cu.TestClock, inv.Created)
 		if err != nil {
 			return err

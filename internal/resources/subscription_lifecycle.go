@@ -628,7 +628,17 @@ func addInvoiceItemLines(c *Ctx, s *Subscription, p Params, now time.Time) ([]Li
 	}
 	var out []LineInput
 	for _, ip := range list {
-		if err := unsupported(ip, "discounts", "tax_rates", "period", "discountable"); err != nil {
+		if err := unsupported(ip, "period", "discountable"); err != nil {
+			return nil, err
+		}
+		// The item's own discounts and tax rates (a quote's one-time
+		// lines carry theirs here).
+		ds, _, err := discountsParam(c, ip, "discounts", discountTarget{Customer: s.Customer, Currency: s.Currency, Amount: -1})
+		if err != nil {
+			return nil, err
+		}
+		rates, _, err := taxRatesParam(c, ip, "tax_rates")
+		if err != nil {
 			return nil, err
 		}
 		pr, err := priceOrPriceData(c, ip)
@@ -648,6 +658,7 @@ func addInvoiceItemLines(c *Ctx, s *Subscription, p Params, now time.Time) ([]Li
 		out = append(out, LineInput{
 			Amount: priceAmount(pr, q), Currency: pr.Currency, Description: new(pr.Product), Price: pr, Quantity: q,
 			Period: Period{Start: now.Unix(), End: now.Unix()}, Subscription: s.ID,
+			Discounts: ds, TaxRates: rates,
 		})
 	}
 	return out, nil
