@@ -44,6 +44,7 @@ type Fake struct {
 	faults   faultSet       // injected failures: faults.go
 	webhooks *webhookSender // delivery attempts: webhook.go
 	control  controlState   // the control API: control.go
+	bodies   bodyReads      // request bodies being read: bodies.go
 
 	closeOnce sync.Once
 	closeErr  error
@@ -143,6 +144,7 @@ func (f *Fake) Handler() http.Handler { return f }
 func (f *Fake) Close() error {
 	f.closeOnce.Do(func() {
 		f.closed.Store(true)
+		f.bodies.close() // a stalled upload must not keep Close waiting
 		f.srv.Close()
 		f.closeErr = f.store.Close()
 	})

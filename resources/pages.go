@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,6 +15,9 @@ import (
 
 // PagesPrefix is the path prefix of every page the fake serves.
 const PagesPrefix = "/_stripefake/"
+
+// maxPageBody bounds a page's form: a few fields a customer types.
+const maxPageBody = 64 << 10
 
 // PageHandler answers a page request. rest is the path after the page's
 // prefix; c runs in a write transaction (a page may act, as the portal does).
@@ -59,7 +63,22 @@ func (e *Engine) ServesPage(path string) bool {
 
 // ServePage answers a request below PagesPrefix. Pages are not part of
 // Stripe's API: no API key is needed, as for Stripe's hosted pages.
+//
+// A posted form is read, and bounded, before anything else: a client that
+// stalls halfway through its body holds no store lock, and the page's
+// write transaction starts only once the whole form is in.
 func (e *Engine) ServePage(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, maxPageBody)
+		if err := r.ParseForm(); err != nil {
+			status := http.StatusBadRequest
+			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+				status = http.StatusRequestEntityTooLarge
+			}
+			http.Error(w, "Could not read the form: "+err.Error(), status)
+			return
+		}
+	}
 	if err := e.RunDue(); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

@@ -1,0 +1,86 @@
+package resources_test
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stripe/stripe-go/v85"
+	"github.com/stripefake/stripefake/fake"
+	"github.com/stripefake/stripefake/internal/testfake"
+)
+
+// stallPost starts a POST of a form to a page over a raw connection and
+// stops halfway through the body. It returns once the server has started
+// reading the body: "Expect: 100-continue" makes net/http answer
+// "100 Continue" at the handler's first read of it.
+func stallPost(t *testing.T, page string) net.Conn {
+	t.Helper()
+	u, err := url.Parse(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	_, err = io.WriteString(conn, "POST "+u.RequestURI()+" HTTP/1.1\r\nHost: "+u.Host+
+		"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	line, err := br.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "HTTP/1.1 100 ") {
+		t.Fatalf("want 100 Continue, got %q %v", line, err)
+	}
+	if blank, err := br.ReadString('\n'); err != nil || blank != "\r\n" {
+		t.Fatalf("after 100 Continue: %q %v", blank, err)
+	}
+	if _, err := io.WriteString(conn, "email=stalled%40example.com&number=4242"); err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
+
+// A client that stalls in the middle of a page's form holds no lock: API
+// writes and reads go on, and Close does not wait for the client.
+func TestPageStalledUpload(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		pr := oneTimePrice(t, sc, 700, "Book")
+		cs := newCheckout(t, sc, &stripe.CheckoutSessionCreateParams{Mode: stripe.String("payment"), LineItems: checkoutLines(pr)})
+		cu := payingCustomer(t, sc, "pm_card_visa", "")
+		ps, err := sc.V1BillingPortalSessions.Create(ctx, &stripe.BillingPortalSessionCreateParams{Customer: stripe.String(cu.ID), ReturnURL: stripe.String("https://example.com/account")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns := []net.Conn{stallPost(t, cs.URL), stallPost(t, ps.URL+"/customer")}
+
+		// With a page holding the write transaction, these would wait for
+		// the stalled clients forever.
+		made, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{Name: stripe.String("Not blocked")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := sc.V1Customers.Retrieve(ctx, made.ID, nil); err != nil || got.Name != "Not blocked" {
+			t.Fatalf("retrieve: %+v %v", got, err)
+		}
+		if got := getCheckout(t, sc, cs.ID); got.Status != "open" {
+			t.Errorf("a half-sent form acted: %s", got.Status)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		for _, conn := range conns {
+			// The server has given up on the client: whatever it sent,
+			// the connection ends.
+			if _, err := io.ReadAll(conn); err != nil {
+				t.Errorf("reading the stalled connection: %v", err)
+			}
+		}
+	})
+}
