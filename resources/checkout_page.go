@@ -18,8 +18,8 @@ import (
 // An expired session answers an expiry page (410); a completed one its
 // confirmation.
 //
-//	GET  …/c/pay/<session>   the payment form
-//	POST …/c/pay/<session>   email, number, exp_month, exp_year, cvc
+//	GET  …/c/pay/<session>/<token>   the payment form
+//	POST …/c/pay/<session>/<token>   email, number, exp_month, exp_year, cvc
 
 var checkoutPage = template.Must(template.New("checkout").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>Checkout</title></head>
@@ -63,10 +63,15 @@ type checkoutPageData struct {
 	Lines                                                      []checkoutPageLine
 }
 
+// checkoutPageURL is the session's page: its ID and its page token.
+func checkoutPageURL(c *Ctx, cs *CheckoutSession) string {
+	return c.e.pageURL("c/pay/" + cs.ID + "/" + cs.PageToken)
+}
+
 func serveCheckoutPage(c *Ctx, w http.ResponseWriter, r *http.Request, rest string) error {
-	id, _, _ := strings.Cut(rest, "/")
+	id, token, _ := strings.Cut(rest, "/")
 	var cs CheckoutSession
-	if err := c.load(kindCheckoutSession, id, &cs); err != nil {
+	if err := c.load(kindCheckoutSession, id, &cs); err != nil || !tokenMatches(cs.PageToken, token) {
 		http.NotFound(w, r)
 		return nil
 	}
@@ -102,13 +107,13 @@ func serveCheckoutPage(c *Ctx, w http.ResponseWriter, r *http.Request, rest stri
 		http.Redirect(w, r, u, http.StatusSeeOther)
 		return nil
 	}
-	http.Redirect(w, r, c.e.pageURL("c/pay/"+cs.ID), http.StatusSeeOther)
+	http.Redirect(w, r, checkoutPageURL(c, &cs), http.StatusSeeOther)
 	return nil
 }
 
 func renderCheckout(c *Ctx, w http.ResponseWriter, cs *CheckoutSession, status int, errMsg, number, email string) error {
 	d := checkoutPageData{
-		Title: "Checkout", Status: cs.Status, Error: errMsg, Action: c.e.pageURL("c/pay/" + cs.ID),
+		Title: "Checkout", Status: cs.Status, Error: errMsg, Action: checkoutPageURL(c, cs),
 		Number: "4242 4242 4242 4242", Submit: "Pay", ExpYear: c.Now().Year() + 3,
 		PaymentStatus: cs.PaymentStatus, SuccessURL: checkoutRedirect(cs),
 	}

@@ -1,6 +1,8 @@
 package resources
 
 import (
+	"crypto/rand"
+	"crypto/subtle"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -32,6 +34,19 @@ type pageRoute struct {
 func (e *Engine) page(prefix string, h PageHandler) {
 	e.own()
 	e.pages = append(e.pages, pageRoute{prefix: prefix, handle: h})
+}
+
+// pageToken is the unguessable part of a page link, drawn from crypto/rand
+// and kept with the object: IDs are predictable by design, so a link made
+// of an ID alone would open another customer's page. Tokens are the one
+// thing in the fake that is not deterministic; no behaviour depends on
+// their value.
+func pageToken() string { return rand.Text() }
+
+// tokenMatches reports whether a token from a request is the stored one.
+// An object without a token has no page.
+func tokenMatches(stored, given string) bool {
+	return stored != "" && subtle.ConstantTimeCompare([]byte(stored), []byte(given)) == 1
 }
 
 // SetBaseURL tells the engine the fake's URL, for the links it renders

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/stripe/stripe-go/v85"
 	"github.com/stripefake/stripefake/fake"
 	"github.com/stripefake/stripefake/internal/testfake"
+	"github.com/stripefake/stripefake/resources"
 )
 
 // stallPost starts a POST of a form to a page over a raw connection and
@@ -76,11 +78,64 @@ func TestPageStalledUpload(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, conn := range conns {
-			// The server has given up on the client: whatever it sent,
-			// the connection ends.
-			if _, err := io.ReadAll(conn); err != nil {
-				t.Errorf("reading the stalled connection: %v", err)
-			}
+			// The server has given up on the client: the connection
+			// ends, with an answer or a reset (data left unread).
+			_, _ = io.ReadAll(conn)
 		}
 	})
+}
+
+// Every page link carries an unguessable token kept with its object: the
+// object's ID with no token, or a wrong one, is a 404. IDs stay
+// deterministic; two fakes give the same IDs and different tokens.
+func TestPageLinksNeedToken(t *testing.T) {
+	links := map[string][]string{}
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		base := f.URL() + resources.PagesPrefix
+		inv := openInvoice(t, sc, 1000)
+		pr := oneTimePrice(t, sc, 700, "Book")
+		cs := newCheckout(t, sc, &stripe.CheckoutSessionCreateParams{Mode: stripe.String("payment"), LineItems: checkoutLines(pr)})
+		pi := newPI(t, sc, &stripe.PaymentIntentCreateParams{PaymentMethod: stripe.String("pm_card_threeDSecure2Required"), Confirm: stripe.Bool(true),
+			ReturnURL: stripe.String("https://shop.example/done")})
+		auth := strings.Split(pi.NextAction.RedirectToURL.URL, "?")[0]
+		cu := payingCustomer(t, sc, "pm_card_visa", "")
+		ps, err := sc.V1BillingPortalSessions.Create(ctx, &stripe.BillingPortalSessionCreateParams{Customer: stripe.String(cu.ID), ReturnURL: stripe.String("https://example.com/account")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct{ id, link, idOnly string }{
+			{inv.ID, inv.HostedInvoiceURL, base + "invoices/" + inv.ID},
+			{inv.ID, inv.InvoicePDF, base + "invoices/" + inv.ID + "/pdf"},
+			{cs.ID, cs.URL, base + "c/pay/" + cs.ID},
+			{pi.ID, auth, base + "authenticate/" + pi.ID},
+		} {
+			if status, _ := pageGet(t, tc.link); status != http.StatusOK {
+				t.Errorf("%s: %d", tc.link, status)
+			}
+			_, token, _ := strings.Cut(tc.link, tc.id+"/")
+			token, _, _ = strings.Cut(token, "/")
+			if len(token) < 20 {
+				t.Errorf("%s: token %q", tc.link, token)
+			}
+			wrong := strings.Replace(tc.link, token, strings.Repeat("A", len(token)), 1)
+			for _, u := range []string{tc.idOnly, tc.idOnly + "/", wrong} {
+				if status, _ := pageGet(t, u); status != http.StatusNotFound {
+					t.Errorf("%s: %d, want 404", u, status)
+				}
+			}
+			if status, _, _ := pagePost(t, wrong, url.Values{"action": {"complete"}}); status != http.StatusNotFound {
+				t.Errorf("POST %s: %d, want 404", wrong, status)
+			}
+			links[tc.idOnly] = append(links[tc.idOnly], tc.link)
+		}
+		links["portal"] = append(links["portal"], ps.URL)
+		if got := getCheckout(t, sc, cs.ID); got.Status != "open" {
+			t.Errorf("checkout after wrong-token posts: %s", got.Status)
+		}
+	})
+	for id, ls := range links {
+		if len(ls) == 2 && ls[0] == ls[1] {
+			t.Errorf("%s: two fakes gave the same link %s", id, ls[0])
+		}
+	}
 }

@@ -573,7 +573,7 @@ func createPortalSession(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	secret := "test_" + randomString(base62, hashString("portal:"+id), 48)
+	secret := "test_" + pageToken()
 	s := &PortalSession{
 		ID: id, Object: kindPortalSession, Configuration: pc.ID, Created: c.Unix(), Customer: cu.ID,
 		Flow: flow, Locale: p.NullableString("locale"), ReturnURL: returnURL,
