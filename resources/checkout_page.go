@@ -19,7 +19,7 @@ import (
 // confirmation.
 //
 //	GET  …/c/pay/<session>/<token>   the payment form
-//	POST …/c/pay/<session>/<token>   email, number, exp_month, exp_year, cvc
+//	POST …/c/pay/<session>/<token>   csrf_token, email, number, exp_month, exp_year, cvc
 
 var checkoutPage = template.Must(template.New("checkout").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>Checkout</title></head>
@@ -31,7 +31,7 @@ var checkoutPage = template.Must(template.New("checkout").Parse(`<!doctype html>
 {{end}}</table>
 <p>Total due today: <strong id="total">{{.Total}}</strong></p>
 {{with .Error}}<p id="error" role="alert">{{.}}</p>{{end}}
-<form method="post" action="{{.Action}}">
+<form method="post" action="{{.Action}}"><input type="hidden" name="csrf_token" value="{{.CSRF}}">
 {{if .AskEmail}}<label>Email <input name="email" type="email" value="{{.Email}}"></label>{{else}}<p id="email">{{.Email}}</p>{{end}}
 <label>Card number <input name="number" value="{{.Number}}"></label>
 <label>Month <input name="exp_month" value="12"></label> <label>Year <input name="exp_year" value="{{.ExpYear}}"></label>
@@ -57,7 +57,7 @@ type checkoutPageLine struct {
 
 type checkoutPageData struct {
 	Title, Status, Total, Error, Action, Email, Number, Submit string
-	CancelURL, SuccessURL, PaymentStatus                       string
+	CancelURL, SuccessURL, PaymentStatus, CSRF                 string
 	AskEmail                                                   bool
 	ExpYear                                                    int
 	Lines                                                      []checkoutPageLine
@@ -90,6 +90,10 @@ func serveCheckoutPage(c *Ctx, w http.ResponseWriter, r *http.Request, rest stri
 	if err := r.ParseForm(); err != nil {
 		return renderCheckout(c, w, &cs, http.StatusBadRequest, err.Error(), "", "")
 	}
+	if !tokenMatches(cs.CSRF, r.PostForm.Get("csrf_token")) {
+		http.Error(w, errCSRF, http.StatusForbidden)
+		return nil
+	}
 	email := r.PostForm.Get("email")
 	plan, err := prepareCheckout(c, &cs, cardInputFromForm(r.PostForm), email)
 	var ae *apierr.Error
@@ -115,7 +119,7 @@ func renderCheckout(c *Ctx, w http.ResponseWriter, cs *CheckoutSession, status i
 	d := checkoutPageData{
 		Title: "Checkout", Status: cs.Status, Error: errMsg, Action: checkoutPageURL(c, cs),
 		Number: "4242 4242 4242 4242", Submit: "Pay", ExpYear: c.Now().Year() + 3,
-		PaymentStatus: cs.PaymentStatus, SuccessURL: checkoutRedirect(cs),
+		PaymentStatus: cs.PaymentStatus, SuccessURL: checkoutRedirect(cs), CSRF: cs.CSRF,
 	}
 	if cs.Mode == "subscription" {
 		d.Title, d.Submit = "Subscribe", "Subscribe"

@@ -49,6 +49,12 @@ func tokenMatches(stored, given string) bool {
 	return stored != "" && subtle.ConstantTimeCompare([]byte(stored), []byte(given)) == 1
 }
 
+// errCSRF answers a page form posted without the page's csrf_token: a
+// form on another site cannot know it, so it cannot act for the customer.
+// Each page that acts keeps its own random token (crypto/rand) with its
+// object and renders it in a hidden field of every form.
+const errCSRF = "This form has expired or did not come from this page. Reload the page and try again."
+
 // SetBaseURL tells the engine the fake's URL, for the links it renders
 // (hosted_invoice_url and the like).
 func (e *Engine) SetBaseURL(u string) { e.baseURL.Store(&u) }

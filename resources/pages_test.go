@@ -3,6 +3,7 @@ package resources_test
 import (
 	"bufio"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -138,4 +139,74 @@ func TestPageLinksNeedToken(t *testing.T) {
 			t.Errorf("%s: two fakes gave the same link %s", id, ls[0])
 		}
 	}
+}
+
+// State-changing forms on the portal and Checkout pages carry a per-page
+// csrf_token; a post without it, or with another page's, is refused (403)
+// with nothing changed.
+func TestPageFormsNeedCSRFToken(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		pr := oneTimePrice(t, sc, 700, "Book")
+		newCS := func() *stripe.CheckoutSession {
+			return newCheckout(t, sc, &stripe.CheckoutSessionCreateParams{Mode: stripe.String("payment"), LineItems: checkoutLines(pr),
+				CustomerEmail: stripe.String("buyer@example.com")})
+		}
+		cs, other := newCS(), newCS()
+		_, body := pageGet(t, other.URL)
+		otherToken := csrfField.FindStringSubmatch(body)
+		_, body = pageGet(t, cs.URL)
+		token := csrfField.FindStringSubmatch(body)
+		if token == nil || otherToken == nil || token[1] == otherToken[1] || len(token[1]) < 20 {
+			t.Fatalf("csrf tokens %q %q", token, otherToken)
+		}
+		card := url.Values{"number": {"4242424242424242"}, "exp_month": {"12"}, "exp_year": {"2040"}, "cvc": {"123"}}
+		for _, tok := range []string{"", otherToken[1]} {
+			form := maps.Clone(card)
+			if tok != "" {
+				form.Set("csrf_token", tok)
+			}
+			if status, _, _ := pagePostRaw(t, cs.URL, form); status != http.StatusForbidden {
+				t.Errorf("checkout post with csrf_token %q: %d, want 403", tok, status)
+			}
+		}
+		if got := getCheckout(t, sc, cs.ID); got.Status != "open" {
+			t.Fatalf("refused posts completed the session: %s", got.Status)
+		}
+		form := maps.Clone(card)
+		form.Set("csrf_token", token[1])
+		if status, _, _ := pagePostRaw(t, cs.URL, form); status != http.StatusSeeOther {
+			t.Errorf("checkout post with its token: %d", status)
+		}
+		if got := getCheckout(t, sc, cs.ID); got.Status != "complete" {
+			t.Errorf("after the page's own post: %s", got.Status)
+		}
+
+		cu := payingCustomer(t, sc, "pm_card_visa", "")
+		ps, err := sc.V1BillingPortalSessions.Create(ctx, &stripe.BillingPortalSessionCreateParams{Customer: stripe.String(cu.ID), ReturnURL: stripe.String("https://example.com/account")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, body = pageGet(t, ps.URL)
+		if n := strings.Count(body, `name="csrf_token"`); n < strings.Count(body, `<form method="post"`) || n == 0 {
+			t.Errorf("portal forms without csrf_token: %d tokens\n%s", n, body)
+		}
+		for _, tok := range []string{"", token[1]} {
+			form := url.Values{"email": {"attacker@example.com"}}
+			if tok != "" {
+				form.Set("csrf_token", tok)
+			}
+			if status, _, _ := pagePostRaw(t, ps.URL+"/customer", form); status != http.StatusForbidden {
+				t.Errorf("portal post with csrf_token %q: %d, want 403", tok, status)
+			}
+		}
+		if got, _ := sc.V1Customers.Retrieve(ctx, cu.ID, nil); got.Email == "attacker@example.com" {
+			t.Fatalf("a refused portal post changed the customer")
+		}
+		if status, _, _ := pagePost(t, ps.URL+"/customer", url.Values{"email": {"new@example.com"}}); status != http.StatusSeeOther {
+			t.Errorf("portal post with its token: %d", status)
+		}
+		if got, _ := sc.V1Customers.Retrieve(ctx, cu.ID, nil); got.Email != "new@example.com" {
+			t.Errorf("after the page's own post: %q", got.Email)
+		}
+	})
 }
