@@ -73,6 +73,11 @@ func WallNow() time.Time { return time.Now().Truncate(time.Second) }
 // receivers check the t= of a signature against their own real clock.
 func WallUnix() int64 { return time.Now().Unix() }
 
+// ReadDeadline is the real time d from now: a network read deadline, which
+// the operating system measures against the wall clock. It is not fake
+// time and never decides behaviour.
+func ReadDeadline(d time.Duration) time.Time { return time.Now().Add(d) }
+
 // Time wraps the injected clock and knows how to move it.
 type Time struct {
 	c clock.Clock

@@ -41,6 +41,7 @@ type Fake struct {
 	faults   faultSet       // injected failures: faults.go
 	webhooks *webhookSender // delivery attempts: webhook.go
 	control  controlState   // the control API: control.go
+	bodies   bodyReads      // request bodies being read: bodies.go
 
 	closeOnce sync.Once
 	closeErr  error
@@ -145,6 +146,7 @@ func (f *Fake) Handler() http.Handler { return f }
 func (f *Fake) Close() error {
 	f.closeOnce.Do(func() {
 		f.closed.Store(true)
+		f.bodies.close() // a stalled upload must not keep Close waiting
 		f.srv.Close()
 		f.log.reset(true)
 		f.closeErr = f.store.Close()

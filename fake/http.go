@@ -18,6 +18,7 @@ const maxBody = 8 << 20
 
 // ServeHTTP answers one Stripe API request.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer f.bodies.guard(w, r)()
 	if strings.HasPrefix(r.URL.Path, resources.PagesPrefix) {
 		f.serveUnderscore(w, r) // the control API and hosted pages: control.go
 		return

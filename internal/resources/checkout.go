@@ -112,6 +112,9 @@ type CheckoutSession struct {
 	LineItems                  []checkoutLine          `json:"_line_items,omitempty"`
 	SubscriptionData           map[string]any          `json:"_subscription_data,omitempty"`
 	PaymentIntentData          map[string]any          `json:"_payment_intent_data,omitempty"`
+	// PageToken is the secret part of url; CSRF the page form's token.
+	PageToken string `json:"_page_token,omitempty"`
+	CSRF      string `json:"_csrf,omitempty"`
 }
 
 // CheckoutCustomerDetail is checkout.session.customer_details.
@@ -135,6 +138,7 @@ type checkoutLine struct {
 func (cs *CheckoutSession) wire(string) any {
 	out := *cs
 	out.LineItems, out.SubscriptionData, out.PaymentIntentData = nil, nil, nil
+	out.PageToken, out.CSRF = "", ""
 	return &out
 }
 
@@ -300,7 +304,8 @@ func createCheckoutSession(c *Ctx) (any, error) {
 		return nil, err
 	}
 	cs.Metadata = md
-	u := c.e.pageURL("c/pay/" + cs.ID)
+	cs.PageToken, cs.CSRF = pageToken(), pageToken()
+	u := checkoutPageURL(c, cs)
 	cs.URL = &u
 	if err := c.schedule(jobCheckoutExpire, cs.ID, clockwork.DefaultTimeline, unixTime(cs.ExpiresAt)); err != nil {
 		return nil, err

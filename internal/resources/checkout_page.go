@@ -18,8 +18,8 @@ import (
 // An expired session answers an expiry page (410); a completed one its
 // confirmation.
 //
-//	GET  …/c/pay/<session>   the payment form
-//	POST …/c/pay/<session>   email, number, exp_month, exp_year, cvc
+//	GET  …/c/pay/<session>/<token>   the payment form
+//	POST …/c/pay/<session>/<token>   csrf_token, email, number, exp_month, exp_year, cvc
 
 var checkoutPage = template.Must(template.New("checkout").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>Checkout</title></head>
@@ -31,7 +31,7 @@ var checkoutPage = template.Must(template.New("checkout").Parse(`<!doctype html>
 {{end}}</table>
 <p>Total due today: <strong id="total">{{.Total}}</strong></p>
 {{with .Error}}<p id="error" role="alert">{{.}}</p>{{end}}
-<form method="post" action="{{.Action}}">
+<form method="post" action="{{.Action}}"><input type="hidden" name="csrf_token" value="{{.CSRF}}">
 {{if .AskEmail}}<label>Email <input name="email" type="email" value="{{.Email}}"></label>{{else}}<p id="email">{{.Email}}</p>{{end}}
 <label>Card number <input name="number" value="{{.Number}}"></label>
 <label>Month <input name="exp_month" value="12"></label> <label>Year <input name="exp_year" value="{{.ExpYear}}"></label>
@@ -57,16 +57,21 @@ type checkoutPageLine struct {
 
 type checkoutPageData struct {
 	Title, Status, Total, Error, Action, Email, Number, Submit string
-	CancelURL, SuccessURL, PaymentStatus                       string
+	CancelURL, SuccessURL, PaymentStatus, CSRF                 string
 	AskEmail                                                   bool
 	ExpYear                                                    int
 	Lines                                                      []checkoutPageLine
 }
 
+// checkoutPageURL is the session's page: its ID and its page token.
+func checkoutPageURL(c *Ctx, cs *CheckoutSession) string {
+	return c.e.pageURL("c/pay/" + cs.ID + "/" + cs.PageToken)
+}
+
 func serveCheckoutPage(c *Ctx, w http.ResponseWriter, r *http.Request, rest string) error {
-	id, _, _ := strings.Cut(rest, "/")
+	id, token, _ := strings.Cut(rest, "/")
 	var cs CheckoutSession
-	if err := c.load(kindCheckoutSession, id, &cs); err != nil {
+	if err := c.load(kindCheckoutSession, id, &cs); err != nil || !tokenMatches(cs.PageToken, token) {
 		http.NotFound(w, r)
 		return nil
 	}
@@ -85,6 +90,10 @@ func serveCheckoutPage(c *Ctx, w http.ResponseWriter, r *http.Request, rest stri
 	if err := r.ParseForm(); err != nil {
 		return renderCheckout(c, w, &cs, http.StatusBadRequest, err.Error(), "", "")
 	}
+	if !tokenMatches(cs.CSRF, r.PostForm.Get("csrf_token")) {
+		http.Error(w, errCSRF, http.StatusForbidden)
+		return nil
+	}
 	email := r.PostForm.Get("email")
 	plan, err := prepareCheckout(c, &cs, cardInputFromForm(r.PostForm), email)
 	var ae *apierr.Error
@@ -102,15 +111,15 @@ func serveCheckoutPage(c *Ctx, w http.ResponseWriter, r *http.Request, rest stri
 		http.Redirect(w, r, u, http.StatusSeeOther)
 		return nil
 	}
-	http.Redirect(w, r, c.e.pageURL("c/pay/"+cs.ID), http.StatusSeeOther)
+	http.Redirect(w, r, checkoutPageURL(c, &cs), http.StatusSeeOther)
 	return nil
 }
 
 func renderCheckout(c *Ctx, w http.ResponseWriter, cs *CheckoutSession, status int, errMsg, number, email string) error {
 	d := checkoutPageData{
-		Title: "Checkout", Status: cs.Status, Error: errMsg, Action: c.e.pageURL("c/pay/" + cs.ID),
+		Title: "Checkout", Status: cs.Status, Error: errMsg, Action: checkoutPageURL(c, cs),
 		Number: "4242 4242 4242 4242", Submit: "Pay", ExpYear: c.Now().Year() + 3,
-		PaymentStatus: cs.PaymentStatus, SuccessURL: checkoutRedirect(cs),
+		PaymentStatus: cs.PaymentStatus, SuccessURL: checkoutRedirect(cs), CSRF: cs.CSRF,
 	}
 	if cs.Mode == "subscription" {
 		d.Title, d.Submit = "Subscribe", "Subscribe"

@@ -164,6 +164,8 @@ type Invoice struct {
 	// Terms are the discount and tax terms the amounts follow from
 	// (invoice_amounts.go).
 	Terms *AmountTerms `json:"_terms,omitempty"`
+	// PageToken is the secret part of hosted_invoice_url and invoice_pdf.
+	PageToken string `json:"_page_token,omitempty"`
 }
 
 // InvoiceLines is invoice.lines.
@@ -289,6 +291,7 @@ func (inv *Invoice) wire(string) any {
 	out.Preview = false
 	out.ExplicitFinalizeAt = false
 	out.Terms = nil
+	out.PageToken = ""
 	if inv.Lines != nil {
 		lines := *inv.Lines
 		if len(lines.Data) > invoiceLinesShown {

@@ -302,8 +302,9 @@ func finalizeInvoice(c *Ctx, inv *Invoice) error {
 	if cu.Currency != nil && *cu.Currency != inv.Currency {
 		inv.EndingBalance = new(int64(0))
 	}
-	inv.HostedInvoiceURL = new(c.e.pageURL("invoices/" + inv.ID))
-	inv.InvoicePDF = new(c.e.pageURL("invoices/" + inv.ID + "/pdf"))
+	inv.PageToken = pageToken()
+	inv.HostedInvoiceURL = new(c.e.pageURL("invoices/" + inv.ID + "/" + inv.PageToken))
+	inv.InvoicePDF = new(c.e.pageURL("invoices/" + inv.ID + "/" + inv.PageToken + "/pdf"))
 	if inv.CollectionMethod == sendInvoice {
 		inv.Attempted = true
 		if inv.DueDate == nil {

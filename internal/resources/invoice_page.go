@@ -14,6 +14,9 @@ import (
 // The hosted invoice page: what hosted_invoice_url (and invoice_pdf, as
 // HTML) shows. A small page with the invoice's number, status, lines and
 // amounts, read at the time of the request.
+//
+//	GET …/invoices/<invoice>/<token>       hosted_invoice_url
+//	GET …/invoices/<invoice>/<token>/pdf   invoice_pdf
 
 var invoicePage = template.Must(template.New("invoice").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>Invoice {{.Number}}</title></head>
@@ -62,7 +65,8 @@ func formatMoney(amount int64, currency string) string {
 }
 
 func serveInvoicePage(c *Ctx, w http.ResponseWriter, r *http.Request, rest string) error {
-	id, _, _ := strings.Cut(rest, "/")
+	id, rest, _ := strings.Cut(rest, "/")
+	token, _, _ := strings.Cut(rest, "/")
 	inv, err := loadInvoice(c, id, "id")
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -71,7 +75,7 @@ func serveInvoicePage(c *Ctx, w http.ResponseWriter, r *http.Request, rest strin
 		}
 		return err
 	}
-	if inv.HostedInvoiceURL == nil { // drafts have no hosted page
+	if inv.HostedInvoiceURL == nil || !tokenMatches(inv.PageToken, token) { // drafts have no hosted page
 		http.NotFound(w, r)
 		return nil
 	}

@@ -1,6 +1,9 @@
 package resources
 
 import (
+	"crypto/rand"
+	"crypto/subtle"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,6 +17,9 @@ import (
 
 // PagesPrefix is the path prefix of every page the fake serves.
 const PagesPrefix = "/_stripefake/"
+
+// maxPageBody bounds a page's form: a few fields a customer types.
+const maxPageBody = 64 << 10
 
 // PageHandler answers a page request. rest is the path after the page's
 // prefix; c runs in a write transaction (a page may act, as the portal does).
@@ -29,6 +35,25 @@ func (e *Engine) page(prefix string, h PageHandler) {
 	e.own()
 	e.pages = append(e.pages, pageRoute{prefix: prefix, handle: h})
 }
+
+// pageToken is the unguessable part of a page link, drawn from crypto/rand
+// and kept with the object: IDs are predictable by design, so a link made
+// of an ID alone would open another customer's page. Tokens are the one
+// thing in the fake that is not deterministic; no behaviour depends on
+// their value.
+func pageToken() string { return rand.Text() }
+
+// tokenMatches reports whether a token from a request is the stored one.
+// An object without a token has no page.
+func tokenMatches(stored, given string) bool {
+	return stored != "" && subtle.ConstantTimeCompare([]byte(stored), []byte(given)) == 1
+}
+
+// errCSRF answers a page form posted without the page's csrf_token: a
+// form on another site cannot know it, so it cannot act for the customer.
+// Each page that acts keeps its own random token (crypto/rand) with its
+// object and renders it in a hidden field of every form.
+const errCSRF = "This form has expired or did not come from this page. Reload the page and try again."
 
 // SetBaseURL tells the engine the fake's URL, for the links it renders
 // (hosted_invoice_url and the like).
@@ -59,7 +84,22 @@ func (e *Engine) ServesPage(path string) bool {
 
 // ServePage answers a request below PagesPrefix. Pages are not part of
 // Stripe's API: no API key is needed, as for Stripe's hosted pages.
+//
+// A posted form is read, and bounded, before anything else: a client that
+// stalls halfway through its body holds no store lock, and the page's
+// write transaction starts only once the whole form is in.
 func (e *Engine) ServePage(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, maxPageBody)
+		if err := r.ParseForm(); err != nil {
+			status := http.StatusBadRequest
+			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+				status = http.StatusRequestEntityTooLarge
+			}
+			http.Error(w, "Could not read the form: "+err.Error(), status)
+			return
+		}
+	}
 	if err := e.RunDue(); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

@@ -141,9 +141,21 @@ var authenticateTemplate = template.Must(template.New("authenticate").Parse(`<!d
 </body></html>
 `))
 
-// authenticatePageHandler serves authenticate/<intent>.
+// authenticatePageHandler serves authenticate/<intent>/<token>.
 func authenticatePageHandler(c *Ctx, w http.ResponseWriter, r *http.Request, rest string) error {
-	id := rest
+	id, token, _ := strings.Cut(rest, "/")
+	stored := ""
+	if strings.HasPrefix(id, "seti_") {
+		if si, err := get[SetupIntent](c, kindSetupIntent, id, "intent"); err == nil {
+			stored = si.PageToken
+		}
+	} else if pi, err := get[PaymentIntent](c, kindPaymentIntent, id, "intent"); err == nil {
+		stored = pi.PageToken
+	}
+	if !tokenMatches(stored, token) {
+		http.NotFound(w, r)
+		return nil
+	}
 	returnURL := r.URL.Query().Get("return_url")
 	data := struct{ ID, ReturnURL, Done string }{ID: id, ReturnURL: returnURL}
 	if r.Method == http.MethodPost {

@@ -70,6 +70,14 @@ type PaymentIntent struct {
 	Status                    string            `json:"status"`
 	TransferData              map[string]any    `json:"transfer_data"`
 	TransferGroup             *string           `json:"transfer_group"`
+	// PageToken is the secret part of the next_action's page link.
+	PageToken string `json:"_page_token,omitempty"`
+}
+
+func (pi *PaymentIntent) wire(string) any {
+	out := *pi
+	out.PageToken = ""
+	return &out
 }
 
 // PaymentError is Stripe's api_errors hash as payment objects carry it

@@ -456,7 +456,8 @@ func confirmPaymentIntent(c *Ctx, pi *PaymentIntent, p Params) error {
 	}
 	pi.Status = "requires_action"
 	pi.LastPaymentError = nil
-	url := c.e.pageURL("authenticate/" + pi.ID)
+	pi.PageToken = pageToken()
+	url := c.e.pageURL("authenticate/" + pi.ID + "/" + pi.PageToken)
 	if ru, ok := p.String("return_url"); ok {
 		pi.NextAction = map[string]any{"type": "redirect_to_url", "redirect_to_url": map[string]any{"return_url": ru, "url": url + "?return_url=" + ru}}
 	} else {

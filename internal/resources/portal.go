@@ -169,12 +169,14 @@ type PortalSession struct {
 	Expired bool `json:"_expired,omitempty"`
 	// Completed is set once the session's flow has been completed.
 	Completed bool `json:"_completed,omitempty"`
+	// CSRF is the token of the page's forms.
+	CSRF string `json:"_csrf,omitempty"`
 }
 
 func (s *PortalSession) wire(string) any {
 	out := *s
 	out.Secret, out.Timeline, out.ExpiresAt, out.OpenedAt = "", "", 0, 0
-	out.Expired, out.Completed = false, false
+	out.Expired, out.Completed, out.CSRF = false, false, ""
 	return &out
 }
 
@@ -558,11 +560,11 @@ func createPortalSession(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	secret := "test_" + randomString(base62, hashString("portal:"+id), 48)
+	secret := "test_" + pageToken()
 	s := &PortalSession{
 		ID: id, Object: kindPortalSession, Configuration: pc.ID, Created: c.Unix(), Customer: cu.ID,
 		Flow: flow, Locale: p.NullableString("locale"), ReturnURL: returnURL,
-		URL: c.e.pageURL("p/session/" + secret), Secret: secret, Timeline: cu.Timeline(),
+		URL: c.e.pageURL("p/session/" + secret), Secret: secret, Timeline: cu.Timeline(), CSRF: pageToken(),
 		ExpiresAt: c.Now().Add(c.e.portalConfig().SessionTTL).Unix(),
 	}
 	if err := c.schedule(jobPortalSessionExpire, s.ID, s.Timeline, unixTime(s.ExpiresAt)); err != nil {

@@ -25,6 +25,9 @@ import (
 //	POST …/p/session/<secret>/payment_method    number, exp_month, exp_year, cvc
 //	POST …/p/session/<secret>/customer          email, name, phone
 //
+// Every form carries the session's csrf_token; a post without it is
+// refused (403) with nothing changed.
+//
 // Each action runs the same code as the API request that does it, inside
 // the page's transaction. After an action the customer is redirected
 // (303) to the return_url, or, in a flow, as flow.after_completion says
@@ -163,29 +166,29 @@ var portalPage = template.Must(template.New("portal").Parse(`<!doctype html>
 {{range .Subscriptions}}<div class="subscription" id="{{.ID}}">
 <p>{{.ID}}: <span class="status">{{.Status}}</span>{{if .CancelAtPeriodEnd}} <span class="cancels">cancels at period end {{.PeriodEnd}}</span>{{end}}</p>
 <ul>{{range .Items}}<li class="item" id="{{.ID}}">{{.Product}}: {{.Amount}} &times; <span class="quantity">{{.Quantity}}</span> (<span class="price">{{.Price}}</span>)
-{{if .Updatable}}<form method="post" action="{{$.Base}}/update">
+{{if .Updatable}}<form method="post" action="{{$.Base}}/update">{{$.CSRFField}}
 <input type="hidden" name="subscription" value="{{.Subscription}}"><input type="hidden" name="item" value="{{.ID}}">
 {{if .QuantityAdjustable}}<label>Quantity <input type="number" name="quantity" value="{{.Quantity}}" min="{{.Min}}"{{with .Max}} max="{{.}}"{{end}}></label>{{end}}
 {{if .Prices}}<label>Plan <select name="price">{{range .Prices}}<option value="{{.ID}}"{{if .Selected}} selected{{end}}>{{.Label}}</option>{{end}}</select></label>{{end}}
 <button type="submit" id="update-{{.ID}}">Update</button></form>{{end}}
 </li>{{end}}</ul>
-{{if .Cancelable}}<form method="post" action="{{$.Base}}/cancel"><input type="hidden" name="subscription" value="{{.ID}}">
+{{if .Cancelable}}<form method="post" action="{{$.Base}}/cancel">{{$.CSRFField}}<input type="hidden" name="subscription" value="{{.ID}}">
 {{if $.Reasons}}<label>Reason <select name="reason"><option value="">-</option>{{range $.Reasons}}<option value="{{.}}">{{.}}</option>{{end}}</select></label>{{end}}
 <button type="submit" id="cancel-{{.ID}}">Cancel subscription</button></form>{{end}}
 </div>{{else}}<p>No subscriptions.</p>{{end}}
 </section>{{end}}
 {{with .Confirm}}<section id="update_confirm"><h2>Confirm your update</h2>
-<form method="post" action="{{$.Base}}/update_confirm"><ul>{{range .}}<li>{{.}}</li>{{end}}</ul><button type="submit" id="confirm">Confirm</button></form></section>{{end}}
+<form method="post" action="{{$.Base}}/update_confirm">{{$.CSRFField}}<ul>{{range .}}<li>{{.}}</li>{{end}}</ul><button type="submit" id="confirm">Confirm</button></form></section>{{end}}
 {{if .ShowPaymentMethods}}<section id="payment_methods"><h2>Payment methods</h2>
 <ul>{{range .PaymentMethods}}<li class="payment_method" id="{{.ID}}">{{.Brand}} ending in {{.Last4}}{{if .Default}} <strong class="default">default</strong>{{end}}</li>{{else}}<li>None.</li>{{end}}</ul>
-{{if .PaymentMethodUpdate}}<form method="post" action="{{.Base}}/payment_method">
+{{if .PaymentMethodUpdate}}<form method="post" action="{{.Base}}/payment_method">{{.CSRFField}}
 <label>Card number <input name="number" value="4242 4242 4242 4242"></label>
 <label>Month <input name="exp_month" value="12"></label> <label>Year <input name="exp_year" value="{{.ExpYear}}"></label>
 <label>CVC <input name="cvc" value="123"></label>
 <button type="submit" id="add_payment_method">Add payment method</button></form>{{end}}
 </section>{{end}}
 {{if .CustomerUpdate}}<section id="customer_update"><h2>Billing information</h2>
-<form method="post" action="{{.Base}}/customer">{{range .CustomerFields}}<label>{{.Name}} <input name="{{.Name}}" value="{{.Value}}"></label>{{end}}
+<form method="post" action="{{.Base}}/customer">{{.CSRFField}}{{range .CustomerFields}}<label>{{.Name}} <input name="{{.Name}}" value="{{.Value}}"></label>{{end}}
 <button type="submit" id="update_customer">Save</button></form></section>{{end}}
 {{if .ShowInvoices}}<section id="invoices"><h2>Invoice history</h2>
 <table><tr><th>Invoice</th><th>Status</th><th>Total</th></tr>
@@ -206,6 +209,7 @@ var portalExpiredPage = template.Must(template.New("expired").Parse(`<!doctype h
 type portalPageData struct {
 	Base, Headline, CustomerName, CustomerEmail, Error, Confirmation, ReturnURL string
 	ExpYear                                                                     int
+	CSRFField                                                                   template.HTML // the forms' hidden csrf_token
 
 	ShowSubscriptions   bool
 	Subscriptions       []portalPageSub
@@ -310,6 +314,9 @@ func servePortalPage(c *Ctx, w http.ResponseWriter, r *http.Request, rest string
 		if err := r.ParseForm(); err != nil {
 			return renderPortal(c, w, v, http.StatusBadRequest, err.Error(), "")
 		}
+		if !tokenMatches(s.CSRF, r.PostForm.Get("csrf_token")) {
+			return renderPortal(c, w, v, http.StatusForbidden, errCSRF, "")
+		}
 		err := portalAction(c, v, action, r.PostForm)
 		var pe *pageError
 		if errors.As(err, &pe) {
@@ -367,6 +374,8 @@ func renderPortal(c *Ctx, w http.ResponseWriter, v *portalView, status int, errM
 	f := v.cfg.Features
 	d := portalPageData{
 		Base: v.s.URL, Error: errMsg, Confirmation: confirmation, ExpYear: c.Now().Year() + 3,
+		// The token is random base32: nothing in it needs escaping.
+		CSRFField: template.HTML(`<input type="hidden" name="csrf_token" value="` + v.s.CSRF + `">`),
 	}
 	if v.cfg.BusinessProfile.Headline != nil {
 		d.Headline = *v.cfg.BusinessProfile.Headline

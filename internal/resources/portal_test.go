@@ -2,8 +2,10 @@ package resources_test
 
 import (
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -29,8 +31,31 @@ func pageGet(t *testing.T, u string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// pagePost posts a form to a page and returns status, Location and body.
+// csrfField is the hidden csrf_token of a page's forms.
+var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]*)"`)
+
+// pagePost posts a form to a page, with the csrf_token its page shows as
+// a browser would, and returns status, Location and body.
 func pagePost(t *testing.T, u string, form url.Values) (int, string, string) {
+	t.Helper()
+	page := u // a checkout page posts to itself, a portal action below it
+	if before, after, ok := strings.Cut(u, "/p/session/"); ok {
+		secret, _, _ := strings.Cut(after, "/")
+		page = before + "/p/session/" + secret
+	}
+	_, body := pageGet(t, page)
+	form = maps.Clone(form)
+	if form == nil {
+		form = url.Values{}
+	}
+	if m := csrfField.FindStringSubmatch(body); m != nil && !form.Has("csrf_token") {
+		form.Set("csrf_token", m[1])
+	}
+	return pagePostRaw(t, u, form)
+}
+
+// pagePostRaw posts a form as it is.
+func pagePostRaw(t *testing.T, u string, form url.Values) (int, string, string) {
 	t.Helper()
 	resp, err := noRedirect.PostForm(u, form)
 	if err != nil {

@@ -53,6 +53,14 @@ type SetupIntent struct {
 	SingleUseMandate          *string           `json:"single_use_mandate"`
 	Status                    string            `json:"status"`
 	Usage                     string            `json:"usage"`
+	// PageToken is the secret part of the next_action's page link.
+	PageToken string `json:"_page_token,omitempty"`
+}
+
+func (si *SetupIntent) wire(string) any {
+	out := *si
+	out.PageToken = ""
+	return &out
 }
 
 func saveSetupIntent(c *Ctx, si *SetupIntent) error {
@@ -308,7 +316,8 @@ func confirmSetupIntent(c *Ctx, si *SetupIntent, p Params) error {
 	if cardBehaviors[pm.TestBehavior].authentication != "" || r3ds == "any" || r3ds == "challenge" {
 		si.Status = "requires_action"
 		si.LastSetupError = nil
-		url := c.e.pageURL("authenticate/" + si.ID)
+		si.PageToken = pageToken()
+		url := c.e.pageURL("authenticate/" + si.ID + "/" + si.PageToken)
 		if ru, ok := p.String("return_url"); ok {
 			si.NextAction = map[string]any{"type": "redirect_to_url", "redirect_to_url": map[string]any{"return_url": ru, "url": url + "?return_url=" + ru}}
 		} else {

@@ -1,0 +1,87 @@
+package fake
+
+import (
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/stripefake/stripefake/clockwork"
+)
+
+// bodyReadTimeout bounds how long a client may take to send a request body.
+// Bodies are read before any store transaction, so a slow client holds no
+// lock; the deadline only frees its goroutine and connection.
+const bodyReadTimeout = 30 * time.Second
+
+// longAgo is a deadline in the past: a read waiting on it fails at once.
+var longAgo = time.Unix(1, 0)
+
+// bodyReads tracks the request bodies being read, so that Close can cut a
+// stalled client short instead of waiting for it.
+type bodyReads struct {
+	mu     sync.Mutex
+	closed bool
+	active map[*http.ResponseController]struct{}
+}
+
+// guard gives r's body a read deadline and registers it with Close. The
+// returned func ends the guard; reaching the end of the body ends it too.
+func (b *bodyReads) guard(w http.ResponseWriter, r *http.Request) (end func()) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return func() {}
+	}
+	rc := http.NewResponseController(w)
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		_ = rc.SetReadDeadline(longAgo)
+		return func() {}
+	}
+	if b.active == nil {
+		b.active = map[*http.ResponseController]struct{}{}
+	}
+	b.active[rc] = struct{}{}
+	// An in-process request has no connection: ErrNotSupported, and
+	// nothing to wait for.
+	_ = rc.SetReadDeadline(clockwork.ReadDeadline(bodyReadTimeout))
+	b.mu.Unlock()
+	var once sync.Once
+	end = func() {
+		once.Do(func() {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			delete(b.active, rc)
+			if !b.closed {
+				// The deadline was for the body; the response has none.
+				_ = rc.SetReadDeadline(time.Time{})
+			}
+		})
+	}
+	r.Body = &guardedBody{ReadCloser: r.Body, end: end}
+	return end
+}
+
+// close fails every body read in progress, and every one to come.
+func (b *bodyReads) close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closed = true
+	for rc := range b.active {
+		_ = rc.SetReadDeadline(longAgo)
+	}
+}
+
+// guardedBody ends its guard when the body has been read.
+type guardedBody struct {
+	io.ReadCloser
+	end func()
+}
+
+func (g *guardedBody) Read(p []byte) (int, error) {
+	n, err := g.ReadCloser.Read(p)
+	if err != nil {
+		g.end()
+	}
+	return n, err
+}
