@@ -98,7 +98,11 @@ func (f *Fake) serve(r *http.Request, rec *Request) resources.Response {
 	}
 	// Match on the escaped path: stripe-go escapes IDs with QueryEscape, so
 	// "+", "%" and "/" inside an ID only survive in the raw form.
-	op, vars, ok := spec.Match(r.Method, r.URL.EscapedPath())
+	// Legacy routes (usage records, the upcoming invoice) exist only
+	// before the version that removed them.
+	op, vars, ok := spec.MatchAt(r.Method, r.URL.EscapedPath(), func(until string) bool {
+		return !version.Before(apiversion.Version(until))
+	})
 	if !ok {
 		return fail(apierr.UnrecognizedURL(r.Method, r.URL.Path))
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/apiversion"
 	"github.com/stripefake/stripefake/internal/search"
 	"github.com/stripefake/stripefake/store"
 )
@@ -99,6 +100,9 @@ type PriceRecurring struct {
 	IntervalCount int64   `json:"interval_count"`
 	Meter         *string `json:"meter"`
 	UsageType     string  `json:"usage_type"`
+	// AggregateUsage is a legacy metered price's aggregation (usage_record.go),
+	// set only by versions before basil.
+	AggregateUsage string `json:"aggregate_usage,omitempty"`
 }
 
 // PriceTier is one tier of a tiered price or plan. UpTo nil is "inf".
@@ -139,6 +143,7 @@ type Plan struct {
 	TransformUsage  *PriceTransform   `json:"transform_usage"`
 	TrialPeriodDays *int64            `json:"trial_period_days"`
 	UsageType       string            `json:"usage_type"`
+	AggregateUsage  string            `json:"aggregate_usage,omitempty"` // legacy, before basil
 }
 
 // priceRecord is Price without its wire rendering: the stored form.
@@ -210,6 +215,7 @@ func (pr *Price) plan() *Plan {
 	}
 	if r := pr.Recurring; r != nil {
 		pl.Interval, pl.IntervalCount, pl.Meter, pl.UsageType = r.Interval, r.IntervalCount, r.Meter, r.UsageType
+		pl.AggregateUsage = r.AggregateUsage
 	}
 	return pl
 }
@@ -430,6 +436,9 @@ func newPrice(c *Ctx, p Params, product string) (*Price, error) {
 		if m, ok := r.String("meter"); ok && m != "" {
 			rec.Meter = &m
 		}
+		if err := legacyAggregateUsage(c, r, "aggregate_usage", r.Path("aggregate_usage"), rec); err != nil {
+			return nil, err
+		}
 		if err := checkRecurring(c, rec, r.Path("interval"), r.Path("interval_count"), r.Path("meter")); err != nil {
 			return nil, err
 		}
@@ -499,7 +508,7 @@ func checkRecurring(c *Ctx, rec *PriceRecurring, intervalPath, countPath, meterP
 			"The maximum billing period is 3 years (3 years, 36 months, 156 weeks or 1095 days), but %d %s(s) was given.", rec.IntervalCount, rec.Interval))
 	}
 	switch {
-	case rec.UsageType == "metered" && rec.Meter == nil:
+	case rec.UsageType == "metered" && rec.Meter == nil && !c.Version.Before(apiversion.Basil):
 		return apierr.Invalid("parameter_missing", meterPath,
 			"Missing required param: "+meterPath+". Metered prices must be backed by a billing meter: create one with POST /v1/billing/meters and pass its ID.")
 	case rec.UsageType != "metered" && rec.Meter != nil:
@@ -1076,6 +1085,9 @@ func createPlan(c *Ctx) (any, error) {
 	}
 	if m, ok := p.String("meter"); ok && m != "" {
 		rec.Meter = &m
+	}
+	if err := legacyAggregateUsage(c, p, "aggregate_usage", "aggregate_usage", rec); err != nil {
+		return nil, err
 	}
 	if err := checkRecurring(c, rec, "interval", "interval_count", "meter"); err != nil {
 		return nil, err

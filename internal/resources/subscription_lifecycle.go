@@ -744,7 +744,7 @@ func arrearsLines(c *Ctx, s *Subscription, start, end int64) ([]LineInput, error
 		if err != nil {
 			return nil, err
 		}
-		q, err := meteredQuantity(c, pr, s.Customer, start, end)
+		q, err := meteredQuantity(c, pr, s.Customer, it.ID, start, end)
 		if err != nil {
 			return nil, err
 		}
@@ -772,7 +772,7 @@ func refreshUsageLines(c *Ctx, inv *Invoice, now int64) error {
 		if !pr.metered() {
 			continue
 		}
-		q, err := meteredQuantity(c, pr, inv.Customer, l.Period.Start, l.Period.End)
+		q, err := meteredQuantity(c, pr, inv.Customer, l.Parent.SubscriptionItemDetails.SubscriptionItem, l.Period.Start, l.Period.End)
 		if err != nil {
 			return err
 		}
@@ -788,8 +788,12 @@ func refreshUsageLines(c *Ctx, inv *Invoice, now int64) error {
 
 // meteredQuantity is the customer's usage of metered price pr's meter over
 // [start, end): the meter's formula applied, rounded to whole units (meter
-// event values are integers).
-func meteredQuantity(c *Ctx, pr *Price, customer string, start, end int64) (int64, error) {
+// event values are integers). A legacy price without a meter folds item's
+// usage records instead (usage_record.go).
+func meteredQuantity(c *Ctx, pr *Price, customer, item string, start, end int64) (int64, error) {
+	if pr.legacyMetered() {
+		return legacyUsageQuantity(c, pr, item, start, end)
+	}
 	if pr.Recurring == nil || pr.Recurring.Meter == nil {
 		return 0, nil
 	}
@@ -908,6 +912,9 @@ func billSubscription(c *Ctx, run billingRun) (*Invoice, *apierr.Error, error) {
 		PeriodStart: run.periodStart, PeriodEnd: run.periodEnd, Lines: lines,
 		Discounts: discounts, DefaultTaxRates: s.DefaultTaxRates,
 	})
+	if err == nil {
+		err = recordLegacyUsageInvoice(c, inv, run.lines, billedAt)
+	}
 	if err != nil || !finalizeNow {
 		return inv, nil, err
 	}

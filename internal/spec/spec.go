@@ -41,6 +41,9 @@ type Empty struct{}
 type Operation struct {
 	Method  string
 	Pattern string
+	// Until, when set, is the first API version that no longer has the
+	// operation (legacy routes such as usage records, gone at basil).
+	Until string
 
 	segs   []string // pattern segments; "{name}" marks a path variable
 	params *node    // object node of every accepted parameter
@@ -65,11 +68,20 @@ func (op *Operation) String() string { return op.Method + " " + op.Pattern }
 // variable never matches an empty segment, so a trailing slash is an
 // unknown URL, as on Stripe.
 func Match(method, path string) (op *Operation, vars map[string]string, ok bool) {
+	return MatchAt(method, path, nil)
+}
+
+// MatchAt is Match for a request whose API version has no legacy operation
+// for which gone(op.Until) is true: such operations are skipped, as if
+// absent from the table, so the path falls through to what newer versions
+// route it to (GET /v1/invoices/upcoming to /v1/invoices/{invoice}) or is
+// an unknown URL. A nil gone keeps every operation.
+func MatchAt(method, path string, gone func(until string) bool) (op *Operation, vars map[string]string, ok bool) {
 	segs, ok := splitPath(path)
 	if !ok {
 		return nil, nil, false
 	}
-	op = load().root.find(segs, method)
+	op = load().root.find(segs, method, gone)
 	if op == nil {
 		return nil, nil, false
 	}
@@ -87,7 +99,7 @@ func Match(method, path string) (op *Operation, vars map[string]string, ok bool)
 // path; this tells the two apart for logging and tests.
 func PathExists(path string) bool {
 	segs, ok := splitPath(path)
-	return ok && load().root.find(segs, "") != nil
+	return ok && load().root.find(segs, "", nil) != nil
 }
 
 // Operations returns every operation, sorted by pattern then method. The
@@ -166,7 +178,7 @@ func (r *route) add(op *Operation) {
 
 // find returns the operation for segs and method, or with method "" any
 // operation on the path.
-func (r *route) find(segs []string, method string) *Operation {
+func (r *route) find(segs []string, method string, gone func(string) bool) *Operation {
 	if len(segs) == 0 {
 		if method == "" {
 			for _, op := range r.ops {
@@ -174,15 +186,19 @@ func (r *route) find(segs []string, method string) *Operation {
 			}
 			return nil
 		}
-		return r.ops[method]
+		op := r.ops[method]
+		if op != nil && op.Until != "" && gone != nil && gone(op.Until) {
+			return nil
+		}
+		return op
 	}
 	if next, ok := r.lit[segs[0]]; ok {
-		if op := next.find(segs[1:], method); op != nil {
+		if op := next.find(segs[1:], method, gone); op != nil {
 			return op
 		}
 	}
 	if r.param != nil && segs[0] != "" {
-		return r.param.find(segs[1:], method)
+		return r.param.find(segs[1:], method, gone)
 	}
 	return nil
 }
@@ -309,6 +325,7 @@ func parse(gz []byte) (*compiled, error) {
 		op := &Operation{
 			Method:  to.Method,
 			Pattern: to.Pattern,
+			Until:   to.Until,
 			segs:    strings.Split(strings.TrimPrefix(to.Pattern, "/"), "/"),
 			params:  params,
 		}

@@ -1,6 +1,8 @@
 // Command gen writes table.json.gz, the compact parameter table package spec
 // embeds, from the OpenAPI spec bundled with stripe-mock (the version pinned
-// in go.mod) and the hand-written v2 fragment in internal/spec/specv2.
+// in go.mod), the hand-written v2 fragment in internal/spec/specv2, and the
+// legacy operations of the 2023-10-16 spec (stripe-mock v0.180.0, fetched
+// with go mod download) that versions before basil still serve.
 //
 // Run it with go generate ./internal/spec (the directive is in spec.go).
 // The spec is read only here, never at run time.
@@ -26,7 +28,11 @@ func main() {
 }
 
 func run(out string) error {
-	raw, err := specgen.Build(embedded.OpenAPISpec, specv2.OpenAPI)
+	legacy, err := specgen.LegacySpec()
+	if err != nil {
+		return err
+	}
+	raw, err := specgen.Build(embedded.OpenAPISpec, specv2.OpenAPI, legacy)
 	if err != nil {
 		return err
 	}

@@ -17,9 +17,15 @@ import (
 
 // Build returns the table, as compact JSON, for spec3 (stripe-mock's
 // spec3.json) merged with extra (an OpenAPI fragment with more paths and
-// component schemas, such as the hand-written v2 endpoints).
-func Build(spec3, extra []byte) ([]byte, error) {
+// component schemas, such as the hand-written v2 endpoints) and with the
+// legacy operations and parameters of legacy (the spec3.json of
+// stripe-mock LegacyMock; nil for none).
+func Build(spec3, extra, legacy []byte) ([]byte, error) {
 	doc, err := Merge(spec3, extra)
+	if err != nil {
+		return nil, err
+	}
+	until, err := addLegacy(doc, legacy)
 	if err != nil {
 		return nil, err
 	}
@@ -27,8 +33,12 @@ func Build(spec3, extra []byte) ([]byte, error) {
 		schemas: doc.Components.Schemas,
 		index:   map[string]int{},
 	}
+	source := "stripe-mock spec3.json " + doc.Info.Version + " + internal/spec/specv2"
+	if len(legacy) > 0 {
+		source += " + legacy operations of stripe-mock " + LegacyMock
+	}
 	file := table.File{
-		Source:     "stripe-mock spec3.json " + doc.Info.Version + " + internal/spec/specv2",
+		Source:     source,
 		Expandable: map[string]map[string][]string{},
 	}
 	for _, pattern := range sortedKeys(doc.Paths) {
@@ -42,7 +52,8 @@ func Build(spec3, extra []byte) ([]byte, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s %s: %w", strings.ToUpper(method), pattern, err)
 			}
-			file.Ops = append(file.Ops, table.Op{Method: strings.ToUpper(method), Pattern: pattern, Params: n})
+			m := strings.ToUpper(method)
+			file.Ops = append(file.Ops, table.Op{Method: m, Pattern: pattern, Params: n, Until: until[m+" "+pattern]})
 		}
 	}
 	sort.SliceStable(file.Ops, func(i, j int) bool {

@@ -45,6 +45,9 @@ type Op struct {
 	// Params is the index of the object node of all accepted parameters
 	// (query and body together).
 	Params int `json:"n"`
+	// Until, when set, is the first API version without the operation: a
+	// legacy route taken from an older release's spec (see specgen.Legacy).
+	Until string `json:"u,omitempty"`
 }
 
 // Node is one parameter schema. Child references are indexes into

@@ -1,0 +1,176 @@
+package resources_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	stripe76 "github.com/stripe/stripe-go/v76"
+	client76 "github.com/stripe/stripe-go/v76/client"
+	"github.com/stripe/stripe-go/v85"
+	"github.com/stripefake/stripefake/fake"
+	"github.com/stripefake/stripefake/internal/testfake"
+)
+
+// TestV76UsageRecords reports usage records on a legacy metered price of
+// each aggregate_usage at 2023-10-16 and checks the amount billed in
+// arrears at the period's end, the summaries, and last_ever's carry-over
+// into the next period.
+func TestV76UsageRecords(t *testing.T) {
+	// Records: day 1: 5; day 2: 3 then +4 (7 at that timestamp); day 3:
+	// set 2. At $1 a unit.
+	cases := []struct {
+		aggregate  string
+		first      int64 // usage billed for the first period
+		nextPeriod int64 // usage of the next period, without new records
+	}{
+		{"sum", 14, 0},
+		{"last_during_period", 2, 0},
+		{"max", 7, 0},
+		{"last_ever", 2, 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.aggregate, func(t *testing.T) {
+			eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
+				clock := must76(sc.TestHelpersTestClocks.New(&stripe76.TestHelpersTestClockParams{FrozenTime: stripe76.Int64(testfake.Start.Unix())}))(t)
+				cu := payingCustomer76(t, sc, clock.ID)
+				prod := must76(sc.Products.New(&stripe76.ProductParams{Name: stripe76.String("API calls")}))(t)
+				price := must76(sc.Prices.New(&stripe76.PriceParams{
+					Currency: stripe76.String("usd"), Product: stripe76.String(prod.ID), UnitAmount: stripe76.Int64(100),
+					Recurring: &stripe76.PriceRecurringParams{
+						Interval: stripe76.String("month"), UsageType: stripe76.String("metered"),
+						AggregateUsage: stripe76.String(tc.aggregate),
+					},
+				}))(t)
+				if string(price.Recurring.AggregateUsage) != tc.aggregate || price.Recurring.UsageType != "metered" {
+					t.Fatalf("price recurring: %+v", price.Recurring)
+				}
+				sub := must76(sc.Subscriptions.New(&stripe76.SubscriptionParams{
+					Customer: stripe76.String(cu.ID), Items: []*stripe76.SubscriptionItemsParams{{Price: stripe76.String(price.ID)}},
+				}))(t)
+				item := sub.Items.Data[0].ID
+				day := func(n int) int64 { return testfake.Start.AddDate(0, 0, n).Unix() }
+				must76(sc.TestHelpersTestClocks.Advance(clock.ID, &stripe76.TestHelpersTestClockAdvanceParams{FrozenTime: stripe76.Int64(day(4))}))(t)
+				report := func(ts int64, q int64, action string) *stripe76.UsageRecord {
+					t.Helper()
+					p := &stripe76.UsageRecordParams{SubscriptionItem: stripe76.String(item), Quantity: stripe76.Int64(q), Timestamp: stripe76.Int64(ts)}
+					if action != "" {
+						p.Action = stripe76.String(action)
+					}
+					return must76(sc.UsageRecords.New(p))(t)
+				}
+				r := report(day(1), 5, "")
+				if r.Quantity != 5 || r.SubscriptionItem != item || r.Timestamp != day(1) || !strings.HasPrefix(r.ID, "mbur_") {
+					t.Errorf("usage record: %+v", r)
+				}
+				report(day(2), 3, "increment")
+				report(day(2), 4, "")
+				report(day(3), 2, "set")
+				// Outside the period, or in the future: refused.
+				for _, ts := range []int64{day(-1), day(5)} {
+					_, err := sc.UsageRecords.New(&stripe76.UsageRecordParams{SubscriptionItem: stripe76.String(item), Quantity: stripe76.Int64(1), Timestamp: stripe76.Int64(ts)})
+					if se, ok := err.(*stripe76.Error); !ok || se.HTTPStatusCode != 400 || se.Param != "timestamp" {
+						t.Errorf("timestamp %d: %v", ts, err)
+					}
+				}
+				sums := sc.UsageRecordSummaries.List(&stripe76.UsageRecordSummaryListParams{SubscriptionItem: stripe76.String(item)})
+				var got []*stripe76.UsageRecordSummary
+				for sums.Next() {
+					got = append(got, sums.UsageRecordSummary())
+				}
+				if err := sums.Err(); err != nil {
+					t.Fatal(err)
+				}
+				if len(got) != 1 || got[0].TotalUsage != tc.first || got[0].Invoice != "" || got[0].Period.Start != testfake.Start.Unix() {
+					t.Errorf("summaries before the period ends: %+v", got)
+				}
+
+				// The period ends: the usage is billed in arrears.
+				next := testfake.Start.AddDate(0, 1, 0).Add(2 * time.Hour)
+				must76(sc.TestHelpersTestClocks.Advance(clock.ID, &stripe76.TestHelpersTestClockAdvanceParams{FrozenTime: stripe76.Int64(next.Unix())}))(t)
+				s := must76(sc.Subscriptions.Get(sub.ID, &stripe76.SubscriptionParams{Params: stripe76.Params{Expand: []*string{stripe76.String("latest_invoice")}}}))(t)
+				inv := s.LatestInvoice
+				if inv == nil || inv.BillingReason != "subscription_cycle" || inv.Total != tc.first*100 || len(inv.Lines.Data) != 1 ||
+					inv.Lines.Data[0].Quantity != tc.first || inv.Lines.Data[0].Period.End != testfake.Start.AddDate(0, 1, 0).Unix() {
+					l := inv.Lines.Data[0]
+					t.Fatalf("cycle invoice: due %d total %d lines %d: q %d amount %d period %d..%d", inv.AmountDue, inv.Total, len(inv.Lines.Data), l.Quantity, l.Amount, l.Period.Start, l.Period.End)
+				}
+				sums = sc.UsageRecordSummaries.List(&stripe76.UsageRecordSummaryListParams{SubscriptionItem: stripe76.String(item)})
+				got = nil
+				for sums.Next() {
+					got = append(got, sums.UsageRecordSummary())
+				}
+				if len(got) != 2 || got[0].Invoice != "" || got[0].TotalUsage != tc.nextPeriod ||
+					got[1].Invoice != inv.ID || got[1].TotalUsage != tc.first {
+					t.Errorf("summaries after the period: %+v", got)
+				}
+
+			})
+		})
+	}
+}
+
+// TestUsageRecordsGoneAtBasil: from basil on the legacy routes are missing
+// routes, and aggregate_usage is an unknown parameter.
+func TestUsageRecordsGoneAtBasil(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, _ *stripe.Client) {
+		for _, version := range []string{"2025-03-31.basil", "2026-03-25.dahlia"} {
+			for _, c := range []struct{ method, path string }{
+				{"POST", "/v1/subscription_items/si_123/usage_records"},
+				{"GET", "/v1/subscription_items/si_123/usage_record_summaries"},
+			} {
+				status, body := rawAt(t, f, version, c.method, c.path, url.Values{"quantity": {"1"}})
+				want := "Unrecognized request URL (" + c.method + ": " + c.path + ")"
+				if status != 404 || !strings.Contains(body, want) {
+					t.Errorf("%s %s at %s: %d %s", c.method, c.path, version, status, body)
+				}
+			}
+			status, body := rawAt(t, f, version, "POST", "/v1/prices", url.Values{
+				"currency": {"usd"}, "unit_amount": {"1"}, "product_data[name]": {"x"},
+				"recurring[interval]": {"month"}, "recurring[usage_type]": {"metered"}, "recurring[aggregate_usage]": {"sum"},
+			})
+			if status != 400 || !strings.Contains(body, "Received unknown parameter: recurring[aggregate_usage]") {
+				t.Errorf("aggregate_usage at %s: %d %s", version, status, body)
+			}
+		}
+		// Before basil the same path is served (a 404 naming the item).
+		status, body := rawAt(t, f, "2023-10-16", "POST", "/v1/subscription_items/si_123/usage_records", url.Values{"quantity": {"1"}})
+		if status != 404 || !strings.Contains(body, "No such subscription item") && !strings.Contains(body, "si_123") {
+			t.Errorf("at 2023-10-16: %d %s", status, body)
+		}
+	})
+}
+
+// rawAt makes one request at Stripe-Version version and returns the status
+// and body, whatever they are.
+func rawAt(t *testing.T, f *fake.Fake, version, method, path string, form url.Values) (int, string) {
+	t.Helper()
+	target, body := f.URL()+path, strings.NewReader(form.Encode())
+	if method == "GET" {
+		target, body = target+"?"+form.Encode(), strings.NewReader("")
+	}
+	req, err := http.NewRequest(method, target, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer sk_test_usage")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Stripe-Version", version)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var sb strings.Builder
+	buf := make([]byte, 4096)
+	for {
+		n, err := resp.Body.Read(buf)
+		sb.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	return resp.StatusCode, sb.String()
+}
