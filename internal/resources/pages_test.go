@@ -12,8 +12,8 @@ import (
 
 	"github.com/stripe/stripe-go/v85"
 	"github.com/stripefake/stripefake/fake"
-	"github.com/stripefake/stripefake/internal/testfake"
 	"github.com/stripefake/stripefake/internal/resources"
+	"github.com/stripefake/stripefake/internal/testfake"
 )
 
 // stallPost starts a POST of a form to a page over a raw connection and
