@@ -25,6 +25,7 @@ import (
 	"github.com/stripefake/stripefake/clockwork"
 	"github.com/stripefake/stripefake/internal/apiversion"
 	"github.com/stripefake/stripefake/internal/resources"
+	"github.com/stripefake/stripefake/internal/scheduler"
 	"github.com/stripefake/stripefake/store"
 )
 
@@ -210,7 +211,7 @@ func (f *Fake) Dump() string {
 	if err != nil {
 		return fmt.Sprintf("stripefake: reading jobs: %v\n", err)
 	}
-	return fmt.Sprintf("stripefake at %s\n%s%s", f.Now().UTC().Format(time.RFC3339), clockwork.Dump(jobs), f.dumpState())
+	return fmt.Sprintf("stripefake at %s\n%s%s", f.Now().UTC().Format(time.RFC3339), scheduler.Dump(jobs), f.dumpState())
 }
 
 // Routes returns the endpoints the fake implements, as "METHOD /path/{param}".

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stripefake/stripefake/clockwork"
 	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/scheduler"
 	"github.com/stripefake/stripefake/store"
 )
 
@@ -307,7 +307,7 @@ func createCheckoutSession(c *Ctx) (any, error) {
 	cs.PageToken, cs.CSRF = pageToken(), pageToken()
 	u := checkoutPageURL(c, cs)
 	cs.URL = &u
-	if err := c.schedule(jobCheckoutExpire, cs.ID, clockwork.DefaultTimeline, unixTime(cs.ExpiresAt)); err != nil {
+	if err := c.schedule(jobCheckoutExpire, cs.ID, scheduler.DefaultTimeline, unixTime(cs.ExpiresAt)); err != nil {
 		return nil, err
 	}
 	// Stripe has no checkout.session.created event.
@@ -573,7 +573,7 @@ func expireCheckoutHandler(c *Ctx) (any, error) {
 func expireCheckout(c *Ctx, cs *CheckoutSession) error {
 	cs.Status = "expired"
 	cs.URL = nil
-	if err := clockwork.Cancel(c.Tx(), jobCheckoutExpire, cs.ID); err != nil {
+	if err := scheduler.Cancel(c.Tx(), jobCheckoutExpire, cs.ID); err != nil {
 		return err
 	}
 	if err := saveCheckoutSession(c, cs); err != nil {
@@ -744,7 +744,7 @@ func (plan *checkoutPlan) apply(c *Ctx) error {
 	cs.CustomerDetails = &CheckoutCustomerDetail{Email: emailPtr, Name: name, TaxExempt: "none", TaxIDs: []any{}}
 	cs.Status = "complete"
 	cs.URL = nil
-	if err := clockwork.Cancel(c.Tx(), jobCheckoutExpire, cs.ID); err != nil {
+	if err := scheduler.Cancel(c.Tx(), jobCheckoutExpire, cs.ID); err != nil {
 		return err
 	}
 	if err := saveCheckoutSession(c, cs); err != nil {

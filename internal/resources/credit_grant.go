@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stripefake/stripefake/clockwork"
 	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/scheduler"
 	"github.com/stripefake/stripefake/store"
 )
 
@@ -170,7 +170,7 @@ func (g *CreditGrant) Timeline() string {
 	if g.TestClock != nil {
 		return *g.TestClock
 	}
-	return clockwork.DefaultTimeline
+	return scheduler.DefaultTimeline
 }
 
 // expired reports whether the grant has expired by now.
@@ -336,7 +336,7 @@ func creditScope(c *Ctx, scope Params, currency string) (CreditScope, error) {
 
 // scheduleCreditGrantExpiry (re)schedules the grant's expiry.
 func scheduleCreditGrantExpiry(c *Ctx, g *CreditGrant) error {
-	if err := clockwork.Cancel(c.Tx(), jobCreditGrantExpire, g.ID); err != nil {
+	if err := scheduler.Cancel(c.Tx(), jobCreditGrantExpire, g.ID); err != nil {
 		return err
 	}
 	if g.ExpiresAt == nil || g.VoidedAt != nil {

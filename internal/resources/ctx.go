@@ -5,8 +5,8 @@ import (
 	"errors"
 	"time"
 
-	"github.com/stripefake/stripefake/clockwork"
 	"github.com/stripefake/stripefake/internal/apiversion"
+	"github.com/stripefake/stripefake/internal/scheduler"
 	"github.com/stripefake/stripefake/store"
 )
 
@@ -56,7 +56,7 @@ func (c *Ctx) after(fn func() error) { c.afterFns = append(c.afterFns, fn) }
 // timeline, a test clock's frozen_time otherwise. While a timeline's jobs
 // run, c.Now() is the job's due time on that timeline, so that is returned.
 func (c *Ctx) timeFor(timeline string) (time.Time, error) {
-	if timeline == clockwork.DefaultTimeline || timeline == c.timeline {
+	if timeline == scheduler.DefaultTimeline || timeline == c.timeline {
 		return c.now, nil
 	}
 	tc, err := loadTestClock(c, timeline, "test_clock")
@@ -76,7 +76,7 @@ func (c *Ctx) Timeline() string { return c.timeline }
 // Stripe's do. Call it once the handler knows the customer it acts for.
 func (c *Ctx) onCustomerTimeline(cu *Customer) error {
 	tl := cu.Timeline()
-	if tl == clockwork.DefaultTimeline || tl == c.timeline {
+	if tl == scheduler.DefaultTimeline || tl == c.timeline {
 		return nil
 	}
 	at, err := c.timeFor(tl)
@@ -91,12 +91,12 @@ func (c *Ctx) onCustomerTimeline(cu *Customer) error {
 func (c *Ctx) nowFor(cu *Customer) (time.Time, error) { return c.timeFor(cu.Timeline()) }
 
 // schedule stores a job. All scheduling goes through here (never
-// clockwork.Schedule directly) so the engine knows when work falls due.
+// scheduler.Schedule directly) so the engine knows when work falls due.
 func (c *Ctx) schedule(kind, objectID, timeline string, due time.Time) error {
-	if err := clockwork.Schedule(c.tx, kind, objectID, timeline, due); err != nil {
+	if err := scheduler.Schedule(c.tx, kind, objectID, timeline, due); err != nil {
 		return err
 	}
-	if timeline == clockwork.DefaultTimeline && (!c.scheduled || due.Before(c.earliest)) {
+	if timeline == scheduler.DefaultTimeline && (!c.scheduled || due.Before(c.earliest)) {
 		c.scheduled, c.earliest = true, due
 	}
 	return nil

@@ -18,6 +18,7 @@ import (
 	"github.com/stripefake/stripefake/clockwork"
 	"github.com/stripefake/stripefake/internal/apierr"
 	"github.com/stripefake/stripefake/internal/apiversion"
+	"github.com/stripefake/stripefake/internal/scheduler"
 	"github.com/stripefake/stripefake/store"
 )
 
@@ -507,7 +508,7 @@ func (e *Engine) RunDue() error {
 		return nil
 	}
 	defer e.advance.Unlock()
-	return e.drain(clockwork.DefaultTimeline, e.clock.Now(), func(time.Time) {})
+	return e.drain(scheduler.DefaultTimeline, e.clock.Now(), func(time.Time) {})
 }
 
 // AdvanceTo moves the fake's clock to target, running every job of the
@@ -516,7 +517,7 @@ func (e *Engine) RunDue() error {
 func (e *Engine) AdvanceTo(target time.Time) error {
 	e.advance.Lock()
 	defer e.advance.Unlock()
-	err := e.drain(clockwork.DefaultTimeline, target, func(due time.Time) { e.clock.Set(due) })
+	err := e.drain(scheduler.DefaultTimeline, target, func(due time.Time) { e.clock.Set(due) })
 	e.clock.Set(target)
 	if err != nil {
 		return err
@@ -527,17 +528,17 @@ func (e *Engine) AdvanceTo(target time.Time) error {
 // drain pops and runs the jobs of timeline due by target. setNow is told each
 // job's due time before it runs.
 func (e *Engine) drain(timeline string, target time.Time, setNow func(time.Time)) error {
-	return clockwork.Drain(func() (bool, error) {
+	return scheduler.Drain(func() (bool, error) {
 		// A cheap look first: most requests find nothing due.
 		var next time.Time
 		var any bool
 		gen := e.dueGeneration()
 		if err := e.store.View(func(tx store.Tx) error {
 			var err error
-			next, any, err = clockwork.NextDue(tx, timeline)
+			next, any, err = scheduler.NextDue(tx, timeline)
 			return err
 		}); err != nil || !any || next.After(target) {
-			if err == nil && timeline == clockwork.DefaultTimeline {
+			if err == nil && timeline == scheduler.DefaultTimeline {
 				e.noteDrained(next, any, gen)
 			}
 			return false, err
@@ -548,14 +549,14 @@ func (e *Engine) drain(timeline string, target time.Time, setNow func(time.Time)
 		ran := false
 		err := e.store.Update(func(tx store.Tx) error {
 			c.tx = tx
-			j, ok, err := clockwork.Pop(tx, timeline, target)
+			j, ok, err := scheduler.Pop(tx, timeline, target)
 			if err != nil || !ok {
 				return err
 			}
 			ran = true
 			c.now = j.Due
 			c.timeline = j.Timeline
-			if timeline == clockwork.DefaultTimeline {
+			if timeline == scheduler.DefaultTimeline {
 				// The clock moves with the job, in its transaction.
 				if err := saveTime(tx, j.Due); err != nil {
 					return err

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/benbjohnson/clock"
+
 	"github.com/stripefake/stripefake/clockwork"
 	"github.com/stripefake/stripefake/store"
 )

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/stripefake/stripefake/clockwork"
 	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/scheduler"
 	"github.com/stripefake/stripefake/internal/search"
 )
 
@@ -1125,7 +1125,7 @@ func updateInvoice(c *Ctx) (any, error) {
 			at = &n
 		}
 		if inv.AutoAdvance != wasAutoAdvance || at != nil {
-			if err := clockwork.Cancel(c.Tx(), jobInvoiceFinalize, inv.ID); err != nil {
+			if err := scheduler.Cancel(c.Tx(), jobInvoiceFinalize, inv.ID); err != nil {
 				return nil, err
 			}
 			inv.AutomaticallyFinalizesAt = nil
@@ -1164,7 +1164,7 @@ func deleteInvoice(c *Ctx) (any, error) {
 			}
 		}
 	}
-	if err := clockwork.Cancel(c.Tx(), jobInvoiceFinalize, inv.ID); err != nil {
+	if err := scheduler.Cancel(c.Tx(), jobInvoiceFinalize, inv.ID); err != nil {
 		return nil, err
 	}
 	return c.remove(kindInvoice, inv.ID, inv, "invoice.deleted")

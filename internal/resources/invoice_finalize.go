@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/stripefake/stripefake/clockwork"
 	"github.com/stripefake/stripefake/internal/apierr"
 	"github.com/stripefake/stripefake/internal/currencies"
+	"github.com/stripefake/stripefake/internal/scheduler"
 	"github.com/stripefake/stripefake/store"
 )
 
@@ -64,7 +64,7 @@ func invoiceTimeline(inv *Invoice) string {
 	if inv.TestClock != nil {
 		return *inv.TestClock
 	}
-	return clockwork.DefaultTimeline
+	return scheduler.DefaultTimeline
 }
 
 // invoiceNow is "now" for the invoice, in Unix seconds.
@@ -121,7 +121,7 @@ func scheduleFinalization(c *Ctx, inv *Invoice, at *int64) error {
 		}
 	}
 	inv.AutomaticallyFinalizesAt = &due
-	if err := clockwork.Cancel(c.Tx(), jobInvoiceFinalize, inv.ID); err != nil {
+	if err := scheduler.Cancel(c.Tx(), jobInvoiceFinalize, inv.ID); err != nil {
 		return err
 	}
 	return c.schedule(jobInvoiceFinalize, inv.ID, invoiceTimeline(inv), unixTime(due))
@@ -144,7 +144,7 @@ func rescheduleFinalization(c *Ctx, invoiceID string, at time.Time) error {
 	due = min(due, inv.Created+int64(cfg.WebhookWaitLimit/time.Second))
 	inv.AutomaticallyFinalizesAt = &due
 	inv.WebhooksDeliveredAt = new(at.Unix())
-	if err := clockwork.Cancel(c.Tx(), jobInvoiceFinalize, inv.ID); err != nil {
+	if err := scheduler.Cancel(c.Tx(), jobInvoiceFinalize, inv.ID); err != nil {
 		return err
 	}
 	if err := c.schedule(jobInvoiceFinalize, inv.ID, invoiceTimeline(inv), unixTime(due)); err != nil {
@@ -251,7 +251,7 @@ func finalizeInvoice(c *Ctx, inv *Invoice) error {
 	if err != nil {
 		return err
 	}
-	if err := clockwork.Cancel(c.Tx(), jobInvoiceFinalize, inv.ID); err != nil {
+	if err := scheduler.Cancel(c.Tx(), jobInvoiceFinalize, inv.ID); err != nil {
 		return err
 	}
 	inv.AutomaticallyFinalizesAt = nil

@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/stripefake/stripefake/clockwork"
 	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/scheduler"
 	"github.com/stripefake/stripefake/store"
 )
 
@@ -188,7 +188,7 @@ func attemptPayment(c *Ctx, inv *Invoice, a PaymentAttempt) (*apierr.Error, erro
 	if inv.AttemptCount == 0 || a.Automatic {
 		inv.AttemptCount++
 	}
-	if err := clockwork.Cancel(c.Tx(), jobInvoiceRetry, inv.ID); err != nil {
+	if err := scheduler.Cancel(c.Tx(), jobInvoiceRetry, inv.ID); err != nil {
 		return nil, err
 	}
 	if pm == nil {
@@ -347,7 +347,7 @@ func stopAutomaticCollection(c *Ctx, inv *Invoice, jobs ...string) error {
 	inv.AutomaticallyFinalizesAt = nil
 	inv.NextPaymentAttempt = nil
 	for _, job := range append([]string{jobInvoiceFinalize, jobInvoiceRetry}, jobs...) {
-		if err := clockwork.Cancel(c.Tx(), job, inv.ID); err != nil {
+		if err := scheduler.Cancel(c.Tx(), job, inv.ID); err != nil {
 			return err
 		}
 	}
@@ -428,7 +428,7 @@ func payOutOfBand(c *Ctx, inv *Invoice) error {
 // emitted. The caller has set the amounts; before is the invoice as it was.
 func settleWithoutCharge(c *Ctx, inv *Invoice, before json.RawMessage, now int64) error {
 	markPaid(inv, now)
-	if err := clockwork.Cancel(c.Tx(), jobInvoiceRetry, inv.ID); err != nil {
+	if err := scheduler.Cancel(c.Tx(), jobInvoiceRetry, inv.ID); err != nil {
 		return err
 	}
 	pi, err := cancelInvoicePayment(c, inv, now, nil)

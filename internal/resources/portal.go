@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/stripefake/stripefake/clockwork"
 	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/scheduler"
 	"github.com/stripefake/stripefake/store"
 )
 
@@ -743,7 +743,7 @@ func openPortalSession(c *Ctx, s *PortalSession) (bool, error) {
 	}
 	s.OpenedAt = now.Unix()
 	s.ExpiresAt = now.Add(c.e.portalConfig().OpenedTTL).Unix()
-	if err := clockwork.Cancel(c.Tx(), jobPortalSessionExpire, s.ID); err != nil {
+	if err := scheduler.Cancel(c.Tx(), jobPortalSessionExpire, s.ID); err != nil {
 		return false, err
 	}
 	if err := c.schedule(jobPortalSessionExpire, s.ID, s.Timeline, unixTime(s.ExpiresAt)); err != nil {

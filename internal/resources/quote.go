@@ -6,8 +6,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/stripefake/stripefake/clockwork"
 	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/scheduler"
 	"github.com/stripefake/stripefake/store"
 )
 
@@ -206,7 +206,7 @@ func (q *Quote) Timeline() string {
 	if q.TestClock != nil {
 		return *q.TestClock
 	}
-	return clockwork.DefaultTimeline
+	return scheduler.DefaultTimeline
 }
 
 func quoteTerms(q *Quote) []string {
@@ -589,7 +589,7 @@ func upfrontItems(q *Quote) []*QuoteItem {
 
 // scheduleQuoteExpiry (re)schedules the quote's cancellation at expires_at.
 func scheduleQuoteExpiry(c *Ctx, q *Quote) error {
-	if err := clockwork.Cancel(c.Tx(), jobQuoteExpire, q.ID); err != nil {
+	if err := scheduler.Cancel(c.Tx(), jobQuoteExpire, q.ID); err != nil {
 		return err
 	}
 	return c.schedule(jobQuoteExpire, q.ID, q.Timeline(), time.Unix(q.ExpiresAt, 0).UTC())
@@ -813,7 +813,7 @@ func cancelQuoteHandler(c *Ctx) (any, error) {
 
 // cancelQuote cancels a draft or open quote and saves it.
 func cancelQuote(c *Ctx, q *Quote, now time.Time) error {
-	if err := clockwork.Cancel(c.Tx(), jobQuoteExpire, q.ID); err != nil {
+	if err := scheduler.Cancel(c.Tx(), jobQuoteExpire, q.ID); err != nil {
 		return err
 	}
 	q.Status = quoteCanceled
@@ -854,7 +854,7 @@ func acceptQuoteHandler(c *Ctx) (any, error) {
 		return nil, err
 	}
 	now := c.Now()
-	if err := clockwork.Cancel(c.Tx(), jobQuoteExpire, q.ID); err != nil {
+	if err := scheduler.Cancel(c.Tx(), jobQuoteExpire, q.ID); err != nil {
 		return nil, err
 	}
 	if slices.ContainsFunc(q.Items, (*QuoteItem).recurring) {

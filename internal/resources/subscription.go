@@ -3,13 +3,14 @@ package resources
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/stripefake/stripefake/internal/apiversion"
 	"math"
 	"slices"
 	"strconv"
 	"time"
 
-	"github.com/stripefake/stripefake/clockwork"
+	"github.com/stripefake/stripefake/internal/apiversion"
+	"github.com/stripefake/stripefake/internal/scheduler"
+
 	"github.com/stripefake/stripefake/internal/apierr"
 	"github.com/stripefake/stripefake/internal/search"
 )
@@ -122,7 +123,7 @@ func (s *Subscription) Timeline() string {
 	if s.TestClock != nil {
 		return *s.TestClock
 	}
-	return clockwork.DefaultTimeline
+	return scheduler.DefaultTimeline
 }
 
 // interval is the billing interval every item shares.

@@ -6,8 +6,8 @@ import (
 	"math"
 	"time"
 
-	"github.com/stripefake/stripefake/clockwork"
 	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/scheduler"
 	"github.com/stripefake/stripefake/store"
 )
 
@@ -70,7 +70,7 @@ func subscriptionJob(fn func(c *Ctx, s *Subscription, cu *Customer) error) JobFu
 }
 
 // clearJob removes s's job of kind.
-func clearJob(c *Ctx, kind, subID string) error { return clockwork.Cancel(c.tx, kind, subID) }
+func clearJob(c *Ctx, kind, subID string) error { return scheduler.Cancel(c.tx, kind, subID) }
 
 // scheduleSubscription (re)schedules s's period end.
 func scheduleSubscription(c *Ctx, s *Subscription, now time.Time) error {

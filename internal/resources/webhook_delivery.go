@@ -8,11 +8,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/stripefake/stripefake/internal/apiversion"
 	"net/http"
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/stripefake/stripefake/internal/apiversion"
+	"github.com/stripefake/stripefake/internal/scheduler"
 
 	"github.com/stripefake/stripefake/clockwork"
 	"github.com/stripefake/stripefake/store"
@@ -224,7 +226,7 @@ func (e *Engine) deliverEvents(c *Ctx) error {
 	// The fake's time: a test clock's job runs at the clock's frozen time,
 	// but deliveries and their retries live on the fake's own clock.
 	at := c.now
-	if c.timeline != clockwork.DefaultTimeline {
+	if c.timeline != scheduler.DefaultTimeline {
 		at = e.clock.Now()
 	}
 	for _, id := range c.deliveries {
@@ -315,7 +317,7 @@ func (e *Engine) attemptDelivery(id string, at time.Time) error {
 		retries := e.webhookRetries()
 		if n := len(d.Attempts) - 1; n < len(retries) {
 			d.NextRetry = at.Add(retries[n])
-			if err := c.schedule(jobWebhookRetry, d.ID, clockwork.DefaultTimeline, d.NextRetry); err != nil {
+			if err := c.schedule(jobWebhookRetry, d.ID, scheduler.DefaultTimeline, d.NextRetry); err != nil {
 				return err
 			}
 			return saveDelivery(c, d)

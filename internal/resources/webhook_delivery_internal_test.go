@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stripefake/stripefake/clockwork"
+	"github.com/stripefake/stripefake/internal/scheduler"
 	"github.com/stripefake/stripefake/store"
 )
 
@@ -76,7 +77,7 @@ func TestInvoiceCreatedDeliveryMovesFinalizationOnceAllSettled(t *testing.T) {
 	})
 	addEndpoint(t, e, "invoice.created")
 	addEndpoint(t, e, "*")
-	emitInvoiceCreated(t, e, clockwork.DefaultTimeline, t0)
+	emitInvoiceCreated(t, e, scheduler.DefaultTimeline, t0)
 	if got := calls(); len(got) != 0 {
 		t.Fatalf("hook ran while a delivery was pending: %v", got)
 	}
@@ -93,7 +94,7 @@ func TestInvoiceCreatedDeliveryAfterLastFailedRetry(t *testing.T) {
 	e, _, calls := hookEngine(t, func(int) int { return http.StatusGone })
 	e.deliver.Retries = []time.Duration{time.Minute, time.Minute}
 	addEndpoint(t, e, "invoice.created")
-	emitInvoiceCreated(t, e, clockwork.DefaultTimeline, t0)
+	emitInvoiceCreated(t, e, scheduler.DefaultTimeline, t0)
 	if err := e.AdvanceTo(t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}

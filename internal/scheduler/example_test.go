@@ -1,10 +1,10 @@
-package clockwork_test
+package scheduler_test
 
 import (
 	"fmt"
 	"time"
 
-	"github.com/stripefake/stripefake/clockwork"
+	"github.com/stripefake/stripefake/internal/scheduler"
 	"github.com/stripefake/stripefake/store"
 )
 
@@ -14,12 +14,12 @@ func Example() {
 	defer s.Close()
 	start := time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
 	_ = s.Update(func(tx store.Tx) error {
-		_ = clockwork.Schedule(tx, "invoice.finalize", "in_1", clockwork.DefaultTimeline, start.Add(time.Hour))
-		_ = clockwork.Schedule(tx, "invoice.finalize", "in_2", clockwork.DefaultTimeline, start.Add(2*time.Hour))
-		j, ok, _ := clockwork.Pop(tx, clockwork.DefaultTimeline, start.Add(90*time.Minute))
+		_ = scheduler.Schedule(tx, "invoice.finalize", "in_1", scheduler.DefaultTimeline, start.Add(time.Hour))
+		_ = scheduler.Schedule(tx, "invoice.finalize", "in_2", scheduler.DefaultTimeline, start.Add(2*time.Hour))
+		j, ok, _ := scheduler.Pop(tx, scheduler.DefaultTimeline, start.Add(90*time.Minute))
 		fmt.Println(j.Kind, j.ObjectID, ok)
 		jobs, _ := tx.Jobs()
-		fmt.Print(clockwork.Dump(jobs))
+		fmt.Print(scheduler.Dump(jobs))
 		return nil
 	})
 	// Output:
