@@ -62,6 +62,22 @@ func TestListsOmitTestClockObjects(t *testing.T) {
 		check("invoice items", ids(t, sc.V1InvoiceItems.List(ctx, &stripe.InvoiceItemListParams{}).All(ctx), iiID), ii)
 		check("invoice items of the clock's customer",
 			ids(t, sc.V1InvoiceItems.List(ctx, &stripe.InvoiceItemListParams{Customer: stripe.String(clockCus)}).All(ctx), iiID), clockII)
+		price := monthlyPrice(t, sc, 1000, "month")
+		schedule := func(cus string) string {
+			sch, err := sc.V1SubscriptionSchedules.Create(ctx, &stripe.SubscriptionScheduleCreateParams{
+				Customer: stripe.String(cus), StartDate: stripe.Int64(clockStart.AddDate(2, 0, 0).Unix()),
+				Phases: []*stripe.SubscriptionScheduleCreatePhaseParams{createPhase(price.ID, 1, 1)},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return sch.ID
+		}
+		sch, clockSch := schedule(cus), schedule(clockCus)
+		schID := func(s *stripe.SubscriptionSchedule) string { return s.ID }
+		check("subscription schedules", ids(t, sc.V1SubscriptionSchedules.List(ctx, &stripe.SubscriptionScheduleListParams{}).All(ctx), schID), sch)
+		check("subscription schedules of the clock's customer",
+			ids(t, sc.V1SubscriptionSchedules.List(ctx, &stripe.SubscriptionScheduleListParams{Customer: stripe.String(clockCus)}).All(ctx), schID), clockSch)
 		check("customers", ids(t, sc.V1Customers.List(ctx, &stripe.CustomerListParams{}).All(ctx), cuID), cus)
 		check("customers of the clock",
 			ids(t, sc.V1Customers.List(ctx, &stripe.CustomerListParams{TestClock: stripe.String(tc.ID)}).All(ctx), cuID), clockCus)

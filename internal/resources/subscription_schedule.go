@@ -1041,7 +1041,7 @@ func listSchedules(c *Ctx) (any, error) {
 	}
 	canceled, completed, released := nullable("canceled_at"), nullable("completed_at"), nullable("released_at")
 	items, err := scan(c, kindSubscriptionSchedule, term, func(sch *SubscriptionSchedule) bool {
-		if byCustomer && sch.Customer != customer {
+		if byCustomer && sch.Customer != customer || skipTestClock(sch.TestClock, byCustomer) {
 			return false
 		}
 		if byScheduled && (sch.Status == "not_started") != scheduled {
