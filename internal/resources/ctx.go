@@ -131,7 +131,13 @@ func (c *Ctx) load(kind, id string, v any) error {
 
 // save writes v as kind/id with index terms.
 func (c *Ctx) save(kind, id string, v any, terms ...string) error {
-	raw, err := json.Marshal(v)
+	var raw []byte
+	var err error
+	if ev, ok := v.(*Event); ok {
+		raw, err = ev.marshalJSON()
+	} else {
+		raw, err = json.Marshal(v)
+	}
 	if err != nil {
 		return err
 	}

@@ -63,6 +63,13 @@ type EventRequest struct {
 
 // ObjectID returns the ID of the event's data.object.
 func (ev *Event) ObjectID() string {
+	// Rendered objects start with their ID: read it without decoding the
+	// whole object.
+	if rest, ok := bytes.CutPrefix(ev.Data.Object, []byte(`{"id":"`)); ok {
+		if i := bytes.IndexByte(rest, '"'); i >= 0 && bytes.IndexByte(rest[:i], '\\') < 0 {
+			return string(rest[:i])
+		}
+	}
 	var head struct {
 		ID string `json:"id"`
 	}

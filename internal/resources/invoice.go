@@ -346,11 +346,12 @@ func emitInvoiceUpdatedRaw(c *Ctx, before, after json.RawMessage) (bool, error) 
 // rawDiff returns the old values of the keys of two JSON objects that
 // differ; nested objects are compared key by key.
 func rawDiff(before, after json.RawMessage) (map[string]any, error) {
-	var b, a map[string]json.RawMessage
-	if err := json.Unmarshal(before, &b); err != nil {
+	b, err := rawMembers(before)
+	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(after, &a); err != nil {
+	a, err := rawMembers(after)
+	if err != nil {
 		return nil, err
 	}
 	out := map[string]any{}
@@ -378,6 +379,20 @@ func rawDiff(before, after json.RawMessage) (map[string]any, error) {
 		}
 	}
 	return out, nil
+}
+
+// rawMembers is a JSON object's members by key, undecoded.
+func rawMembers(raw json.RawMessage) (map[string]json.RawMessage, error) {
+	keys, vals, ok := jsonMembers(raw)
+	if !ok {
+		var m map[string]json.RawMessage
+		return m, json.Unmarshal(raw, &m)
+	}
+	m := make(map[string]json.RawMessage, len(keys))
+	for i, k := range keys {
+		m[k] = vals[i]
+	}
+	return m, nil
 }
 
 func isJSONObject(raw json.RawMessage) bool { return len(raw) > 0 && raw[0] == '{' }

@@ -42,7 +42,13 @@ func (e *Engine) renderIn(c *Ctx, version apiversion.Version, obj any) ([]byte, 
 		raw = r
 	default:
 		var err error
-		if raw, err = json.Marshal(wire(string(version), obj)); err != nil {
+		w := wire(string(version), obj)
+		if ev, ok := w.(*Event); ok {
+			raw, err = ev.marshalJSON()
+		} else {
+			raw, err = json.Marshal(w)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}

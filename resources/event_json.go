@@ -1,0 +1,171 @@
+package resources
+
+import (
+	"encoding/json"
+	"strconv"
+)
+
+// Events carry their object already rendered (data.object is a
+// json.RawMessage). encoding/json re-validates and re-compacts every
+// RawMessage it meets, which made writing an event cost as much as
+// rendering its object again; an invoice renewal writes about ten. So an
+// event is encoded by hand around its rendered object, giving the same
+// bytes json.Marshal would: the object is rendered once and shared by the
+// stored record, responses and webhook bodies.
+
+// marshalJSON encodes ev as json.Marshal does.
+func (ev *Event) marshalJSON() ([]byte, error) {
+	obj := ev.Data.Object
+	if !isJSONObject(obj) {
+		// Not something render made: let encoding/json check it.
+		return json.Marshal(ev)
+	}
+	b := make([]byte, 0, len(obj)+256)
+	b = append(b, `{"id":`...)
+	b = appendJSONString(b, ev.ID)
+	b = append(b, `,"object":`...)
+	b = appendJSONString(b, ev.Object)
+	b = append(b, `,"api_version":`...)
+	b = appendJSONString(b, ev.APIVersion)
+	b = append(b, `,"created":`...)
+	b = strconv.AppendInt(b, ev.Created, 10)
+	b = append(b, `,"data":{"object":`...)
+	b = append(b, obj...)
+	if len(ev.Data.PreviousAttributes) > 0 {
+		prev, err := json.Marshal(ev.Data.PreviousAttributes)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, `,"previous_attributes":`...)
+		b = append(b, prev...)
+	}
+	b = append(b, `},"livemode":`...)
+	b = strconv.AppendBool(b, ev.Livemode)
+	b = append(b, `,"pending_webhooks":`...)
+	b = strconv.AppendInt(b, ev.PendingWebhooks, 10)
+	b = append(b, `,"request":{"id":`...)
+	b = appendJSONStringPtr(b, ev.Request.ID)
+	b = append(b, `,"idempotency_key":`...)
+	b = appendJSONStringPtr(b, ev.Request.IdempotencyKey)
+	b = append(b, `},"type":`...)
+	b = appendJSONString(b, ev.Type)
+	if ev.Recorded != 0 {
+		b = append(b, `,"_recorded":`...)
+		b = strconv.AppendInt(b, ev.Recorded, 10)
+	}
+	return append(b, '}'), nil
+}
+
+// appendJSONString appends s as a JSON string, escaped as json.Marshal
+// escapes it (HTML characters included).
+func appendJSONString(b []byte, s string) []byte {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	q, _ := json.Marshal(s) // a string always marshals
+	return append(b, q...)
+}
+
+func appendJSONStringPtr(b []byte, s *string) []byte {
+	if s == nil {
+		return append(b, "null"...)
+	}
+	return appendJSONString(b, *s)
+}
+
+// jsonMembers splits a JSON object made by json.Marshal into its members,
+// in order, without decoding them: rawDiff compares two renderings of an
+// object on every *.updated event. The values alias raw. ok is false for
+// anything it does not expect (whitespace, escaped keys, not an object);
+// the caller then decodes the usual way.
+func jsonMembers(raw []byte) (keys []string, vals []json.RawMessage, ok bool) {
+	if len(raw) < 2 || raw[0] != '{' {
+		return nil, nil, false
+	}
+	i := 1
+	if raw[i] == '}' {
+		return nil, nil, i+1 == len(raw)
+	}
+	for {
+		if i >= len(raw) || raw[i] != '"' {
+			return nil, nil, false
+		}
+		end := i + 1
+		for end < len(raw) && raw[end] != '"' {
+			if raw[end] == '\\' {
+				return nil, nil, false
+			}
+			end++
+		}
+		if end+1 >= len(raw) || raw[end+1] != ':' {
+			return nil, nil, false
+		}
+		key := string(raw[i+1 : end])
+		start := end + 2
+		stop, ok := skipJSONValue(raw, start)
+		if !ok || stop == start || stop >= len(raw) {
+			return nil, nil, false
+		}
+		keys, vals = append(keys, key), append(vals, json.RawMessage(raw[start:stop]))
+		switch raw[stop] {
+		case ',':
+			i = stop + 1
+		case '}':
+			return keys, vals, stop+1 == len(raw)
+		default:
+			return nil, nil, false
+		}
+	}
+}
+
+// skipJSONValue returns the index just past the compact JSON value at i.
+func skipJSONValue(raw []byte, i int) (int, bool) {
+	depth := 0
+	for i < len(raw) {
+		switch c := raw[i]; c {
+		case '"':
+			i++
+			for i < len(raw) && raw[i] != '"' {
+				if raw[i] == '\\' {
+					i++
+				}
+				i++
+			}
+			if i >= len(raw) {
+				return 0, false
+			}
+			i++
+		case '{', '[':
+			depth++
+			i++
+		case '}', ']':
+			if depth == 0 {
+				return i, true
+			}
+			depth--
+			i++
+		case ',':
+			if depth == 0 {
+				return i, true
+			}
+			i++
+		case ' ', '\t', '\n', '\r':
+			return 0, false
+		default:
+			i++
+		}
+		if depth == 0 && i < len(raw) && (raw[i] == ',' || raw[i] == '}' || raw[i] == ']') {
+			return i, true
+		}
+	}
+	return 0, false
+}

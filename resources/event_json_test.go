@@ -1,0 +1,66 @@
+package resources
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+// The hand encoding of events gives json.Marshal's bytes for objects
+// render made (already escaped and compact).
+func TestEventMarshalJSON(t *testing.T) {
+	rid, key := "req_1", `k<&>"\`+"\u2028é"
+	for _, ev := range []*Event{
+		{ID: "evt_1", Object: "event", APIVersion: DefaultAPIVersion, Created: 17, Type: "customer.created",
+			Data: EventData{Object: json.RawMessage(`{"id":"cus_1","object":"customer","metadata":{"a":"\u003cb\u003e"}}`)}},
+		{ID: "evt_2", Object: "event", APIVersion: DefaultAPIVersion, Created: 18, Type: "invoice.updated", PendingWebhooks: 2,
+			Livemode: true, Recorded: 20, Request: EventRequest{ID: &rid, IdempotencyKey: &key},
+			Data: EventData{Object: json.RawMessage(`{"id":"in_1","amount_due":5,"lines":{"data":[1,"x\"}"]}}`),
+				PreviousAttributes: map[string]any{"amount_due": json.RawMessage(`4`), "metadata": map[string]any{"k": nil}}}},
+	} {
+		got, err := ev.marshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("marshalJSON:\n got %s\nwant %s", got, want)
+		}
+		if id := ev.ObjectID(); id == "" || !bytes.HasPrefix(ev.Data.Object[7:], []byte(id+`"`)) {
+			t.Errorf("ObjectID = %q", id)
+		}
+	}
+}
+
+// rawMembers agrees with json.Unmarshal, falling back to it for what the
+// scanner does not expect.
+func TestRawMembers(t *testing.T) {
+	for _, raw := range []string{
+		`{}`,
+		`{"a":1,"b":"x,}\"]","c":{"d":[1,{"e":null}],"f":true},"g":[],"h":-1.5e3,"i":null}`,
+		`{ "a" : 1 }`,
+		`{"a\"b":1}`,
+		`{"a":[{"b":"}"},"]"],"c":false}`,
+	} {
+		got, err := rawMembers(json.RawMessage(raw))
+		if err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		var want map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(raw), &want); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s:\n got %q\nwant %q", raw, got, want)
+		}
+	}
+	for _, bad := range []string{`{"a":}`, `{"a":1`, `[1]`, `{"a":1}x`} {
+		if _, err := rawMembers(json.RawMessage(bad)); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+}
