@@ -46,6 +46,8 @@ func Floor(tb testing.TB) time.Duration {
 	var start time.Time
 	for i := range warm + n {
 		if i == warm {
+			// Wall time on purpose: a benchmark's floor is real cost, and this
+			// helper serves only benchmarks, never the fake's behaviour.
 			start = time.Now()
 		}
 		if _, err := sc.V1Customers.Retrieve(ctx, "cus_QXg1o8vcGmoR32", nil); err != nil {
