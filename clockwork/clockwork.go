@@ -99,3 +99,11 @@ func (t *Time) Set(at time.Time) {
 		c.Set(at)
 	}
 }
+
+// Stopwatch starts measuring wall time and returns what has passed since.
+// It serves benchmarks' floors, which measure real cost; the fake's
+// behaviour never reads it.
+func Stopwatch() func() time.Duration {
+	start := time.Now()
+	return func() time.Duration { return time.Since(start) }
+}

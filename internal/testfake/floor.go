@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stripe/stripe-go/v85"
+
+	"github.com/stripefake/stripefake/clockwork"
 )
 
 // CannedCustomer is the body the floor server answers.
@@ -43,18 +45,16 @@ func Floor(tb testing.TB) time.Duration {
 	sc := BenchClient(FloorServer(tb).URL)
 	ctx := context.Background()
 	const warm, n = 50, 400
-	var start time.Time
+	var elapsed func() time.Duration
 	for i := range warm + n {
 		if i == warm {
-			// Wall time on purpose: a benchmark's floor is real cost, and this
-			// helper serves only benchmarks, never the fake's behaviour.
-			start = time.Now()
+			elapsed = clockwork.Stopwatch()
 		}
 		if _, err := sc.V1Customers.Retrieve(ctx, "cus_QXg1o8vcGmoR32", nil); err != nil {
 			tb.Fatalf("floor: %v", err)
 		}
 	}
-	return time.Since(start) / n
+	return elapsed() / n
 }
 
 // ReportFloor reports the benchmark's time per op (b.Elapsed over b.N) in
