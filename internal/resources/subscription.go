@@ -845,33 +845,39 @@ func cancelSubscriptionHandler(c *Ctx) (any, error) {
 	}
 	invoiceNow, _ := p.Bool("invoice_now")
 	prorate, _ := p.Bool("prorate")
-	if prorate && s.Status != "trialing" {
-		// The credit for the unused time is a pending item; without
-		// invoice_now the customer's next invoice takes it (pullableItems).
-		if err := prorateRemainder(c, s, now); err != nil {
-			return nil, err
-		}
-	}
-	if invoiceNow {
-		// The final invoice takes the pending items and the usage of the
-		// period so far; without invoice_now that usage is discarded.
-		usage, err := arrearsLines(c, s, s.periodStart(), now.Unix())
-		if err != nil {
-			return nil, err
-		}
-		if _, err := billPending(c, s, cu, "subscription_update", usage); err != nil {
-			return nil, err
-		}
-	} else if !prorate {
-		// Without invoice_now or prorate, pending prorations are dropped.
-		if err := dropPendingProrations(c, s); err != nil {
-			return nil, err
-		}
+	if err := settleBeforeCancel(c, s, cu, now, invoiceNow, prorate); err != nil {
+		return nil, err
 	}
 	if err := cancelSubscription(c, s, now, "cancellation_requested"); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// settleBeforeCancel does what canceling s now with invoice_now and prorate
+// asks before the cancellation itself: with prorate (outside a trial) the
+// unused time becomes a pending credit, which without invoice_now the
+// customer's next invoice takes (pullableItems); with invoice_now a final
+// invoice takes the pending items and the period's usage so far (without
+// it that usage is discarded); with neither, pending prorations are dropped.
+func settleBeforeCancel(c *Ctx, s *Subscription, cu *Customer, now time.Time, invoiceNow, prorate bool) error {
+	if prorate && s.Status != "trialing" {
+		if err := prorateRemainder(c, s, now); err != nil {
+			return err
+		}
+	}
+	switch {
+	case invoiceNow:
+		usage, err := arrearsLines(c, s, s.periodStart(), now.Unix())
+		if err != nil {
+			return err
+		}
+		_, err = billPending(c, s, cu, "subscription_update", usage)
+		return err
+	case !prorate:
+		return dropPendingProrations(c, s)
+	}
+	return nil
 }
 
 // cancelSubscription ends s now: canceled, no more jobs, open and draft

@@ -966,19 +966,8 @@ func cancelScheduleHandler(c *Ctx) (any, error) {
 			if !ok {
 				prorate = true
 			}
-			if prorate && s.Status != "trialing" {
-				if err := prorateRemainder(c, s, now); err != nil {
-					return nil, err
-				}
-			}
-			if invoiceNow {
-				usage, err := arrearsLines(c, s, s.periodStart(), now.Unix())
-				if err != nil {
-					return nil, err
-				}
-				if _, err := billPending(c, s, cu, "subscription_update", usage); err != nil {
-					return nil, err
-				}
+			if err := settleBeforeCancel(c, s, cu, now, invoiceNow, prorate); err != nil {
+				return nil, err
 			}
 			s.Schedule = nil
 			if err := cancelSubscription(c, s, now, "cancellation_requested"); err != nil {
