@@ -2,7 +2,6 @@ package resources
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/stripefake/stripefake/internal/apierr"
 	"github.com/stripefake/stripefake/internal/search"
@@ -167,16 +166,8 @@ func createCharge(c *Ctx) (any, error) {
 	if err := unsupported(p, "application_fee", "application_fee_amount", "card", "destination", "on_behalf_of", "radar_options", "transfer_data"); err != nil {
 		return nil, err
 	}
-	amount, err := p.RequireInt("amount")
+	amount, currency, err := chargeAmount(p)
 	if err != nil {
-		return nil, err
-	}
-	currency, err := p.Require("currency")
-	if err != nil {
-		return nil, err
-	}
-	currency = strings.ToLower(currency)
-	if err := checkPIAmount(amount, currency); err != nil {
 		return nil, err
 	}
 	var customer *string

@@ -117,6 +117,22 @@ func pastTense(action string) string {
 	return action + "ed"
 }
 
+// chargeAmount reads the amount and currency a new charge or payment
+// intent requires, the currency lower-cased, the amount within Stripe's
+// bounds for a charge.
+func chargeAmount(p Params) (int64, string, error) {
+	amount, err := p.RequireInt("amount")
+	if err != nil {
+		return 0, "", err
+	}
+	currency, err := p.Require("currency")
+	if err != nil {
+		return 0, "", err
+	}
+	currency = strings.ToLower(currency)
+	return amount, currency, checkPIAmount(amount, currency)
+}
+
 func checkPIAmount(n int64, currency string) error {
 	if n < 50 {
 		min := formatMoney(50, currency)
@@ -136,16 +152,8 @@ func createPaymentIntent(c *Ctx) (any, error) {
 	if err := unsupported(p, unsupportedPIParams...); err != nil {
 		return nil, err
 	}
-	amount, err := p.RequireInt("amount")
+	amount, currency, err := chargeAmount(p)
 	if err != nil {
-		return nil, err
-	}
-	currency, err := p.Require("currency")
-	if err != nil {
-		return nil, err
-	}
-	currency = strings.ToLower(currency)
-	if err := checkPIAmount(amount, currency); err != nil {
 		return nil, err
 	}
 	customer := ""
