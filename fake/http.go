@@ -135,14 +135,16 @@ func fail(err error) resources.Response {
 }
 
 // decodeParams reads the request's parameters: the query string, and for
-// POST the form body (v1) or JSON body (v2). It returns the raw values for
-// the request log and the decoded tree.
+// POST and DELETE the form body (v1) or JSON body (v2). It returns the raw
+// values for the request log and the decoded tree. stripe-go v76 sends a
+// DELETE's parameters (invoice_now, prorate, expand, …) in a form body; v85
+// sends them in the query string. Stripe reads both.
 func decodeParams(r *http.Request) (url.Values, map[string]any, error) {
 	raw, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return url.Values{}, nil, apierr.InvalidRequest("", "Invalid query string: "+err.Error())
 	}
-	if r.Method != http.MethodPost {
+	if r.Method != http.MethodPost && r.Method != http.MethodDelete {
 		tree, err := form.DecodeValues(raw)
 		return raw, tree, err
 	}
@@ -152,6 +154,10 @@ func decodeParams(r *http.Request) (url.Values, map[string]any, error) {
 	}
 	if len(body) > maxBody {
 		return raw, nil, apierr.InvalidRequest("", "The request body is too large.")
+	}
+	if r.Method == http.MethodDelete && len(body) == 0 {
+		tree, err := form.DecodeValues(raw)
+		return raw, tree, err
 	}
 	if strings.HasPrefix(r.URL.Path, "/v2/") {
 		tree, err := form.DecodeJSON(body)

@@ -174,3 +174,51 @@ func rawAt(t *testing.T, f *fake.Fake, version, method, path string, form url.Va
 	}
 	return resp.StatusCode, sb.String()
 }
+
+// TestV76UsageBilledOnInvoiceNowCancel: canceling with invoice_now bills the
+// un-invoiced usage of the current period on the final invoice, as Stripe
+// documents for invoice_now ("invoices for any un-invoiced metered usage",
+// https://docs.stripe.com/api/subscriptions/cancel?api-version=2023-10-16).
+func TestV76UsageBilledOnInvoiceNowCancel(t *testing.T) {
+	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
+		clock := must76(sc.TestHelpersTestClocks.New(&stripe76.TestHelpersTestClockParams{FrozenTime: stripe76.Int64(testfake.Start.Unix())}))(t)
+		cu := payingCustomer76(t, sc, clock.ID)
+		price := must76(sc.Prices.New(&stripe76.PriceParams{
+			Currency: stripe76.String("usd"), UnitAmount: stripe76.Int64(25),
+			ProductData: &stripe76.PriceProductDataParams{Name: stripe76.String("Seats")},
+			Recurring: &stripe76.PriceRecurringParams{
+				Interval: stripe76.String("month"), UsageType: stripe76.String("metered"),
+				AggregateUsage: stripe76.String("sum"),
+			},
+		}))(t)
+		sub := must76(sc.Subscriptions.New(&stripe76.SubscriptionParams{
+			Customer: stripe76.String(cu.ID), Items: []*stripe76.SubscriptionItemsParams{{Price: stripe76.String(price.ID)}},
+		}))(t)
+		day10 := testfake.Start.AddDate(0, 0, 10).Unix()
+		must76(sc.TestHelpersTestClocks.Advance(clock.ID, &stripe76.TestHelpersTestClockAdvanceParams{FrozenTime: stripe76.Int64(day10)}))(t)
+		must76(sc.UsageRecords.New(&stripe76.UsageRecordParams{SubscriptionItem: stripe76.String(sub.Items.Data[0].ID), Quantity: stripe76.Int64(40), Timestamp: stripe76.Int64(day10 - 3600)}))(t)
+
+		canceled := must76(sc.Subscriptions.Cancel(sub.ID, &stripe76.SubscriptionCancelParams{
+			InvoiceNow: stripe76.Bool(true), Params: stripe76.Params{Expand: []*string{stripe76.String("latest_invoice")}},
+		}))(t)
+		inv := canceled.LatestInvoice
+		if canceled.Status != "canceled" || inv == nil || inv.ID == sub.LatestInvoice.ID {
+			t.Fatalf("cancel: status %s, latest invoice %+v", canceled.Status, inv)
+		}
+		if inv.Total != 40*25 || len(inv.Lines.Data) != 1 || inv.Lines.Data[0].Quantity != 40 ||
+			inv.Lines.Data[0].Period.End != day10 || inv.Lines.Data[0].Period.Start != testfake.Start.Unix() {
+			t.Errorf("final invoice: total %d, lines %d", inv.Total, len(inv.Lines.Data))
+			for _, l := range inv.Lines.Data {
+				t.Errorf("  line q %d amount %d period %d..%d", l.Quantity, l.Amount, l.Period.Start, l.Period.End)
+			}
+		}
+		sums := sc.UsageRecordSummaries.List(&stripe76.UsageRecordSummaryListParams{SubscriptionItem: stripe76.String(sub.Items.Data[0].ID)})
+		var got []*stripe76.UsageRecordSummary
+		for sums.Next() {
+			got = append(got, sums.UsageRecordSummary())
+		}
+		if len(got) != 1 || got[0].Invoice != inv.ID || got[0].TotalUsage != 40 {
+			t.Errorf("summaries after invoice_now: %+v", got)
+		}
+	})
+}
