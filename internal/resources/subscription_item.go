@@ -270,7 +270,7 @@ func updateSubscriptionItem(c *Ctx) (any, error) {
 
 func deleteSubscriptionItem(c *Ctx) (any, error) {
 	p := c.Params
-	if err := unsupported(p, "payment_behavior", "clear_usage"); err != nil {
+	if err := unsupported(p, "payment_behavior"); err != nil {
 		return nil, err
 	}
 	s, it, err := loadItem(c, c.Var("item"), "id")
@@ -282,6 +282,9 @@ func deleteSubscriptionItem(c *Ctx) (any, error) {
 	}
 	if len(s.Items.Data) == 1 {
 		return nil, apierr.InvalidRequest("", "A subscription must have at least one active plan. To cancel a subscription, please use the cancel API endpoint on /v1/subscriptions.")
+	}
+	if err := clearUsage(c, s, it, p, true); err != nil {
+		return nil, err
 	}
 	if _, err := changeItems(c, s, p, func(now time.Time) (*SubscriptionItem, error) {
 		removeItem(s, it.ID)

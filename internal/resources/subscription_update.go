@@ -144,10 +144,11 @@ func applySubscriptionParams(c *Ctx, s *Subscription, p Params, now time.Time) e
 // applyItemParam applies one entry of items[] on update: a new item, a
 // change of an existing one, or its deletion.
 func applyItemParam(c *Ctx, s *Subscription, ip Params, now time.Time) error {
-	if err := unsupported(ip, "clear_usage"); err != nil {
+	id, hasID := ip.String("id")
+	del, _ := ip.Bool("deleted")
+	if err := clearUsage(c, s, s.item(id), ip, hasID && del); err != nil {
 		return err
 	}
-	id, hasID := ip.String("id")
 	if !hasID {
 		it, err := newSubscriptionItem(c, s, ip, now)
 		if err != nil {
@@ -160,7 +161,7 @@ func applyItemParam(c *Ctx, s *Subscription, ip Params, now time.Time) error {
 	if it == nil {
 		return apierr.InvalidRequest(ip.Path("id"), "Cannot update the subscription item '"+id+"' because it does not belong to subscription '"+s.ID+"'.")
 	}
-	if del, _ := ip.Bool("deleted"); del {
+	if del {
 		removeItem(s, id)
 		return nil
 	}

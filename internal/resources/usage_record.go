@@ -285,3 +285,35 @@ func listUsageRecordSummaries(c *Ctx) (any, error) {
 	return page(c, "/v1/subscription_items/"+it.ID+"/usage_record_summaries", out,
 		func(sm *UsageRecordSummary) (string, int64) { return sm.ID, 0 })
 }
+
+// clearUsage reads clear_usage for the item it being deleted (deleting) or
+// changed on s: DELETE /v1/subscription_items/{item}, or an entry of
+// items[] on a subscription update (p is that entry). Stripe's rules
+// (docs.stripe.com/api/subscription_items/delete; messages quoted in
+// github.com/stripe/stripe-go/pull/743 and
+// github.com/laravel/cashier-stripe/issues/1819):
+//   - flexible billing mode refuses the parameter;
+//   - it is allowed only on the deletion of a metered item;
+//   - in classic mode a metered item can only be deleted with
+//     clear_usage=true, which discards its un-invoiced usage records.
+func clearUsage(c *Ctx, s *Subscription, it *SubscriptionItem, p Params, deleting bool) error {
+	clear, has := p.Bool("clear_usage")
+	if has && s.BillingMode.Type != "classic" {
+		return apierr.InvalidRequest(p.Path("clear_usage"), "With `billing_mode.type=flexible` set on a subscription, the following parameters are not supported: clear_usage.")
+	}
+	metered := it != nil && it.Price.metered()
+	if has && (!deleting || !metered) {
+		// UNCONFIRMED wording; the rule is the API reference's.
+		return apierr.InvalidRequest(p.Path("clear_usage"), "clear_usage can only be set when deleting a subscription item whose price has usage_type=metered.")
+	}
+	if !deleting || !metered || s.BillingMode.Type != "classic" {
+		return nil
+	}
+	if !clear {
+		return apierr.InvalidRequest(p.Path("clear_usage"), "When deleting the subscription item "+it.ID+" with a metered plan, all related usage records must be cleared too by setting `clear_usage=true`.")
+	}
+	if _, err := c.tx.Get(kindLegacyUsage, it.ID); err != nil || c.previewDiscounts != nil {
+		return nil // nothing reported, or a preview, which stores nothing
+	}
+	return c.tx.Delete(kindLegacyUsage, it.ID)
+}

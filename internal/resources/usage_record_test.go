@@ -222,3 +222,69 @@ func TestV76UsageBilledOnInvoiceNowCancel(t *testing.T) {
 		}
 	})
 }
+
+// TestV76DeleteMeteredItemClearUsage: in classic mode (2023-10-16) a
+// metered item is deleted only with clear_usage=true, which discards its
+// usage; flexible mode (dahlia's default) refuses the parameter.
+func TestV76DeleteMeteredItemClearUsage(t *testing.T) {
+	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
+		cu := payingCustomer76(t, sc, "")
+		metered := must76(sc.Prices.New(&stripe76.PriceParams{
+			Currency: stripe76.String("usd"), UnitAmount: stripe76.Int64(10),
+			ProductData: &stripe76.PriceProductDataParams{Name: stripe76.String("Calls")},
+			Recurring:   &stripe76.PriceRecurringParams{Interval: stripe76.String("month"), UsageType: stripe76.String("metered")},
+		}))(t)
+		flat := must76(sc.Prices.New(&stripe76.PriceParams{
+			Currency: stripe76.String("usd"), UnitAmount: stripe76.Int64(500),
+			ProductData: &stripe76.PriceProductDataParams{Name: stripe76.String("Base")},
+			Recurring:   &stripe76.PriceRecurringParams{Interval: stripe76.String("month")},
+		}))(t)
+		sub := must76(sc.Subscriptions.New(&stripe76.SubscriptionParams{
+			Customer: stripe76.String(cu.ID),
+			Items:    []*stripe76.SubscriptionItemsParams{{Price: stripe76.String(flat.ID)}, {Price: stripe76.String(metered.ID)}},
+		}))(t)
+		var meteredItem, flatItem string
+		for _, it := range sub.Items.Data {
+			if it.Price.ID == metered.ID {
+				meteredItem = it.ID
+			} else {
+				flatItem = it.ID
+			}
+		}
+		must76(sc.UsageRecords.New(&stripe76.UsageRecordParams{SubscriptionItem: stripe76.String(meteredItem), Quantity: stripe76.Int64(7)}))(t)
+
+		_, err := sc.SubscriptionItems.Del(meteredItem, nil)
+		if se, ok := err.(*stripe76.Error); !ok || se.HTTPStatusCode != 400 || !strings.Contains(se.Msg, "setting `clear_usage=true`") {
+			t.Fatalf("delete without clear_usage: %v", err)
+		}
+		_, err = sc.SubscriptionItems.Del(flatItem, &stripe76.SubscriptionItemParams{ClearUsage: stripe76.Bool(true)})
+		if se, ok := err.(*stripe76.Error); !ok || se.HTTPStatusCode != 400 || se.Param != "clear_usage" {
+			t.Fatalf("clear_usage on a licensed item: %v", err)
+		}
+		del := must76(sc.SubscriptionItems.Del(meteredItem, &stripe76.SubscriptionItemParams{ClearUsage: stripe76.Bool(true)}))(t)
+		if !del.Deleted || del.ID != meteredItem {
+			t.Fatalf("deleted: %+v", del)
+		}
+		got := must76(sc.Subscriptions.Get(sub.ID, nil))(t)
+		if len(got.Items.Data) != 1 || got.Items.Data[0].ID != flatItem {
+			t.Errorf("items after delete: %d", len(got.Items.Data))
+		}
+
+		// Flexible billing mode refuses clear_usage.
+		flex := must76(sc.Subscriptions.New(&stripe76.SubscriptionParams{
+			Customer: stripe76.String(cu.ID),
+			Items:    []*stripe76.SubscriptionItemsParams{{Price: stripe76.String(flat.ID)}, {Price: stripe76.String(metered.ID)}},
+			Params:   stripe76.Params{Extra: &stripe76.ExtraValues{Values: url.Values{"billing_mode[type]": {"flexible"}}}},
+		}))(t)
+		for _, it := range flex.Items.Data {
+			if it.Price.ID != metered.ID {
+				continue
+			}
+			_, err := sc.SubscriptionItems.Del(it.ID, &stripe76.SubscriptionItemParams{ClearUsage: stripe76.Bool(true)})
+			if se, ok := err.(*stripe76.Error); !ok || se.HTTPStatusCode != 400 || !strings.Contains(se.Msg, "billing_mode.type=flexible") {
+				t.Fatalf("clear_usage on flexible: %v", err)
+			}
+			must76(sc.SubscriptionItems.Del(it.ID, nil))(t)
+		}
+	})
+}
