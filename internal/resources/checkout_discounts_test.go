@@ -83,6 +83,11 @@ func TestCheckoutDiscountAndTaxRatesPayment(t *testing.T) {
 			bd.Taxes[1].Amount != 37 || bd.Taxes[1].Rate.ID != vat.ID || bd.Taxes[1].TaxableAmount != 188 {
 			t.Errorf("breakdown %+v", bd)
 		}
+		rp := &stripe.CheckoutSessionRetrieveParams{}
+		rp.AddExpand("discounts.coupon")
+		if ex, err := sc.V1CheckoutSessions.Retrieve(ctx, cs.ID, rp); err != nil || ex.Discounts[0].Coupon.PercentOff != 25 {
+			t.Errorf("expand discounts.coupon: %v %+v", err, ex.Discounts[0].Coupon)
+		}
 		if co, _ := sc.V1Coupons.Retrieve(ctx, quarter.ID, nil); co.TimesRedeemed != 0 {
 			t.Errorf("redeemed before completion: %d", co.TimesRedeemed)
 		}

@@ -382,8 +382,10 @@ func TestCreditNoteDiscountsAndTaxes(t *testing.T) {
 			t.Errorf("invoice after the notes: %s remaining=%d pre=%d", got.Status, got.AmountRemaining, got.PrePaymentCreditNotesAmount)
 		}
 		// Retrieved, the stored note keeps its amounts.
-		got, err := sc.V1CreditNotes.Retrieve(ctx, cn1.ID, nil)
-		if err != nil || got.Total != 664 || got.DiscountAmounts[0].Discount.ID != discountID || len(got.TotalTaxes) != 2 || got.Lines.Data[0].Taxes[0].TaxableAmount != 302 {
+		// Expansion reaches the discount through the discount_amounts array.
+		got, err := sc.V1CreditNotes.Retrieve(ctx, cn1.ID, &stripe.CreditNoteRetrieveParams{Expand: []*string{stripe.String("discount_amounts.discount")}})
+		if err != nil || got.Total != 664 || got.DiscountAmounts[0].Discount.ID != discountID || got.DiscountAmounts[0].Discount.Source == nil ||
+			got.DiscountAmounts[0].Discount.Source.Coupon.ID != tenPct.ID || len(got.TotalTaxes) != 2 || got.Lines.Data[0].Taxes[0].TaxableAmount != 302 {
 			t.Errorf("retrieve %v %+v", err, got)
 		}
 	})
