@@ -19,6 +19,17 @@ func (f *Fake) CompleteCheckoutSession(id, paymentMethod string) error {
 	return stripeError(f.engine.CompleteCheckoutSession(id, paymentMethod))
 }
 
+// ApplyCheckoutPromotionCode applies a promotion code to the open Checkout
+// Session id as a buyer typing code on its hosted page would (the session
+// must have allow_promotion_codes): code is the customer-facing code,
+// matched regardless of case among active promotion codes; "" removes the
+// applied one. The session's discounts and amounts change; the code is
+// redeemed when the session completes. A code that cannot be redeemed
+// returns a *stripe.Error and changes nothing.
+func (f *Fake) ApplyCheckoutPromotionCode(id, code string) error {
+	return stripeError(f.engine.ApplyCheckoutPromotionCode(id, code))
+}
+
 // stripeError turns the engine's Stripe errors into stripe-go's type, the
 // one tests already inspect; other errors pass unchanged.
 func stripeError(err error) error {

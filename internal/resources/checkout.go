@@ -115,6 +115,8 @@ type CheckoutSession struct {
 	// PageToken is the secret part of url; CSRF the page form's token.
 	PageToken string `json:"_page_token,omitempty"`
 	CSRF      string `json:"_csrf,omitempty"`
+	// DiscountID is the discount redeemed at completion.
+	DiscountID string `json:"_discount,omitempty"`
 }
 
 // CheckoutCustomerDetail is checkout.session.customer_details.
@@ -133,12 +135,14 @@ type checkoutLine struct {
 	Price    string `json:"price"`
 	Quantity int64  `json:"quantity"`
 	AdHoc    bool   `json:"ad_hoc,omitempty"` // made from price_data: inactive
+	// TaxRates are the line's own tax rates' IDs.
+	TaxRates []string `json:"tax_rates,omitempty"`
 }
 
 func (cs *CheckoutSession) wire(string) any {
 	out := *cs
 	out.LineItems, out.SubscriptionData, out.PaymentIntentData = nil, nil, nil
-	out.PageToken, out.CSRF = "", ""
+	out.PageToken, out.CSRF, out.DiscountID = "", "", ""
 	return &out
 }
 
@@ -163,7 +167,11 @@ func registerCheckout(e *Engine) {
 	e.route(Route{Method: "POST", Pattern: "/v1/checkout/sessions", Handle: createCheckoutSession})
 	e.route(Route{Method: "GET", Pattern: "/v1/checkout/sessions", Read: true, Handle: listCheckoutSessions})
 	e.route(Route{Method: "GET", Pattern: "/v1/checkout/sessions/{session}", Read: true, Handle: func(c *Ctx) (any, error) {
-		return get[CheckoutSession](c, kindCheckoutSession, c.Var("session"), "id")
+		cs, err := get[CheckoutSession](c, kindCheckoutSession, c.Var("session"), "id")
+		if err != nil {
+			return nil, err
+		}
+		return withBreakdown(c, cs)
 	}})
 	e.route(Route{Method: "GET", Pattern: "/v1/checkout/sessions/{session}/line_items", Read: true, Handle: listCheckoutLineItems})
 	e.route(Route{Method: "POST", Pattern: "/v1/checkout/sessions/{session}/expire", Handle: expireCheckoutHandler})
@@ -184,9 +192,9 @@ func checkoutID(c *Ctx) (string, error) {
 
 func createCheckoutSession(c *Ctx) (any, error) {
 	p := c.Params
-	if err := unsupported(p, "adaptive_pricing", "after_expiration", "allow_promotion_codes", "automatic_tax",
+	if err := unsupported(p, "adaptive_pricing", "after_expiration", "automatic_tax",
 		"billing_address_collection", "branding_settings", "consent_collection", "custom_fields", "custom_text",
-		"customer_account", "customer_update", "discounts", "excluded_payment_method_types", "invoice_creation",
+		"customer_account", "customer_update", "excluded_payment_method_types", "invoice_creation",
 		"managed_payments", "name_collection", "optional_items", "origin_context", "payment_method_collection",
 		"payment_method_configuration", "payment_method_data", "payment_method_options", "permissions",
 		"phone_number_collection", "redirect_on_completion", "return_url", "saved_payment_method_options",
@@ -276,7 +284,7 @@ func createCheckoutSession(c *Ctx) (any, error) {
 		return nil, err
 	}
 	if sd, ok := p.Map("subscription_data"); ok {
-		if err := unsupported(sd, "application_fee_percent", "billing_cycle_anchor", "billing_mode", "default_tax_rates",
+		if err := unsupported(sd, "application_fee_percent", "billing_cycle_anchor", "billing_mode",
 			"invoice_settings", "on_behalf_of", "pending_invoice_item_interval", "proration_behavior", "transfer_data", "trial_settings"); err != nil {
 			return nil, err
 		}
@@ -289,6 +297,9 @@ func createCheckoutSession(c *Ctx) (any, error) {
 		if t, ok := sd.Int("trial_end"); ok && t < now.Add(48*time.Hour).Unix() {
 			// Checkout wants at least two days of trial (UNCONFIRMED wording).
 			return nil, apierr.InvalidRequest(sd.Path("trial_end"), "The `trial_end` date has to be at least 2 days in the future.")
+		}
+		if _, _, err := taxRatesParam(c, sd, "default_tax_rates"); err != nil {
+			return nil, err
 		}
 		cs.SubscriptionData = sd.Raw()
 	}
@@ -304,6 +315,12 @@ func createCheckoutSession(c *Ctx) (any, error) {
 		return nil, err
 	}
 	cs.Metadata = md
+	if err := setCheckoutDiscounts(c, cs, p); err != nil {
+		return nil, err
+	}
+	if err := setCheckoutAmounts(c, cs); err != nil {
+		return nil, err
+	}
 	cs.PageToken, cs.CSRF = pageToken(), pageToken()
 	u := checkoutPageURL(c, cs)
 	cs.URL = &u
@@ -311,7 +328,10 @@ func createCheckoutSession(c *Ctx) (any, error) {
 		return nil, err
 	}
 	// Stripe has no checkout.session.created event.
-	return cs, saveCheckoutSession(c, cs)
+	if err := saveCheckoutSession(c, cs); err != nil {
+		return nil, err
+	}
+	return withBreakdown(c, cs)
 }
 
 // checkoutLineItems reads line_items: prices in one currency, recurring
@@ -328,10 +348,14 @@ func checkoutLineItems(c *Ctx, cs *CheckoutSession, p Params) error {
 	if len(list) > limit {
 		return apierr.InvalidRequest("line_items", fmt.Sprintf("You can only pass up to %d line items.", limit))
 	}
-	var subtotal, recurringTotal int64
+	var subtotal int64
 	recurring := 0
 	for i, lp := range list {
-		if err := unsupported(lp, "adjustable_quantity", "dynamic_tax_rates", "tax_rates", "metadata"); err != nil {
+		if err := unsupported(lp, "adjustable_quantity", "dynamic_tax_rates", "metadata"); err != nil {
+			return err
+		}
+		rates, _, err := taxRatesParam(c, lp, "tax_rates")
+		if err != nil {
 			return err
 		}
 		pr, err := checkoutPrice(c, lp)
@@ -360,25 +384,18 @@ func checkoutLineItems(c *Ctx, cs *CheckoutSession, p Params) error {
 		} else if *cs.Currency != pr.Currency {
 			return apierr.InvalidRequest(lp.Path("price"), "All prices on a Checkout Session must have the same currency.")
 		}
-		amount := priceAmount(pr, q)
-		subtotal += amount
-		if pr.Recurring != nil {
-			recurringTotal += amount
-		}
+		subtotal += priceAmount(pr, q)
 		lineID, err := c.NewID("li")
 		if err != nil {
 			return err
 		}
-		cs.LineItems = append(cs.LineItems, checkoutLine{ID: lineID, Price: pr.ID, Quantity: q, AdHoc: lp.Has("price_data")})
+		cs.LineItems = append(cs.LineItems, checkoutLine{ID: lineID, Price: pr.ID, Quantity: q, AdHoc: lp.Has("price_data"), TaxRates: taxRateIDs(rates)})
 	}
 	if cs.Mode == "subscription" && recurring == 0 {
 		return apierr.InvalidRequest("line_items", "You must provide at least one recurring price in `subscription` mode when using prices.")
 	}
-	total := subtotal
-	if sd, ok := p.Map("subscription_data"); ok && (sd.Has("trial_period_days") || sd.Has("trial_end")) {
-		total -= recurringTotal // the trial's first invoice bills only one-time prices
-	}
-	cs.AmountSubtotal, cs.AmountTotal = &subtotal, &total
+	// amount_total comes from setCheckoutAmounts, with the discount and taxes.
+	cs.AmountSubtotal = &subtotal
 	return nil
 }
 
@@ -515,14 +532,21 @@ type CheckoutLineItem struct {
 // checkoutItems renders the session's line items.
 func checkoutItems(c *Ctx, cs *CheckoutSession) ([]*CheckoutLineItem, error) {
 	out := make([]*CheckoutLineItem, 0, len(cs.LineItems))
-	for _, l := range cs.LineItems {
+	priced, err := priceCheckout(c, cs)
+	if err != nil {
+		return nil, err
+	}
+	for i, l := range cs.LineItems {
 		pr, err := get[Price](c, kindPrice, l.Price, "price")
 		if err != nil {
 			return nil, err
 		}
-		amount := priceAmount(pr, l.Quantity)
+		pl := priced.items[i]
+		excl, all := exclusiveTax(pl)
+		discount := lineDiscounted(pl)
 		it := &CheckoutLineItem{
-			ID: l.ID, Object: "item", AmountSubtotal: amount, AmountTotal: amount, Currency: pr.Currency,
+			ID: l.ID, Object: "item", AmountSubtotal: pl.Amount, AmountDiscount: discount, AmountTax: all,
+			AmountTotal: pl.Amount - discount + excl, Currency: pr.Currency,
 			Metadata: map[string]string{}, Price: wire(string(c.Version), pr), Quantity: new(l.Quantity),
 		}
 		if prod, err := get[Product](c, kindProduct, pr.Product, "product"); err == nil {
@@ -680,6 +704,17 @@ func prepareCheckout(c *Ctx, cs *CheckoutSession, in cardInput, email string) (*
 	if pm := card.stored; pm != nil && pm.Customer != nil && (plan.cu == nil || *pm.Customer != plan.cu.ID) {
 		return nil, errPMAlreadyAttached()
 	}
+	if dp := checkoutDiscountParams(cs); dp != nil {
+		// The customer is known now: first_time_transaction and customer
+		// restrictions apply (a new customer has no earlier payment).
+		customer := ""
+		if plan.cu != nil {
+			customer = plan.cu.ID
+		}
+		if err := checkCheckoutDiscount(c, cs, NewParams(dp), customer); err != nil {
+			return nil, err
+		}
+	}
 	b := card.behavior()
 	if saved && b.refusesAttach && (card.stored == nil || card.stored.Customer == nil) {
 		return nil, b.decline.err()
@@ -766,6 +801,9 @@ func completeCheckoutSubscription(c *Ctx, cs *CheckoutSession, cu *Customer, pm 
 		if l.AdHoc {
 			line = map[string]any{"price_data": priceDataOf(pr), "quantity": l.Quantity}
 		}
+		if len(l.TaxRates) > 0 {
+			line["tax_rates"] = anyStrings(l.TaxRates)
+		}
 		if pr.Recurring != nil {
 			items = append(items, line)
 		} else {
@@ -775,6 +813,12 @@ func completeCheckoutSubscription(c *Ctx, cs *CheckoutSession, cu *Customer, pm 
 	params := map[string]any{"customer": cu.ID, "items": items, "default_payment_method": pm.ID}
 	if len(oneTime) > 0 {
 		params["add_invoice_items"] = oneTime
+	}
+	if dp := checkoutDiscountParams(cs); dp != nil {
+		params["discounts"] = []any{dp}
+	}
+	if rates := checkoutDefaultTaxRates(cs); len(rates) > 0 {
+		params["default_tax_rates"] = anyStrings(rates)
 	}
 	for _, key := range []string{"trial_period_days", "trial_end", "description", "metadata"} {
 		if v, ok := cs.SubscriptionData[key]; ok {
@@ -800,6 +844,11 @@ func completeCheckoutSubscription(c *Ctx, cs *CheckoutSession, cu *Customer, pm 
 		if inv.AmountPaid > 0 {
 			cs.PaymentStatus = "paid"
 		}
+		// The first invoice holds the session's discount (a once coupon has
+		// already left the subscription).
+		if ids := discountIDs(inv.Discounts); len(ids) > 0 && checkoutDiscountParams(cs) != nil {
+			cs.DiscountID = ids[0]
+		}
 	}
 	return nil
 }
@@ -807,14 +856,17 @@ func completeCheckoutSubscription(c *Ctx, cs *CheckoutSession, cu *Customer, pm 
 // completeCheckoutPayment charges the session's total through a payment
 // intent, as payment mode does.
 func completeCheckoutPayment(c *Ctx, cs *CheckoutSession, cu *Customer, pm *PaymentMethod) error {
+	customer := ""
+	if cu != nil {
+		customer = cu.ID
+	}
+	if err := redeemCheckoutDiscount(c, cs, customer); err != nil {
+		return err
+	}
 	amount := *cs.AmountTotal
 	if amount == 0 {
 		cs.PaymentStatus = "no_payment_required"
 		return nil
-	}
-	customer := ""
-	if cu != nil {
-		customer = cu.ID
 	}
 	pi, err := newInvoicePaymentIntent(c, customer, amount, *cs.Currency, pm.ID, c.Unix())
 	if err != nil {

@@ -20,6 +20,12 @@ import (
 //
 //	GET  …/c/pay/<session>/<token>   the payment form
 //	POST …/c/pay/<session>/<token>   csrf_token, email, number, exp_month, exp_year, cvc
+//	POST …/c/pay/<session>/<token>   csrf_token, action=apply_promotion_code, promotion_code
+//
+// With allow_promotion_codes the page has a promotion code form: applying
+// a code (Engine.ApplyCheckoutPromotionCode's code) reprices the session
+// and shows the page again (303); a code that cannot be redeemed is shown
+// on the page (400) and changes nothing. An empty code removes it.
 
 var checkoutPage = template.Must(template.New("checkout").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>Checkout</title></head>
@@ -29,8 +35,14 @@ var checkoutPage = template.Must(template.New("checkout").Parse(`<!doctype html>
 <table id="line_items"><tr><th>Item</th><th>Quantity</th><th>Amount</th></tr>
 {{range .Lines}}<tr class="line_item"><td>{{.Description}}</td><td>{{.Quantity}}</td><td>{{.Amount}}</td></tr>
 {{end}}</table>
+{{with .Discount}}<p>Discount{{with $.PromotionCode}} (<span id="promotion_code">{{.}}</span>){{end}}: <span id="discount">-{{$.Discount}}</span></p>{{end}}
+{{with .Tax}}<p>Tax: <span id="tax">{{.}}</span></p>{{end}}
 <p>Total due today: <strong id="total">{{.Total}}</strong></p>
 {{with .Error}}<p id="error" role="alert">{{.}}</p>{{end}}
+{{if .AllowPromotionCodes}}<form method="post" action="{{.Action}}"><input type="hidden" name="csrf_token" value="{{.CSRF}}">
+<label>Promotion code <input name="promotion_code" value="{{.PromotionCode}}"></label>
+<button type="submit" name="action" value="apply_promotion_code" id="apply_promotion_code">Apply</button>
+</form>{{end}}
 <form method="post" action="{{.Action}}"><input type="hidden" name="csrf_token" value="{{.CSRF}}">
 {{if .AskEmail}}<label>Email <input name="email" type="email" value="{{.Email}}"></label>{{else}}<p id="email">{{.Email}}</p>{{end}}
 <label>Card number <input name="number" value="{{.Number}}"></label>
@@ -58,7 +70,8 @@ type checkoutPageLine struct {
 type checkoutPageData struct {
 	Title, Status, Total, Error, Action, Email, Number, Submit string
 	CancelURL, SuccessURL, PaymentStatus, CSRF                 string
-	AskEmail                                                   bool
+	Discount, Tax, PromotionCode                               string
+	AskEmail, AllowPromotionCodes                              bool
 	ExpYear                                                    int
 	Lines                                                      []checkoutPageLine
 }
@@ -92,6 +105,18 @@ func serveCheckoutPage(c *Ctx, w http.ResponseWriter, r *http.Request, rest stri
 	}
 	if !tokenMatches(cs.CSRF, r.PostForm.Get("csrf_token")) {
 		http.Error(w, errCSRF, http.StatusForbidden)
+		return nil
+	}
+	if r.PostForm.Get("action") == "apply_promotion_code" {
+		err := applyPromotionCode(c, &cs, r.PostForm.Get("promotion_code"))
+		var ae *apierr.Error
+		if errors.As(err, &ae) {
+			return renderCheckout(c, w, &cs, ae.Status, ae.Message, "", "")
+		}
+		if err != nil {
+			return err
+		}
+		http.Redirect(w, r, checkoutPageURL(c, &cs), http.StatusSeeOther)
 		return nil
 	}
 	email := r.PostForm.Get("email")
@@ -160,6 +185,20 @@ func renderCheckout(c *Ctx, w http.ResponseWriter, cs *CheckoutSession, status i
 	}
 	if cs.AmountTotal != nil && cs.Currency != nil {
 		d.Total = formatMoney(*cs.AmountTotal, *cs.Currency)
+		if n := intOf(cs.TotalDetails["amount_discount"]); n > 0 {
+			d.Discount = formatMoney(n, *cs.Currency)
+		}
+		if n := intOf(cs.TotalDetails["amount_tax"]); n > 0 {
+			d.Tax = formatMoney(n, *cs.Currency)
+		}
+	}
+	d.AllowPromotionCodes = cs.AllowPromotionCodes != nil && *cs.AllowPromotionCodes
+	if dp := checkoutDiscountParams(cs); dp != nil {
+		if id, ok := dp["promotion_code"].(string); ok {
+			if pc, err := get[PromotionCode](c, kindPromotionCode, id, "promotion_code"); err == nil {
+				d.PromotionCode = pc.Code
+			}
+		}
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

@@ -33,8 +33,8 @@ import (
 //   - A credit note by amount has one custom_line_item line of that amount.
 //   - An invoice line with neither quantity nor amount is credited whole;
 //     no line can be credited beyond its amount across credit notes, nor
-//     the invoice beyond its total. Amounts are the lines' amounts
-//     (discounts and taxes of the invoice are not credited back here).
+//     the invoice beyond its total. A line credits its share of the
+//     invoice line's discounts and taxes (credit_note_amounts.go).
 //   - number is the invoice number followed by -CN-01, -CN-02, ...
 //   - Void reverses what can be: the pre-payment part goes back onto an
 //     invoice that is still open, the customer balance credit is debited
@@ -289,13 +289,9 @@ func buildCreditNote(c *Ctx, newID func(string) (string, error)) (*creditNoteDra
 			return nil, err
 		}
 	}
-	var total int64
-	for _, l := range lines {
-		total += l.Amount
-	}
 	cn.Lines = &CreditNoteLines{Object: "list", Data: lines, URL: "/v1/credit_notes/" + id + "/lines"}
-	cn.Amount, cn.Subtotal, cn.Total = total, total, total
-	cn.SubtotalExcludingTax, cn.TotalExcludingTax = new(total), new(total)
+	setCreditNoteTotals(cn)
+	total := cn.Total
 
 	var credited int64
 	for _, o := range issued {
@@ -350,13 +346,10 @@ func newCreditNoteLine(id, typ string, amount int64, desc *string, qty, unit *in
 // creditNoteLines builds the lines[] of the request, checking that no
 // invoice line is credited beyond its amount.
 func creditNoteLines(c *Ctx, inv *Invoice, issued []*CreditNote, newID func(string) (string, error)) ([]*CreditNoteLineItem, error) {
+	prior := priorLineCredits(issued)
 	creditedByLine := map[string]int64{}
-	for _, o := range issued {
-		for _, l := range o.Lines.Data {
-			if l.InvoiceLineItem != nil {
-				creditedByLine[*l.InvoiceLineItem] += l.Amount
-			}
-		}
+	for id, pc := range prior {
+		creditedByLine[id] = pc.gross
 	}
 	invLines := map[string]*LineItem{}
 	for _, l := range inv.Lines.Data {
@@ -419,6 +412,13 @@ func creditNoteLines(c *Ctx, inv *Invoice, issued []*CreditNote, newID func(stri
 			}
 			l = newCreditNoteLine(id, "invoice_line_item", amount, il.Description, qp, up)
 			l.InvoiceLineItem = &ref
+			if prior[ref] == nil {
+				prior[ref] = newLineCredits()
+			}
+			if err := creditLineShares(c, l, il, prior[ref]); err != nil {
+				return nil, err
+			}
+			prior[ref].add(l)
 		case "custom_line_item":
 			desc, err := lp.Require("description")
 			if err != nil {

@@ -1,6 +1,7 @@
 package resources_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -238,6 +239,154 @@ func TestCreditNoteAndPaymentsOnTestClock(t *testing.T) {
 		cn, err := sc.V1CreditNotes.Create(ctx, &stripe.CreditNoteCreateParams{Invoice: stripe.String(inv.ID), Amount: stripe.Int64(100)})
 		if err != nil || cn.Created != at || cn.EffectiveAt != at {
 			t.Fatalf("credit note %v created %d want %d", err, cn.Created, at)
+		}
+	})
+}
+
+// cnTaxes are a credit note line's tax amounts and taxable amounts, in
+// order.
+func cnTaxes(l *stripe.CreditNoteLineItem) (amounts, taxable []int64) {
+	for _, tx := range l.Taxes {
+		amounts, taxable = append(amounts, tx.Amount), append(taxable, tx.TaxableAmount)
+	}
+	return amounts, taxable
+}
+
+// TestCreditNoteDiscountsAndTaxes credits a discounted, taxed invoice in
+// three notes, checked against cents worked by hand:
+//
+//	line A: 1000, 10% coupon 100, exclusive 10% on 900 = 90   → 990
+//	line B: 3 × 333 = 999, inclusive 20%: net 833, tax 166    → 999
+//	invoice total 1999 − 100 + 90 = 1989
+//
+// Note 1, A by amount 335 (ratio 0.335): discount 33.5 → 34 (half away),
+// tax 30.15 → 30 on taxable 301.5 → 302; B by quantity 1 (333): tax
+// 55.33 → 55 on 277.67 → 278. subtotal 668, total 668 − 34 + 30 = 664.
+// Note 2, the rest of A (665): discount 100 − 34 = 66, tax 90 − 30 = 60,
+// taxable 600 − 2 = 598: total 659. Note 3, B's last 2 units: tax 111,
+// total 666, which settles the invoice (1989 − 664 − 659 = 666).
+func TestCreditNoteDiscountsAndTaxes(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		cu := invCustomer(t, sc, "", 0)
+		sales := newTaxRate(t, sc, "Sales tax", 10, false)
+		vat := newTaxRate(t, sc, "VAT", 20, true)
+		tenPct := newCoupon(t, sc, percentOff(10, "once", 0))
+		inv, err := sc.V1Invoices.Create(ctx, &stripe.InvoiceCreateParams{Customer: stripe.String(cu.ID), AutoAdvance: stripe.Bool(false)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sc.V1InvoiceItems.Create(ctx, &stripe.InvoiceItemCreateParams{
+			Customer: stripe.String(cu.ID), Invoice: stripe.String(inv.ID), Amount: stripe.Int64(1000), Currency: stripe.String("usd"),
+			Discounts: []*stripe.InvoiceItemCreateDiscountParams{{Coupon: stripe.String(tenPct.ID)}}, TaxRates: []*string{stripe.String(sales.ID)},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sc.V1InvoiceItems.Create(ctx, &stripe.InvoiceItemCreateParams{
+			Customer: stripe.String(cu.ID), Invoice: stripe.String(inv.ID), Quantity: stripe.Int64(3), UnitAmountDecimal: stripe.Float64(333),
+			Currency: stripe.String("usd"), TaxRates: []*string{stripe.String(vat.ID)},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		inv, err = sc.V1Invoices.FinalizeInvoice(ctx, inv.ID, nil)
+		if err != nil || inv.Total != 1989 || inv.AmountDue != 1989 {
+			t.Fatalf("finalize %v total=%d", err, inv.Total)
+		}
+		var lineA, lineB string
+		for _, l := range inv.Lines.Data {
+			if l.Amount == 1000 {
+				lineA = l.ID
+			} else {
+				lineB = l.ID
+			}
+		}
+		discountID := inv.Lines.Data[0].DiscountAmounts[0].Discount.ID
+		if inv.Lines.Data[0].Amount != 1000 {
+			discountID = inv.Lines.Data[1].DiscountAmounts[0].Discount.ID
+		}
+
+		// Note 1 through the preview first: the same numbers, nothing kept.
+		n := len(f.Events())
+		pv, err := sc.V1CreditNotes.Preview(ctx, &stripe.CreditNotePreviewParams{Invoice: stripe.String(inv.ID), Lines: []*stripe.CreditNotePreviewLineParams{
+			{Type: stripe.String("invoice_line_item"), InvoiceLineItem: stripe.String(lineA), Amount: stripe.Int64(335)},
+			{Type: stripe.String("invoice_line_item"), InvoiceLineItem: stripe.String(lineB), Quantity: stripe.Int64(1)},
+		}})
+		if err != nil || pv.Total != 664 || pv.DiscountAmount != 34 || len(f.Events()) != n {
+			t.Fatalf("preview %v %+v", err, pv)
+		}
+		for l, err := range sc.V1CreditNotes.PreviewLines(ctx, &stripe.CreditNotePreviewLinesParams{Invoice: stripe.String(inv.ID), Lines: []*stripe.CreditNotePreviewLinesLineParams{
+			{Type: stripe.String("invoice_line_item"), InvoiceLineItem: stripe.String(lineA), Amount: stripe.Int64(335)},
+		}}).All(ctx) {
+			if err != nil || l.DiscountAmount != 34 || len(l.Taxes) != 1 || l.Taxes[0].Amount != 30 {
+				t.Fatalf("preview line %v %+v", err, l)
+			}
+		}
+
+		cn1, err := sc.V1CreditNotes.Create(ctx, &stripe.CreditNoteCreateParams{Invoice: stripe.String(inv.ID), Lines: []*stripe.CreditNoteCreateLineParams{
+			{Type: stripe.String("invoice_line_item"), InvoiceLineItem: stripe.String(lineA), Amount: stripe.Int64(335)},
+			{Type: stripe.String("invoice_line_item"), InvoiceLineItem: stripe.String(lineB), Quantity: stripe.Int64(1)},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, b := cn1.Lines.Data[0], cn1.Lines.Data[1]
+		aTax, aTaxable := cnTaxes(a)
+		bTax, bTaxable := cnTaxes(b)
+		if a.Amount != 335 || a.DiscountAmount != 34 || len(a.DiscountAmounts) != 1 || a.DiscountAmounts[0].Amount != 34 || a.DiscountAmounts[0].Discount.ID != discountID ||
+			len(a.PretaxCreditAmounts) != 1 || a.PretaxCreditAmounts[0].Amount != 34 ||
+			fmt.Sprint(aTax, aTaxable) != "[30] [302]" || a.Taxes[0].TaxBehavior != "exclusive" || len(a.TaxRates) != 1 || a.TaxRates[0].ID != sales.ID {
+			t.Errorf("note 1 line A: %+v taxes %v %v", a, aTax, aTaxable)
+		}
+		if b.Amount != 333 || b.DiscountAmount != 0 || fmt.Sprint(bTax, bTaxable) != "[55] [278]" || b.Taxes[0].TaxBehavior != "inclusive" {
+			t.Errorf("note 1 line B: %+v taxes %v %v", b, bTax, bTaxable)
+		}
+		if cn1.Subtotal != 668 || cn1.DiscountAmount != 34 || cn1.Total != 664 || cn1.Amount != 664 || cn1.SubtotalExcludingTax != 613 ||
+			cn1.TotalExcludingTax != 579 || len(cn1.DiscountAmounts) != 1 || cn1.DiscountAmounts[0].Amount != 34 || len(cn1.TotalTaxes) != 2 ||
+			cn1.TotalTaxes[0].Amount != 30 || cn1.TotalTaxes[1].Amount != 55 || cn1.PrePaymentAmount != 664 {
+			t.Errorf("note 1: %+v", cn1)
+		}
+		if got := getInvoice(t, sc, inv.ID); got.AmountDue != 1325 {
+			t.Errorf("amount_due after note 1 = %d, want 1325", got.AmountDue)
+		}
+
+		// Beyond what is left of line A: refused, nothing changes.
+		_, err = sc.V1CreditNotes.Create(ctx, &stripe.CreditNoteCreateParams{Invoice: stripe.String(inv.ID), Lines: []*stripe.CreditNoteCreateLineParams{
+			{Type: stripe.String("invoice_line_item"), InvoiceLineItem: stripe.String(lineA), Amount: stripe.Int64(666)},
+		}})
+		stripeErr(t, err, 400, "", "lines[0][amount]", "")
+
+		// Note 2 finishes line A: the remainders.
+		cn2, err := sc.V1CreditNotes.Create(ctx, &stripe.CreditNoteCreateParams{Invoice: stripe.String(inv.ID), Lines: []*stripe.CreditNoteCreateLineParams{
+			{Type: stripe.String("invoice_line_item"), InvoiceLineItem: stripe.String(lineA)},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a = cn2.Lines.Data[0]
+		aTax, aTaxable = cnTaxes(a)
+		if a.Amount != 665 || a.DiscountAmount != 66 || fmt.Sprint(aTax, aTaxable) != "[60] [598]" || cn2.Total != 659 || cn2.TotalExcludingTax != 599 {
+			t.Errorf("note 2: total=%d line %+v taxes %v %v", cn2.Total, a, aTax, aTaxable)
+		}
+
+		// Note 3, B's last two units, settles the invoice.
+		cn3, err := sc.V1CreditNotes.Create(ctx, &stripe.CreditNoteCreateParams{Invoice: stripe.String(inv.ID), Lines: []*stripe.CreditNoteCreateLineParams{
+			{Type: stripe.String("invoice_line_item"), InvoiceLineItem: stripe.String(lineB), Quantity: stripe.Int64(2)},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bTax, _ = cnTaxes(cn3.Lines.Data[0])
+		if cn3.Total != 666 || fmt.Sprint(bTax) != "[111]" || cn3.SubtotalExcludingTax != 555 {
+			t.Errorf("note 3: %+v taxes %v", cn3, bTax)
+		}
+		if got := getInvoice(t, sc, inv.ID); got.Status != stripe.InvoiceStatusPaid || got.AmountRemaining != 0 || got.PrePaymentCreditNotesAmount != 1989 {
+			t.Errorf("invoice after the notes: %s remaining=%d pre=%d", got.Status, got.AmountRemaining, got.PrePaymentCreditNotesAmount)
+		}
+		// Retrieved, the stored note keeps its amounts.
+		// Expansion reaches the discount through the discount_amounts array.
+		got, err := sc.V1CreditNotes.Retrieve(ctx, cn1.ID, &stripe.CreditNoteRetrieveParams{Expand: []*string{stripe.String("discount_amounts.discount")}})
+		if err != nil || got.Total != 664 || got.DiscountAmounts[0].Discount.ID != discountID || got.DiscountAmounts[0].Discount.Source == nil ||
+			got.DiscountAmounts[0].Discount.Source.Coupon.ID != tenPct.ID || len(got.TotalTaxes) != 2 || got.Lines.Data[0].Taxes[0].TaxableAmount != 302 {
+			t.Errorf("retrieve %v %+v", err, got)
 		}
 	})
 }

@@ -56,6 +56,16 @@ type DiscountSource struct {
 	Type   string  `json:"type"`
 }
 
+// wire renders a discount that has ended (deleted) as the
+// deleted_discount the spec allows where discounts expand (an invoice's
+// spent discount), never as a discount with deleted set.
+func (d *Discount) wire(string) any {
+	if d.Deleted {
+		return DeletedDiscount{Discount: *d}
+	}
+	return d
+}
+
 func (d *Discount) coupon() string {
 	if d.Source.Coupon == nil {
 		return ""

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/stripefake/stripefake/internal/apierr"
@@ -218,19 +219,44 @@ func (c *Ctx) expand(node map[string]any, segs []string, full string) error {
 			targets, k = t, 1
 		}
 	}
+	if k == 0 && includable[object][strings.Join(segs, ".")] {
+		return nil // the handler rendered it (includableRequested)
+	}
 	if k == 0 {
 		return cannotExpand(full)
 	}
-	parent := node
+	// The hashes holding the field; a path through an array of hashes
+	// (discount_amounts.discount) reaches each of them.
+	parents := []map[string]any{node}
 	for _, s := range segs[:k-1] {
-		m, ok := parent[s].(map[string]any)
-		if !ok {
-			return nil // the containing hash is null: nothing to expand
+		var next []map[string]any
+		for _, p := range parents {
+			switch v := p[s].(type) {
+			case map[string]any:
+				next = append(next, v)
+			case []any:
+				for _, el := range v {
+					if m, ok := el.(map[string]any); ok {
+						next = append(next, m)
+					}
+				}
+			}
 		}
-		parent = m
+		parents = next // a null containing hash: nothing to expand
 	}
 	leaf := segs[k-1]
 	rest := segs[k:]
+	for _, parent := range parents {
+		if err := c.expandField(parent, leaf, rest, targets, full); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// expandField expands parent[leaf], an ID or a list of IDs, then goes on
+// below it.
+func (c *Ctx) expandField(parent map[string]any, leaf string, rest, targets []string, full string) error {
 	switch v := parent[leaf].(type) {
 	case string:
 		m, err := c.loadExpanded(v, targets)
@@ -261,6 +287,19 @@ func (c *Ctx) expand(node map[string]any, segs []string, full string) error {
 		}
 	}
 	return nil
+}
+
+// includable are the fields, per object, that Stripe renders only when
+// expand[] names them (its "includable" fields); the handler adds them
+// (includableRequested), so expansion has nothing left to do.
+var includable = map[string]map[string]bool{
+	"checkout.session": {"total_details.breakdown": true},
+}
+
+// includableRequested reports whether the request's expand[] names the
+// includable field path of the object it answers.
+func includableRequested(c *Ctx, path string) bool {
+	return slices.Contains(c.Params.Strings("expand"), path)
 }
 
 // loadExpanded loads the object with id among the possible target kinds.
