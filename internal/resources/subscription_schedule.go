@@ -23,7 +23,17 @@ import (
 // is finished. When this happens, the subscription is released from the
 // schedule" (the guide above); that the schedule's status then reads
 // released, and completed only when it cancels the subscription, is
-// UNCONFIRMED.
+// UNCONFIRMED: the API reference says only that a release leaves the
+// status "released" (docs.stripe.com/api/subscription_schedules/release),
+// and names the events subscription_schedule.completed ("Occurs whenever a
+// new subscription schedule is completed") and .released ("... is
+// released") without tying them to end_behavior.
+//
+// A schedule that cancels (end_behavior=cancel) sets cancel_at on its
+// subscription to its end, which release clears unless
+// preserve_cancel_date ("Keep any cancellation on the subscription that
+// the schedule has set", the same page). Phases' discounts, tax rates,
+// add_invoice_items and invoice settings: subscription_schedule_settings.go.
 //
 // Boundaries are jobs on the customer's timeline (the fake's clock or a
 // test clock): one job per schedule, at its next boundary.
@@ -278,7 +288,10 @@ func newSchedule(id, customer string, clock *string, now time.Time) *Subscriptio
 func setScheduleFields(p Params, sch *SubscriptionSchedule) error {
 	if b, ok := p.String("end_behavior"); ok {
 		if b == "none" || b == "renew" {
-			// Legacy values: release is what they became.
+			// Legacy values the spec's enum still lists; the reference
+			// documents only "release or cancel with the default being
+			// release" (docs.stripe.com/api/subscription_schedules/object
+			// end_behavior). What they did is not documented any more.
 			return apierr.InvalidRequest("end_behavior", "stripefake does not support end_behavior="+b+" yet; use release or cancel.")
 		}
 		sch.EndBehavior = b

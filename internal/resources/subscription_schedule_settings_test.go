@@ -62,7 +62,7 @@ func TestSubscriptionSchedulePhaseDiscountsTaxesAndOneTimeItems(t *testing.T) {
 		second := createPhase(pro.ID, 1, 1)
 		second.Discounts = []*stripe.SubscriptionScheduleCreatePhaseDiscountParams{{Coupon: stripe.String(co.ID)}}
 		second.DefaultTaxRates = []*string{stripe.String(vat.ID)}
-		second.AddInvoiceItems = []*stripe.SubscriptionScheduleCreatePhaseAddInvoiceItemParams{{Price: stripe.String(setup.ID), Quantity: stripe.Int64(2)}}
+		second.AddInvoiceItems = []*stripe.SubscriptionScheduleCreatePhaseAddInvoiceItemParams{{Price: stripe.String(setup.ID), Quantity: stripe.Int64(2), Metadata: map[string]string{"kind": "setup"}}}
 		second.Metadata = map[string]string{"tier": "pro"}
 		second.Description = stripe.String("Pro plan")
 		third := createPhase(basic.ID, 1, 1)
@@ -119,6 +119,18 @@ func TestSubscriptionSchedulePhaseDiscountsTaxesAndOneTimeItems(t *testing.T) {
 		}
 		if got, _ := sc.V1Coupons.Retrieve(ctx, co.ID, nil); got.TimesRedeemed != 1 {
 			t.Errorf("coupon redeemed %d times after the boundary", got.TimesRedeemed)
+		}
+		found := 0
+		for _, l := range inv.Lines.Data {
+			if l.Pricing != nil && l.Pricing.PriceDetails != nil && l.Pricing.PriceDetails.Price != nil && l.Pricing.PriceDetails.Price.ID == setup.ID {
+				found++
+				if l.Quantity != 2 || l.Amount != 1000 || l.Metadata["kind"] != "setup" {
+					t.Errorf("one-time line: quantity %d amount %d metadata %v", l.Quantity, l.Amount, l.Metadata)
+				}
+			}
+		}
+		if found != 1 {
+			t.Errorf("%d one-time lines", found)
 		}
 		// Events in order: the one-time item, the subscription's change,
 		// the schedule's, then the renewal invoice.
