@@ -620,6 +620,7 @@ func startSchedule(c *Ctx, sch *SubscriptionSchedule, now time.Time) error {
 	if at := scheduleCancelAt(sch); at != nil {
 		params["cancel_at"] = *at
 	}
+	usablePhaseParams(c, params, nil, sch.Customer, ph.Currency)
 	for _, k := range []string{"discounts", "default_tax_rates"} {
 		if params[k] == "" {
 			delete(params, k) // nothing to clear on a new subscription
@@ -851,6 +852,7 @@ func phaseChange(c *Ctx, s *Subscription, ph *SchedulePhase, p Params) func(time
 			}
 			e.Raw()["discounts"] = v
 		}
+		usablePhaseParams(c, raw, s, s.Customer, s.Currency)
 		return applySubscriptionParams(c, s, p, now)
 	}
 }

@@ -260,7 +260,9 @@ func addPhaseInvoiceItems(c *Ctx, s *Subscription, ph *SchedulePhase, now time.T
 	if len(ph.AddInvoiceItems) == 0 {
 		return nil
 	}
-	lines, err := addInvoiceItemLines(c, s, NewParams(map[string]any{"add_invoice_items": addInvoiceItemParams(ph)}), now)
+	raw := map[string]any{"add_invoice_items": addInvoiceItemParams(ph)}
+	usablePhaseParams(c, raw, s, s.Customer, s.Currency)
+	lines, err := addInvoiceItemLines(c, s, NewParams(raw), now)
 	if err != nil {
 		return err
 	}
@@ -395,4 +397,86 @@ func samePhaseSettings(a, b *SchedulePhase) bool {
 		return string(raw)
 	}
 	return key(a) == key(b)
+}
+
+// usableDiscounts drops from a discounts parameter v the entries that can
+// no longer be applied to target (a coupon past redeem_by or used up, a
+// promotion code deactivated, a discount ended since the phase was
+// written): a boundary runs as a job, with no caller to answer, and an
+// error there would stop the clock.
+func usableDiscounts(c *Ctx, v any, target discountTarget) any {
+	list, ok := v.([]any)
+	if !ok {
+		return v
+	}
+	out := []any{}
+	for _, e := range list {
+		p := NewParams(map[string]any{"discounts": []any{e}})
+		if _, err := previewing(c, func() ([]any, error) {
+			ids, _, err := discountsParam(c, p, "discounts", target)
+			return ids, err
+		}); err == nil {
+			out = append(out, e)
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return out
+}
+
+// usableTaxRates drops from a tax rates parameter v the rates archived
+// since the phase was written (see usableDiscounts).
+func usableTaxRates(c *Ctx, v any) any {
+	list, ok := v.([]any)
+	if !ok {
+		return v
+	}
+	out := []any{}
+	for _, id := range list {
+		s, _ := id.(string)
+		if tr, err := get[TaxRate](c, kindTaxRate, s, "tax_rates"); err == nil && tr.Active {
+			out = append(out, id)
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return out
+}
+
+// usablePhaseParams applies usableDiscounts and usableTaxRates to the
+// subscription parameters raw of s (nil while the first phase creates it)
+// for customer in currency: its own, its items' and its add_invoice_items'.
+func usablePhaseParams(c *Ctx, raw map[string]any, s *Subscription, customer, currency string) {
+	target := discountTarget{Customer: customer, Currency: currency, Amount: -1}
+	if s != nil {
+		target.Subscription = s.ID
+	}
+	fix := func(m map[string]any, target discountTarget, ratesKey string) {
+		if v, ok := m["discounts"]; ok {
+			m["discounts"] = usableDiscounts(c, v, target)
+		}
+		if v, ok := m[ratesKey]; ok {
+			m[ratesKey] = usableTaxRates(c, v)
+		}
+	}
+	fix(raw, target, "default_tax_rates")
+	for _, key := range []string{"items", "add_invoice_items"} {
+		list, _ := raw[key].([]any)
+		for _, e := range list {
+			m, ok := e.(map[string]any)
+			if !ok {
+				continue
+			}
+			t := target
+			if id, ok := m["id"].(string); ok && key == "items" {
+				t.SubscriptionItem = id
+			}
+			if key == "add_invoice_items" {
+				t.Subscription = ""
+			}
+			fix(m, t, "tax_rates")
+		}
+	}
 }

@@ -357,3 +357,39 @@ func TestSubscriptionScheduleSettingsErrorsChangeNothing(t *testing.T) {
 		}
 	})
 }
+
+// A coupon deleted and a tax rate archived before their phase starts do
+// not stop the boundary (a job, with no caller to answer): the phase
+// applies without them.
+func TestSubscriptionSchedulePhaseWithGoneCouponStillStarts(t *testing.T) {
+	eachAt(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		pr := monthlyPrice(t, sc, 1000, "month")
+		cu := payingCustomer(t, sc, "pm_card_visa", "")
+		co := newCoupon(t, sc, percentOff(50, "forever", 0))
+		keep := newCoupon(t, sc, amountOff(100, "forever"))
+		vat := newTaxRate(t, sc, "VAT", 20, false)
+		second := createPhase(pr.ID, 1, 1)
+		second.Discounts = []*stripe.SubscriptionScheduleCreatePhaseDiscountParams{{Coupon: stripe.String(co.ID)}, {Coupon: stripe.String(keep.ID)}}
+		second.DefaultTaxRates = []*string{stripe.String(vat.ID)}
+		sch, err := sc.V1SubscriptionSchedules.Create(ctx, &stripe.SubscriptionScheduleCreateParams{
+			Customer: stripe.String(cu.ID), Phases: []*stripe.SubscriptionScheduleCreatePhaseParams{createPhase(pr.ID, 1, 1), second},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sc.V1Coupons.Delete(ctx, co.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sc.V1TaxRates.Update(ctx, vat.ID, &stripe.TaxRateUpdateParams{Active: stripe.Bool(false)}); err != nil {
+			t.Fatal(err)
+		}
+		f.AdvanceTo(time.Unix(sch.Phases[1].StartDate, 0).Add(2 * time.Hour))
+		s := getSub(t, sc, sch.Subscription.ID)
+		if inv := latestInvoice(t, sc, s.ID); len(s.Discounts) != 1 || len(s.DefaultTaxRates) != 0 || inv.Total != 900 {
+			t.Errorf("phase 2 without the gone coupon and rate: discounts %d rates %d total %d", len(s.Discounts), len(s.DefaultTaxRates), inv.Total)
+		}
+		if got := getSchedule(t, sc, sch.ID); got.CurrentPhase == nil || got.CurrentPhase.StartDate != sch.Phases[1].StartDate {
+			t.Errorf("the schedule did not move on: %+v", got.CurrentPhase)
+		}
+	})
+}
