@@ -393,3 +393,31 @@ func TestSubscriptionSchedulePhaseWithGoneCouponStillStarts(t *testing.T) {
 		}
 	})
 }
+
+func TestSubscriptionScheduleDefaultSettingsInvoiceDays(t *testing.T) {
+	eachAt(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		pr := monthlyPrice(t, sc, 1000, "month")
+		cu := payingCustomer(t, sc, "pm_card_visa", "")
+		sch, err := sc.V1SubscriptionSchedules.Create(ctx, &stripe.SubscriptionScheduleCreateParams{
+			Customer: stripe.String(cu.ID),
+			DefaultSettings: &stripe.SubscriptionScheduleCreateDefaultSettingsParams{
+				CollectionMethod: stripe.String("send_invoice"), Description: stripe.String("Default"),
+				InvoiceSettings: &stripe.SubscriptionScheduleCreateDefaultSettingsInvoiceSettingsParams{DaysUntilDue: stripe.Int64(5)},
+			},
+			Phases: []*stripe.SubscriptionScheduleCreatePhaseParams{createPhase(pr.ID, 1, 1)},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sch.DefaultSettings.InvoiceSettings == nil || sch.DefaultSettings.InvoiceSettings.DaysUntilDue != 5 {
+			t.Fatalf("default_settings.invoice_settings: %+v", sch.DefaultSettings.InvoiceSettings)
+		}
+		s := getSub(t, sc, sch.Subscription.ID)
+		if s.CollectionMethod != stripe.SubscriptionCollectionMethodSendInvoice || s.DaysUntilDue != 5 || s.Description != "Default" {
+			t.Errorf("subscription: %s days %d description %q", s.CollectionMethod, s.DaysUntilDue, s.Description)
+		}
+		if inv := latestInvoice(t, sc, s.ID); inv.DueDate != f.Now().AddDate(0, 0, 5).Unix() {
+			t.Errorf("due date %d", inv.DueDate)
+		}
+	})
+}
