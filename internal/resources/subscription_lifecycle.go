@@ -655,11 +655,15 @@ func addInvoiceItemLines(c *Ctx, s *Subscription, p Params, now time.Time) ([]Li
 		if n, ok := ip.Int("quantity"); ok {
 			q = n
 		}
-		out = append(out, LineInput{
+		l := LineInput{
 			Amount: priceAmount(pr, q), Currency: pr.Currency, Description: new(pr.Product), Price: pr, Quantity: q,
 			Period: Period{Start: now.Unix(), End: now.Unix()}, Subscription: s.ID,
 			Discounts: ds, TaxRates: rates,
-		})
+		}
+		if ip.Has("metadata") {
+			l.Metadata = ip.StringMap("metadata") // onto the invoice item
+		}
+		out = append(out, l)
 	}
 	return out, nil
 }

@@ -23,7 +23,17 @@ import (
 // is finished. When this happens, the subscription is released from the
 // schedule" (the guide above); that the schedule's status then reads
 // released, and completed only when it cancels the subscription, is
-// UNCONFIRMED.
+// UNCONFIRMED: the API reference says only that a release leaves the
+// status "released" (docs.stripe.com/api/subscription_schedules/release),
+// and names the events subscription_schedule.completed ("Occurs whenever a
+// new subscription schedule is completed") and .released ("... is
+// released") without tying them to end_behavior.
+//
+// A schedule that cancels (end_behavior=cancel) sets cancel_at on its
+// subscription to its end, which release clears unless
+// preserve_cancel_date ("Keep any cancellation on the subscription that
+// the schedule has set", the same page). Phases' discounts, tax rates,
+// add_invoice_items and invoice settings: subscription_schedule_settings.go.
 //
 // Boundaries are jobs on the customer's timeline (the fake's clock or a
 // test clock): one job per schedule, at its next boundary.
@@ -55,6 +65,10 @@ type SubscriptionSchedule struct {
 	Status               string                  `json:"status"`
 	Subscription         *string                 `json:"subscription"`
 	TestClock            *string                 `json:"test_clock"`
+
+	// ExpiringSent: subscription_schedule.expiring went out (stored,
+	// never rendered).
+	ExpiringSent bool `json:"_expiring_sent,omitempty"`
 }
 
 // ScheduleCurrentPhase is subscription_schedule.current_phase.
@@ -79,31 +93,31 @@ type ScheduleDefaultSettings struct {
 
 // SchedulePhase is one of subscription_schedule.phases.
 type SchedulePhase struct {
-	AddInvoiceItems       []any                `json:"add_invoice_items"`
-	ApplicationFeePercent *float64             `json:"application_fee_percent"`
-	BillingCycleAnchor    *string              `json:"billing_cycle_anchor"`
-	BillingThresholds     any                  `json:"billing_thresholds"`
-	CollectionMethod      *string              `json:"collection_method"`
-	Currency              string               `json:"currency"`
-	DefaultPaymentMethod  *string              `json:"default_payment_method"`
-	DefaultTaxRates       []any                `json:"default_tax_rates"`
-	Description           *string              `json:"description"`
-	Discounts             []any                `json:"discounts"`
-	EndDate               int64                `json:"end_date"`
-	InvoiceSettings       any                  `json:"invoice_settings"`
-	Items                 []*SchedulePhaseItem `json:"items"`
-	Metadata              map[string]string    `json:"metadata"`
-	OnBehalfOf            *string              `json:"on_behalf_of"`
-	ProrationBehavior     string               `json:"proration_behavior"`
-	StartDate             int64                `json:"start_date"`
-	TransferData          any                  `json:"transfer_data"`
-	TrialEnd              *int64               `json:"trial_end"`
+	AddInvoiceItems       []*PhaseAddInvoiceItem `json:"add_invoice_items"`
+	ApplicationFeePercent *float64               `json:"application_fee_percent"`
+	BillingCycleAnchor    *string                `json:"billing_cycle_anchor"`
+	BillingThresholds     any                    `json:"billing_thresholds"`
+	CollectionMethod      *string                `json:"collection_method"`
+	Currency              string                 `json:"currency"`
+	DefaultPaymentMethod  *string                `json:"default_payment_method"`
+	DefaultTaxRates       []any                  `json:"default_tax_rates"`
+	Description           *string                `json:"description"`
+	Discounts             []PhaseDiscount        `json:"discounts"`
+	EndDate               int64                  `json:"end_date"`
+	InvoiceSettings       *PhaseInvoiceSettings  `json:"invoice_settings"`
+	Items                 []*SchedulePhaseItem   `json:"items"`
+	Metadata              map[string]string      `json:"metadata"`
+	OnBehalfOf            *string                `json:"on_behalf_of"`
+	ProrationBehavior     string                 `json:"proration_behavior"`
+	StartDate             int64                  `json:"start_date"`
+	TransferData          any                    `json:"transfer_data"`
+	TrialEnd              *int64                 `json:"trial_end"`
 }
 
 // SchedulePhaseItem is one of a phase's items.
 type SchedulePhaseItem struct {
 	BillingThresholds any               `json:"billing_thresholds"`
-	Discounts         []any             `json:"discounts"`
+	Discounts         []PhaseDiscount   `json:"discounts"`
 	Metadata          map[string]string `json:"metadata"`
 	Price             string            `json:"price"`
 	Quantity          *int64            `json:"quantity,omitempty"` // metered prices have none
@@ -176,6 +190,7 @@ func registerSubscriptionSchedules(e *Engine) {
 	e.route(Route{Method: "POST", Pattern: "/v1/subscription_schedules/{schedule}/cancel", Handle: cancelScheduleHandler})
 	e.route(Route{Method: "POST", Pattern: "/v1/subscription_schedules/{schedule}/release", Handle: releaseScheduleHandler})
 	e.job(jobSchedulePhase, runSchedulePhase)
+	e.job(jobScheduleExpiring, runScheduleExpiring)
 	e.onTestClockDelete(deleteClockSchedules)
 }
 
@@ -187,7 +202,7 @@ func deleteClockSchedules(c *Ctx, clockID string) error {
 		return err
 	}
 	for _, sch := range all {
-		if err := clearJob(c, jobSchedulePhase, sch.ID); err != nil {
+		if err := clearScheduleJobs(c, sch.ID); err != nil {
 			return err
 		}
 		if err := c.tx.Delete(kindSubscriptionSchedule, sch.ID); err != nil {
@@ -233,7 +248,7 @@ func createSchedule(c *Ctx) (any, error) {
 	if t, ok := p.Int("start_date"); ok {
 		start = t
 	}
-	if sch.Phases, err = parsePhases(c, p, start, now); err != nil {
+	if sch.Phases, err = parsePhasesFor(c, p, cu.ID, start, now); err != nil {
 		return nil, err
 	}
 	if err := saveSchedule(c, sch); err != nil {
@@ -273,7 +288,10 @@ func newSchedule(id, customer string, clock *string, now time.Time) *Subscriptio
 func setScheduleFields(p Params, sch *SubscriptionSchedule) error {
 	if b, ok := p.String("end_behavior"); ok {
 		if b == "none" || b == "renew" {
-			// Legacy values: release is what they became.
+			// Legacy values the spec's enum still lists; the reference
+			// documents only "release or cancel with the default being
+			// release" (docs.stripe.com/api/subscription_schedules/object
+			// end_behavior). What they did is not documented any more.
 			return apierr.InvalidRequest("end_behavior", "stripefake does not support end_behavior="+b+" yet; use release or cancel.")
 		}
 		sch.EndBehavior = b
@@ -284,8 +302,20 @@ func setScheduleFields(p Params, sch *SubscriptionSchedule) error {
 	}
 	sch.Metadata = md
 	if ds, ok := p.Map("default_settings"); ok {
-		if err := unsupported(ds, "application_fee_percent", "automatic_tax", "billing_thresholds", "invoice_settings", "on_behalf_of", "transfer_data"); err != nil {
+		if err := unsupported(ds, "application_fee_percent", "automatic_tax", "billing_thresholds", "on_behalf_of", "transfer_data"); err != nil {
 			return err
+		}
+		if is, ok := ds.Map("invoice_settings"); ok {
+			if err := unsupported(is, "account_tax_ids", "issuer"); err != nil {
+				return err
+			}
+			if is.Has("days_until_due") {
+				n, _ := is.Int("days_until_due")
+				if n < 0 {
+					return apierr.Invalid("parameter_invalid_integer", is.Path("days_until_due"), "Invalid non-negative integer")
+				}
+				sch.DefaultSettings.InvoiceSettings["days_until_due"] = n
+			}
 		}
 		if v, ok := ds.String("billing_cycle_anchor"); ok {
 			sch.DefaultSettings.BillingCycleAnchor = v
@@ -308,14 +338,20 @@ func setScheduleFields(p Params, sch *SubscriptionSchedule) error {
 // versions) of its prices' interval; the last one without any lasts one
 // interval.
 func parsePhases(c *Ctx, p Params, start int64, now time.Time) ([]*SchedulePhase, error) {
+	return parsePhasesFor(c, p, "", start, now)
+}
+
+// parsePhasesFor is parsePhases for the schedule of customer, whose
+// discounts (promotion code restrictions, a discount of theirs) the
+// phases' discounts are checked against.
+func parsePhasesFor(c *Ctx, p Params, customer string, start int64, now time.Time) ([]*SchedulePhase, error) {
 	list := p.List("phases")
 	if len(list) == 0 {
 		return nil, apierr.MissingParam("phases")
 	}
 	var out []*SchedulePhase
 	for i, pp := range list {
-		if err := unsupported(pp, "add_invoice_items", "application_fee_percent", "billing_thresholds", "default_tax_rates",
-			"discounts", "invoice_settings", "on_behalf_of", "transfer_data"); err != nil {
+		if err := unsupported(pp, "application_fee_percent", "billing_thresholds", "on_behalf_of", "transfer_data"); err != nil {
 			return nil, err
 		}
 		if at, ok := pp.Map("automatic_tax"); ok {
@@ -329,7 +365,7 @@ func parsePhases(c *Ctx, p Params, start int64, now time.Time) ([]*SchedulePhase
 			return nil, apierr.InvalidRequest(pp.Path("start_date"), "The start_date of a phase must equal the end_date of the phase before it.")
 		}
 		ph := &SchedulePhase{
-			AddInvoiceItems: []any{}, Currency: "", DefaultTaxRates: []any{}, Discounts: []any{},
+			AddInvoiceItems: []*PhaseAddInvoiceItem{}, Currency: "", DefaultTaxRates: []any{}, Discounts: []PhaseDiscount{},
 			Metadata: map[string]string{}, ProrationBehavior: "create_prorations", StartDate: start,
 		}
 		items := pp.List("items")
@@ -338,14 +374,17 @@ func parsePhases(c *Ctx, p Params, start int64, now time.Time) ([]*SchedulePhase
 		}
 		var iv Interval
 		for j, ip := range items {
-			if err := unsupported(ip, "billing_thresholds", "discounts", "tax_rates", "plan"); err != nil {
+			if err := unsupported(ip, "billing_thresholds", "plan"); err != nil {
 				return nil, err
 			}
 			pr, err := itemPrice(c, ip)
 			if err != nil {
 				return nil, err
 			}
-			it := &SchedulePhaseItem{Discounts: []any{}, Metadata: ip.StringMap("metadata"), Price: pr.ID, TaxRates: []any{}}
+			it := &SchedulePhaseItem{Discounts: []PhaseDiscount{}, Metadata: ip.StringMap("metadata"), Price: pr.ID, TaxRates: []any{}}
+			if err := parseItemSettings(c, ip, it, customer, pr.Currency); err != nil {
+				return nil, err
+			}
 			q, has := ip.Int("quantity")
 			switch {
 			case pr.metered() && has:
@@ -434,6 +473,9 @@ func parsePhases(c *Ctx, p Params, start int64, now time.Time) ([]*SchedulePhase
 		if pp.Has("metadata") {
 			ph.Metadata = pp.StringMap("metadata")
 		}
+		if err := parsePhaseSettings(c, pp, ph, customer, now); err != nil {
+			return nil, err
+		}
 		out = append(out, ph)
 		start = end
 	}
@@ -468,15 +510,18 @@ func scheduleFromSubscription(c *Ctx, subID string) (any, error) {
 	sch := newSchedule(id, s.Customer, s.TestClock, now)
 	sch.BillingMode = s.BillingMode
 	ph := &SchedulePhase{
-		AddInvoiceItems: []any{}, CollectionMethod: new(s.CollectionMethod), Currency: s.Currency, DefaultTaxRates: []any{},
-		Description: s.Description, Discounts: []any{}, EndDate: s.periodEnd(), Metadata: map[string]string{},
+		AddInvoiceItems: []*PhaseAddInvoiceItem{}, CollectionMethod: new(s.CollectionMethod), Currency: s.Currency, DefaultTaxRates: heldTaxRates(s.DefaultTaxRates),
+		Description: s.Description, Discounts: heldDiscounts(s.Discounts), EndDate: s.periodEnd(), Metadata: map[string]string{},
 		ProrationBehavior: "create_prorations", StartDate: s.periodStart(), DefaultPaymentMethod: s.DefaultPaymentMethod,
+	}
+	if s.DaysUntilDue != nil {
+		ph.InvoiceSettings = &PhaseInvoiceSettings{DaysUntilDue: s.DaysUntilDue}
 	}
 	if s.Status == "trialing" {
 		ph.TrialEnd = s.TrialEnd
 	}
 	for _, it := range s.Items.Data {
-		ph.Items = append(ph.Items, &SchedulePhaseItem{Discounts: []any{}, Metadata: it.Metadata, Price: it.Price.ID, Quantity: it.Quantity, TaxRates: []any{}})
+		ph.Items = append(ph.Items, &SchedulePhaseItem{Discounts: heldDiscounts(it.Discounts), Metadata: it.Metadata, Price: it.Price.ID, Quantity: it.Quantity, TaxRates: heldTaxRates(it.TaxRates)})
 	}
 	sch.Phases = []*SchedulePhase{ph}
 	sch.Status = "active"
@@ -521,7 +566,10 @@ func scheduleNextBoundary(c *Ctx, sch *SubscriptionSchedule) error {
 	case "active":
 		due = sch.CurrentPhase.EndDate
 	default:
-		return nil
+		return clearJob(c, jobScheduleExpiring, sch.ID)
+	}
+	if err := scheduleExpiring(c, sch, c.Now()); err != nil {
+		return err
 	}
 	return c.schedule(jobSchedulePhase, sch.ID, sch.Timeline(), time.Unix(due, 0).UTC())
 }
@@ -566,6 +614,26 @@ func startSchedule(c *Ctx, sch *SubscriptionSchedule, now time.Time) error {
 	params := phaseSubscriptionParams(sch, ph)
 	params["customer"] = sch.Customer
 	params["_schedule"] = sch.ID
+	if len(ph.AddInvoiceItems) > 0 {
+		params["add_invoice_items"] = addInvoiceItemParams(ph)
+	}
+	if at := scheduleCancelAt(sch); at != nil {
+		params["cancel_at"] = *at
+	}
+	usablePhaseParams(c, params, nil, sch.Customer, ph.Currency)
+	for _, k := range []string{"discounts", "default_tax_rates"} {
+		if params[k] == "" {
+			delete(params, k) // nothing to clear on a new subscription
+		}
+	}
+	for _, raw := range params["items"].([]any) {
+		m := raw.(map[string]any)
+		for _, k := range []string{"discounts", "tax_rates"} {
+			if m[k] == "" {
+				delete(m, k)
+			}
+		}
+	}
 	saved := c.Params
 	c.Params = NewParams(params)
 	res, err := createSubscription(c)
@@ -588,13 +656,17 @@ func startSchedule(c *Ctx, sch *SubscriptionSchedule, now time.Time) error {
 func phaseSubscriptionParams(sch *SubscriptionSchedule, ph *SchedulePhase) map[string]any {
 	items := make([]any, 0, len(ph.Items))
 	for _, it := range ph.Items {
-		m := map[string]any{"price": it.Price, "metadata": toAnyMap(it.Metadata)}
+		m := map[string]any{"price": it.Price, "metadata": toAnyMap(it.Metadata),
+			"discounts": phaseDiscountParams(it.Discounts), "tax_rates": taxRateParams(it.TaxRates)}
 		if it.Quantity != nil {
 			m["quantity"] = *it.Quantity
 		}
 		items = append(items, m)
 	}
-	p := map[string]any{"items": items, "proration_behavior": ph.ProrationBehavior, "metadata": toAnyMap(ph.Metadata)}
+	// The phase's discounts and tax rates replace the subscription's at
+	// the boundary ("" clears them when the phase has none).
+	p := map[string]any{"items": items, "proration_behavior": ph.ProrationBehavior, "metadata": toAnyMap(ph.Metadata),
+		"discounts": phaseDiscountParams(ph.Discounts), "default_tax_rates": taxRateParams(ph.DefaultTaxRates)}
 	if ph.TrialEnd != nil {
 		p["trial_end"] = *ph.TrialEnd
 	}
@@ -602,11 +674,12 @@ func phaseSubscriptionParams(sch *SubscriptionSchedule, ph *SchedulePhase) map[s
 	if method == nil {
 		method = sch.DefaultSettings.CollectionMethod
 	}
-	if method != nil {
-		p["collection_method"] = *method
-		if *method == sendInvoice {
-			p["days_until_due"] = int64(30)
-		}
+	if method == nil {
+		method = new(chargeAutomatically) // the default settings' default
+	}
+	p["collection_method"] = *method
+	if *method == sendInvoice {
+		p["days_until_due"] = phaseDaysUntilDue(sch, ph)
 	}
 	pm := ph.DefaultPaymentMethod
 	if pm == nil {
@@ -615,10 +688,47 @@ func phaseSubscriptionParams(sch *SubscriptionSchedule, ph *SchedulePhase) map[s
 	if pm != nil {
 		p["default_payment_method"] = *pm
 	}
-	if ph.Description != nil {
-		p["description"] = *ph.Description
+	desc := ph.Description
+	if desc == nil {
+		desc = sch.DefaultSettings.Description
+	}
+	if desc != nil {
+		p["description"] = *desc
 	}
 	return p
+}
+
+// phaseDaysUntilDue is the days_until_due of ph's send_invoice invoices:
+// the phase's invoice_settings, else the default settings', else 30.
+func phaseDaysUntilDue(sch *SubscriptionSchedule, ph *SchedulePhase) int64 {
+	if ph.InvoiceSettings != nil && ph.InvoiceSettings.DaysUntilDue != nil {
+		return *ph.InvoiceSettings.DaysUntilDue
+	}
+	if n, ok := sch.DefaultSettings.InvoiceSettings["days_until_due"].(int64); ok {
+		return n
+	}
+	if n, ok := sch.DefaultSettings.InvoiceSettings["days_until_due"].(float64); ok {
+		return int64(n) // as read back from the store
+	}
+	return 30
+}
+
+// heldDiscounts are a subscription's (or item's) discounts as phase
+// discounts (from_subscription).
+func heldDiscounts(ds []any) []PhaseDiscount {
+	out := []PhaseDiscount{}
+	for _, id := range discountIDs(ds) {
+		out = append(out, PhaseDiscount{Discount: new(id)})
+	}
+	return out
+}
+
+// heldTaxRates are a subscription's tax rates, never nil.
+func heldTaxRates(rates []any) []any {
+	if rates == nil {
+		return []any{}
+	}
+	return rates
 }
 
 func toAnyMap(m map[string]string) map[string]any {
@@ -664,6 +774,11 @@ func applyPhase(c *Ctx, sch *SubscriptionSchedule, ph *SchedulePhase, s *Subscri
 	if s.Status == "incomplete" {
 		return nil
 	}
+	// The phase's one-time items first, so an update that invoices at
+	// once (always_invoice) bills them with it.
+	if err := addPhaseInvoiceItems(c, s, ph, now); err != nil {
+		return err
+	}
 	p := phaseParams(sch, ph, s, now)
 	return updateSubscriptionWith(c, s, p, phaseChange(c, s, ph, p))
 }
@@ -688,7 +803,8 @@ func phaseParams(sch *SubscriptionSchedule, ph *SchedulePhase, s *Subscription, 
 			continue
 		}
 		kept[want.Price] = true
-		m := map[string]any{"id": it.ID, "metadata": toAnyMap(want.Metadata)}
+		m := map[string]any{"id": it.ID, "metadata": toAnyMap(want.Metadata),
+			"discounts": phaseDiscountParams(want.Discounts), "tax_rates": taxRateParams(want.TaxRates)}
 		if want.Quantity != nil {
 			m["quantity"] = *want.Quantity
 		}
@@ -700,7 +816,13 @@ func phaseParams(sch *SubscriptionSchedule, ph *SchedulePhase, s *Subscription, 
 		}
 	}
 	params["items"] = items
-	delete(params, "metadata") // a phase's metadata replaces, not merges
+	// The phase's metadata merges into the subscription's: "Metadata on a
+	// schedule's phase will update the underlying subscription's metadata
+	// when the phase is entered, adding new keys and replacing existing
+	// keys [...] Individual keys in the subscription's metadata can be
+	// unset by posting an empty value to them in the phase's metadata"
+	// [SPEC subscription_schedule_phase_configuration metadata], as the
+	// metadata parameter of a subscription update does.
 	if ph.BillingCycleAnchor != nil && *ph.BillingCycleAnchor == "phase_start" {
 		params["billing_cycle_anchor"] = "now"
 	}
@@ -713,7 +835,24 @@ func phaseParams(sch *SubscriptionSchedule, ph *SchedulePhase, s *Subscription, 
 // phaseChange is the change phaseParams p make to s.
 func phaseChange(c *Ctx, s *Subscription, ph *SchedulePhase, p Params) func(time.Time) error {
 	return func(now time.Time) error {
-		s.Metadata = ph.Metadata
+		raw := p.Raw()
+		v, err := reuseHeldDiscounts(c, raw["discounts"], s.Discounts)
+		if err != nil {
+			return err
+		}
+		raw["discounts"] = v
+		for _, e := range p.List("items") {
+			it := s.item(e.Str("id"))
+			if it == nil {
+				continue
+			}
+			v, err := reuseHeldDiscounts(c, e.Raw()["discounts"], it.Discounts)
+			if err != nil {
+				return err
+			}
+			e.Raw()["discounts"] = v
+		}
+		usablePhaseParams(c, raw, s, s.Customer, s.Currency)
 		return applySubscriptionParams(c, s, p, now)
 	}
 }
@@ -747,22 +886,35 @@ func endSchedule(c *Ctx, sch *SubscriptionSchedule, s *Subscription, now time.Ti
 		}
 		return c.emit("subscription_schedule.completed", sch, nil)
 	}
-	return releaseSchedule(c, sch, s, now)
+	return releaseSchedule(c, sch, s, now, true)
 }
 
-// releaseSchedule lets the subscription run on without sch.
-func releaseSchedule(c *Ctx, sch *SubscriptionSchedule, s *Subscription, now time.Time) error {
+// releaseSchedule lets the subscription run on without sch. Unless
+// keepCancel (release's preserve_cancel_date), the cancellation the
+// schedule set on it (end_behavior=cancel) goes, in the same update.
+func releaseSchedule(c *Ctx, sch *SubscriptionSchedule, s *Subscription, now time.Time, keepCancel bool) error {
 	at := now.Unix()
+	set := scheduleCancelAt(sch)
 	sch.Status, sch.ReleasedAt, sch.CurrentPhase = "released", &at, nil
 	if s != nil {
 		sch.ReleasedSubscription, sch.Subscription = &s.ID, nil
-		if !s.ended() {
+		switch {
+		case s.ended():
+		case !keepCancel && set != nil && s.CancelAt != nil && *s.CancelAt == *set && s.Status != "incomplete":
+			p := NewParams(map[string]any{"cancel_at": ""})
+			if err := updateSubscriptionWith(c, s, p, func(now time.Time) error {
+				s.Schedule = nil
+				return setCancellation(c, s, p, now)
+			}); err != nil {
+				return err
+			}
+		default:
 			if err := linkSubscription(c, s, nil); err != nil {
 				return err
 			}
 		}
 	}
-	if err := clearJob(c, jobSchedulePhase, sch.ID); err != nil {
+	if err := clearScheduleJobs(c, sch.ID); err != nil {
 		return err
 	}
 	if err := saveSchedule(c, sch); err != nil {
@@ -811,7 +963,7 @@ func scheduleSubscriptionCanceled(c *Ctx, s *Subscription, now time.Time, reason
 	}
 	at := now.Unix()
 	sch.Status, sch.CanceledAt, sch.CurrentPhase = "canceled", &at, nil
-	if err := clearJob(c, jobSchedulePhase, sch.ID); err != nil {
+	if err := clearScheduleJobs(c, sch.ID); err != nil {
 		return err
 	}
 	if err := saveSchedule(c, &sch); err != nil {
@@ -871,7 +1023,7 @@ func updateSchedule(c *Ctx) (any, error) {
 				start = now.Unix()
 			}
 		}
-		phases, err := parsePhases(c, p, start, now)
+		phases, err := parsePhasesFor(c, p, sch.Customer, start, now)
 		if err != nil {
 			return nil, err
 		}
@@ -892,11 +1044,28 @@ func updateSchedule(c *Ctx) (any, error) {
 				ph.ProrationBehavior = v
 			}
 			ph.BillingCycleAnchor = nil
-			if !samePhaseItems(s, &ph) {
+			// Its add_invoice_items were billed when it started.
+			ph.AddInvoiceItems = nil
+			if old := before.current(); !samePhaseItems(s, &ph) || old < 0 || !samePhaseSettings(before.Phases[old], &ph) {
 				if err := applyPhase(c, sch, &ph, s, now); err != nil {
 					return nil, err
 				}
 			}
+		}
+	}
+	if sch.Status == "active" && sch.Subscription != nil {
+		// A new end, or end_behavior, moves the cancellation the schedule
+		// sets on its subscription.
+		s, err := loadSubscription(c, *sch.Subscription, "subscription")
+		if err != nil {
+			return nil, err
+		}
+		behavior := p.Str("proration_behavior")
+		if behavior == "" {
+			behavior = "create_prorations"
+		}
+		if err := syncScheduleCancel(c, before, sch, s, behavior); err != nil {
+			return nil, err
 		}
 	}
 	if err := saveSchedule(c, sch); err != nil {
@@ -976,7 +1145,7 @@ func cancelScheduleHandler(c *Ctx) (any, error) {
 		}
 	}
 	sch.Status, sch.CanceledAt, sch.CurrentPhase = "canceled", &at, nil
-	if err := clearJob(c, jobSchedulePhase, sch.ID); err != nil {
+	if err := clearScheduleJobs(c, sch.ID); err != nil {
 		return nil, err
 	}
 	if err := saveSchedule(c, sch); err != nil {
@@ -994,16 +1163,14 @@ func releaseScheduleHandler(c *Ctx) (any, error) {
 	if sch.Status != "not_started" && sch.Status != "active" {
 		return nil, apierr.InvalidRequest("", "You cannot release a subscription schedule that is currently in the `"+sch.Status+"` status. It must be in one of the following statuses: `not_started`, `active`.")
 	}
-	if err := unsupported(p, "preserve_cancel_date"); err != nil {
-		return nil, err
-	}
+	keep, _ := p.Bool("preserve_cancel_date")
 	var s *Subscription
 	if sch.Subscription != nil {
 		if s, err = loadSubscription(c, *sch.Subscription, "subscription"); err != nil {
 			return nil, err
 		}
 	}
-	return sch, releaseSchedule(c, sch, s, c.Now())
+	return sch, releaseSchedule(c, sch, s, c.Now(), keep)
 }
 
 // ---- List ----
