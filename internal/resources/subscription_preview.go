@@ -48,7 +48,7 @@ func previewSubscriptionInvoice(c *Ctx, p Params) (*Invoice, error) {
 		return nil, apierr.InvalidRequest("customer", "The subscription "+s.ID+" does not belong to the customer "+id+".")
 	}
 	if s.ended() {
-		return nil, apierr.Invalid("invoice_upcoming_none", "", "No upcoming invoices for customer: "+s.Customer)
+		return nil, errNoUpcoming(s.Customer)
 	}
 	if len(d.Keys()) > 0 {
 		if err := checkUpdatable(s); err != nil {
@@ -119,7 +119,7 @@ func renderUpdate(c *Ctx, u *subscriptionUpdate, d Params) (*Invoice, error) {
 			}
 			charges = append(renew(s, at), usage...)
 		} else if len(pending)+len(prorations) == 0 {
-			return nil, apierr.Invalid("invoice_upcoming_none", "", "No upcoming invoices for customer: "+s.Customer)
+			return nil, errNoUpcoming(s.Customer)
 		}
 	}
 	inv, err := newDraftInvoice(c, u.cu, opts)
@@ -218,7 +218,7 @@ func previewScheduleInvoice(c *Ctx, p Params) (*Invoice, error) {
 		return nil, err
 	}
 	if s.ended() {
-		return nil, apierr.Invalid("invoice_upcoming_none", "", "No upcoming invoices for customer: "+s.Customer)
+		return nil, errNoUpcoming(s.Customer)
 	}
 	cu, err := get[Customer](c, kindCustomer, s.Customer, "customer")
 	if err != nil {
