@@ -283,8 +283,19 @@ func registerSubscriptions(e *Engine) {
 
 // ---- Create ----
 
-func createSubscription(c *Ctx) (any, error) {
-	p := c.Params
+// newSubscription is a subscription as creation builds it before writing
+// anything: what createSubscription then saves and bills, and what
+// create_preview of a new subscription renders (previewNewSubscription).
+type newSubscription struct {
+	sub         *Subscription
+	cu          *Customer
+	now, anchor time.Time
+	behavior    string // payment_behavior
+}
+
+// planNewSubscription builds the subscription p creates, its items, trial,
+// anchor, first period and cancellation, without writing it.
+func planNewSubscription(c *Ctx, p Params) (*newSubscription, error) {
 	if err := unsupported(p, "application_fee_percent", "backdate_start_date", "billing_schedules", "billing_thresholds",
 		"customer_account", "default_source", "on_behalf_of", "payment_settings",
 		"pending_invoice_item_interval", "transfer_data", "invoice_settings"); err != nil {
@@ -512,6 +523,16 @@ func createSubscription(c *Ctx) (any, error) {
 	if s.CancelAt != nil && *s.CancelAt < s.periodEnd() {
 		s.setPeriod(start, *s.CancelAt)
 	}
+	return &newSubscription{sub: s, cu: cu, now: now, anchor: anchor, behavior: behavior}, nil
+}
+
+func createSubscription(c *Ctx) (any, error) {
+	p := c.Params
+	ns, err := planNewSubscription(c, p)
+	if err != nil {
+		return nil, err
+	}
+	s, cu, now, anchor, behavior, start := ns.sub, ns.cu, ns.now, ns.anchor, ns.behavior, ns.sub.StartDate
 	if err := saveNewItemRefs(c, s); err != nil {
 		return nil, err
 	}

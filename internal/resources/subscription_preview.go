@@ -31,9 +31,9 @@ func previewSubscriptionInvoice(c *Ctx, p Params) (*Invoice, error) {
 	subID, hasSub := p.String("subscription")
 	d, _ := p.Map("subscription_details")
 	if !hasSub {
-		return nil, apierr.InvalidRequest("subscription_details", "stripefake does not support previewing a new subscription (subscription_details without subscription) yet.")
+		return previewNewSubscription(c, p, d)
 	}
-	if err := unsupported(d, "billing_mode", "cancel_now", "resume_at", "start_date"); err != nil {
+	if err := unsupported(d, "billing_mode", "cancel_now", "resume_at", "start_date", "trial_from_plan"); err != nil {
 		return nil, err
 	}
 	if v, ok := d.String("billing_cycle_anchor"); d.Has("billing_cycle_anchor") && (!ok || (v != "now" && v != "unchanged")) {
@@ -62,6 +62,65 @@ func previewSubscriptionInvoice(c *Ctx, p Params) (*Invoice, error) {
 		return nil, err
 	}
 	return renderUpdate(c, u, d)
+}
+
+// previewNewSubscription previews creating a subscription (customer and
+// subscription_details[items] without subscription): the subscription
+// planNewSubscription builds, as POST /v1/subscriptions does, and the first
+// invoice its creation makes (firstInvoiceLines and the customer's pending
+// items, billed at once), or when creation makes none (a metered-only
+// flexible subscription) its first renewal.
+func previewNewSubscription(c *Ctx, p, d Params) (*Invoice, error) {
+	if !d.Has("items") {
+		return nil, apierr.InvalidRequest("", "You must pass at least one of `subscription`, `subscription_details.items`, `schedule`, `schedule_details.phases` or `invoice_items`.")
+	}
+	// proration_date, cancel_now and resume_at are about an existing
+	// subscription; a future or past start_date is a schedule's or a
+	// backdated subscription's, neither modelled here.
+	if err := unsupported(d, "cancel_now", "resume_at", "start_date", "proration_date", "billing_schedules"); err != nil {
+		return nil, err
+	}
+	cu, err := customerParam(c, p)
+	if err != nil {
+		return nil, err
+	}
+	raw := map[string]any{"customer": cu.ID}
+	for k, v := range d.Raw() {
+		if k == "billing_cycle_anchor" && (v == "now" || v == "unchanged") {
+			continue // a new subscription's anchor is now by default
+		}
+		raw[k] = v
+	}
+	if cur, ok := p.String("currency"); ok {
+		raw["currency"] = cur
+	}
+	ns, err := planNewSubscription(c, Params{m: raw, path: d.path})
+	if err != nil {
+		return nil, underDetails(d, err)
+	}
+	lines, err := firstInvoiceLines(c, ns.sub, ns.anchor, d.Str("proration_behavior"))
+	if err != nil {
+		return nil, err
+	}
+	u := &subscriptionUpdate{sub: ns.sub, before: ns.sub, cu: ns.cu, now: ns.now, behavior: "create_prorations", lines: lines, invoiceNow: true}
+	return renderUpdate(c, u, Params{})
+}
+
+// underDetails names a subscription_details parameter that subscription
+// creation's error names bare (trial_end, billing_cycle_anchor) by its
+// full path.
+func underDetails(d Params, err error) error {
+	ae, ok := err.(*apierr.Error)
+	if !ok || ae.Param == "" || strings.HasPrefix(ae.Param, d.path+"[") {
+		return err
+	}
+	key, _, _ := strings.Cut(ae.Param, "[")
+	if !d.Has(key) {
+		return err
+	}
+	cp := *ae
+	cp.Param = d.Path(key) + strings.TrimPrefix(ae.Param, key)
+	return &cp
 }
 
 // renderUpdate renders the invoice the planned update u leads to, unsaved

@@ -1,0 +1,152 @@
+package resources_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	stripe76 "github.com/stripe/stripe-go/v76"
+	client76 "github.com/stripe/stripe-go/v76/client"
+	"github.com/stripe/stripe-go/v85"
+	"github.com/stripefake/stripefake/fake"
+	"github.com/stripefake/stripefake/internal/testfake"
+)
+
+// TestPreviewNewSubscriptionMatchesCreation previews creating a
+// subscription (customer and subscription_details[items], no
+// subscription) and then creates the same subscription: the preview's
+// lines and totals are the first invoice's, to the cent, and the preview
+// writes nothing.
+func TestPreviewNewSubscriptionMatchesCreation(t *testing.T) {
+	type setup struct {
+		name    string
+		details func(a, b, rate string) *stripe.InvoiceCreatePreviewSubscriptionDetailsParams
+		create  func(a, b, rate string) *stripe.SubscriptionCreateParams
+		pending bool // the customer has a pending invoice item
+	}
+	anchor := testfake.Start.Add(10 * 24 * time.Hour).Unix()
+	trialEnd := testfake.Start.Add(14 * 24 * time.Hour).Unix()
+	cases := []setup{
+		{name: "two items", pending: true,
+			details: func(a, b, _ string) *stripe.InvoiceCreatePreviewSubscriptionDetailsParams {
+				return &stripe.InvoiceCreatePreviewSubscriptionDetailsParams{Items: []*stripe.InvoiceCreatePreviewSubscriptionDetailsItemParams{
+					{Price: stripe.String(a), Quantity: stripe.Int64(3)}, {Price: stripe.String(b)}}}
+			},
+			create: func(a, b, _ string) *stripe.SubscriptionCreateParams {
+				return &stripe.SubscriptionCreateParams{Items: []*stripe.SubscriptionCreateItemParams{
+					{Price: stripe.String(a), Quantity: stripe.Int64(3)}, {Price: stripe.String(b)}}}
+			}},
+		{name: "future anchor",
+			details: func(a, _, _ string) *stripe.InvoiceCreatePreviewSubscriptionDetailsParams {
+				return &stripe.InvoiceCreatePreviewSubscriptionDetailsParams{BillingCycleAnchor: stripe.Int64(anchor),
+					Items: []*stripe.InvoiceCreatePreviewSubscriptionDetailsItemParams{{Price: stripe.String(a)}}}
+			},
+			create: func(a, _, _ string) *stripe.SubscriptionCreateParams {
+				return &stripe.SubscriptionCreateParams{BillingCycleAnchor: stripe.Int64(anchor), Items: itemsOf(a, 1)}
+			}},
+		{name: "trial",
+			details: func(a, _, _ string) *stripe.InvoiceCreatePreviewSubscriptionDetailsParams {
+				return &stripe.InvoiceCreatePreviewSubscriptionDetailsParams{TrialEnd: stripe.Int64(trialEnd),
+					Items: []*stripe.InvoiceCreatePreviewSubscriptionDetailsItemParams{{Price: stripe.String(a)}}}
+			},
+			create: func(a, _, _ string) *stripe.SubscriptionCreateParams {
+				return &stripe.SubscriptionCreateParams{TrialEnd: stripe.Int64(trialEnd), Items: itemsOf(a, 1)}
+			}},
+		{name: "default tax rates",
+			details: func(a, _, rate string) *stripe.InvoiceCreatePreviewSubscriptionDetailsParams {
+				return &stripe.InvoiceCreatePreviewSubscriptionDetailsParams{DefaultTaxRates: []*string{stripe.String(rate)},
+					Items: []*stripe.InvoiceCreatePreviewSubscriptionDetailsItemParams{{Price: stripe.String(a), Quantity: stripe.Int64(2)}}}
+			},
+			create: func(a, _, rate string) *stripe.SubscriptionCreateParams {
+				return &stripe.SubscriptionCreateParams{DefaultTaxRates: []*string{stripe.String(rate)}, Items: itemsOf(a, 2)}
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			eachAt(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+				a, b := monthlyPrice(t, sc, 1250, "month"), monthlyPrice(t, sc, 999, "month")
+				rate, err := sc.V1TaxRates.Create(ctx, &stripe.TaxRateCreateParams{
+					DisplayName: stripe.String("VAT"), Percentage: stripe.Float64(19), Inclusive: stripe.Bool(false)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				cu := payingCustomer(t, sc, "pm_card_visa", "")
+				if tc.pending {
+					if _, err := sc.V1InvoiceItems.Create(ctx, &stripe.InvoiceItemCreateParams{
+						Customer: stripe.String(cu.ID), Amount: stripe.Int64(300), Currency: stripe.String("usd")}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				events := len(f.Events())
+				preview := previewOf(t, sc, &stripe.InvoiceCreatePreviewParams{Customer: stripe.String(cu.ID), SubscriptionDetails: tc.details(a.ID, b.ID, rate.ID)})
+				if len(f.Events()) != events {
+					t.Errorf("the preview wrote events: %d → %d", events, len(f.Events()))
+				}
+				p := tc.create(a.ID, b.ID, rate.ID)
+				p.Customer = stripe.String(cu.ID)
+				p.AddExpand("latest_invoice")
+				s := subscribe(t, sc, p)
+				first := s.LatestInvoice
+				if first == nil {
+					t.Fatal("no first invoice")
+				}
+				got, want := samePricedLines(preview), samePricedLines(first)
+				if !slices.Equal(got, want) {
+					t.Errorf("preview lines:\n%v\nfirst invoice:\n%v", got, want)
+				}
+				if preview.Subtotal != first.Subtotal || preview.Total != first.Total || preview.AmountDue != first.AmountDue ||
+					preview.TotalExcludingTax != first.TotalExcludingTax ||
+					preview.PeriodStart != first.PeriodStart || preview.PeriodEnd != first.PeriodEnd {
+					t.Errorf("preview subtotal=%d total=%d due=%d period=[%d,%d]; first invoice %d %d %d [%d,%d]",
+						preview.Subtotal, preview.Total, preview.AmountDue, preview.PeriodStart, preview.PeriodEnd,
+						first.Subtotal, first.Total, first.AmountDue, first.PeriodStart, first.PeriodEnd)
+				}
+				if tc.name == "default tax rates" && (preview.Total != 2975 || len(preview.TotalTaxes) != 1) {
+					t.Errorf("taxed preview: total=%d taxes=%d", preview.Total, len(preview.TotalTaxes))
+				}
+			})
+		})
+	}
+}
+
+func TestPreviewNewSubscriptionErrors(t *testing.T) {
+	eachAt(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		pr := monthlyPrice(t, sc, 1000, "month")
+		cu := payingCustomer(t, sc, "pm_card_visa", "")
+		items := []*stripe.InvoiceCreatePreviewSubscriptionDetailsItemParams{{Price: stripe.String(pr.ID)}}
+		_, err := sc.V1Invoices.CreatePreview(ctx, &stripe.InvoiceCreatePreviewParams{SubscriptionDetails: &stripe.InvoiceCreatePreviewSubscriptionDetailsParams{Items: items}})
+		stripeErr(t, err, 400, stripe.ErrorCodeParameterMissing, "customer", "Missing required param: customer.")
+		_, err = sc.V1Invoices.CreatePreview(ctx, &stripe.InvoiceCreatePreviewParams{Customer: stripe.String(cu.ID),
+			SubscriptionDetails: &stripe.InvoiceCreatePreviewSubscriptionDetailsParams{Items: []*stripe.InvoiceCreatePreviewSubscriptionDetailsItemParams{{Price: stripe.String("price_missing")}}}})
+		stripeErr(t, err, 400, stripe.ErrorCodeResourceMissing, "subscription_details[items][0][price]", "")
+		_, err = sc.V1Invoices.CreatePreview(ctx, &stripe.InvoiceCreatePreviewParams{Customer: stripe.String(cu.ID),
+			SubscriptionDetails: &stripe.InvoiceCreatePreviewSubscriptionDetailsParams{Items: items, ProrationDate: stripe.Int64(testfake.Start.Unix())}})
+		stripeErr(t, err, 400, "", "subscription_details[proration_date]", "")
+		_, err = sc.V1Invoices.CreatePreview(ctx, &stripe.InvoiceCreatePreviewParams{Customer: stripe.String(cu.ID),
+			SubscriptionDetails: &stripe.InvoiceCreatePreviewSubscriptionDetailsParams{TrialEnd: stripe.Int64(testfake.Start.Unix() - 10), Items: items}})
+		stripeErr(t, err, 400, "", "subscription_details[trial_end]", "")
+	})
+}
+
+// TestV76UpcomingNewSubscription: the legacy upcoming invoice with
+// subscription_items and no subscription previews creating it.
+func TestV76UpcomingNewSubscription(t *testing.T) {
+	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
+		cu := payingCustomer76(t, sc, "")
+		plan := monthlyPlan76(t, sc, 1500)
+		preview := must76(sc.Invoices.Upcoming(&stripe76.InvoiceUpcomingParams{Customer: stripe76.String(cu.ID),
+			SubscriptionItems: []*stripe76.SubscriptionItemsParams{{Plan: stripe76.String(plan.ID), Quantity: stripe76.Int64(2)}}}))(t)
+		s := must76(sc.Subscriptions.New(&stripe76.SubscriptionParams{Customer: stripe76.String(cu.ID),
+			Items: []*stripe76.SubscriptionItemsParams{{Plan: stripe76.String(plan.ID), Quantity: stripe76.Int64(2)}}}))(t)
+		first := must76(sc.Invoices.Get(s.LatestInvoice.ID, nil))(t)
+		got, want := upcomingLines76(preview.Lines.Data), upcomingLines76(first.Lines.Data)
+		if !slices.Equal(got, want) || preview.Total != 3000 || first.Total != 3000 {
+			t.Errorf("preview %d %+v\nfirst %d %+v", preview.Total, got, first.Total, want)
+		}
+		_, err := sc.Invoices.Upcoming(&stripe76.InvoiceUpcomingParams{Customer: stripe76.String(cu.ID),
+			SubscriptionItems: []*stripe76.SubscriptionItemsParams{{Plan: stripe76.String(plan.ID)}}, SubscriptionProrationDate: stripe76.Int64(testfake.Start.Unix())})
+		err76(t, err, 400, "", "subscription_proration_date", "")
+		_, err = sc.Invoices.Upcoming(&stripe76.InvoiceUpcomingParams{Subscription: stripe76.String(s.ID), SubscriptionTrialFromPlan: stripe76.Bool(true)})
+		err76(t, err, 400, "", "subscription_trial_from_plan", "")
+	})
+}
