@@ -33,7 +33,7 @@ func previewSubscriptionInvoice(c *Ctx, p Params) (*Invoice, error) {
 	if !hasSub {
 		return previewNewSubscription(c, p, d)
 	}
-	if err := unsupported(d, "billing_mode", "cancel_now", "resume_at", "start_date", "trial_from_plan"); err != nil {
+	if err := unsupported(d, "billing_mode", "resume_at", "start_date", "trial_from_plan"); err != nil {
 		return nil, err
 	}
 	if v, ok := d.String("billing_cycle_anchor"); d.Has("billing_cycle_anchor") && (!ok || (v != "now" && v != "unchanged")) {
@@ -54,6 +54,9 @@ func previewSubscriptionInvoice(c *Ctx, p Params) (*Invoice, error) {
 		if err := checkUpdatable(s); err != nil {
 			return nil, err
 		}
+	}
+	if now, _ := d.Bool("cancel_now"); now {
+		return previewCancelNow(c, s, d)
 	}
 	u, err := planUpdate(c, s, d, func(now time.Time) error {
 		return applySubscriptionParams(c, s, d, now)
@@ -104,6 +107,56 @@ func previewNewSubscription(c *Ctx, p, d Params) (*Invoice, error) {
 	}
 	u := &subscriptionUpdate{sub: ns.sub, before: ns.sub, cu: ns.cu, now: ns.now, behavior: "create_prorations", lines: lines, invoiceNow: true}
 	return renderUpdate(c, u, Params{})
+}
+
+// previewCancelNow previews subscription_details[cancel_now]: the final
+// invoice that canceling s now with invoice_now makes (settleBeforeCancel),
+// prorate unless proration_behavior=none: the unused time credited, the
+// pending items and the period's usage so far. "This simulates the
+// subscription being canceled or expired immediately" (the spec's
+// subscription_details.cancel_now).
+func previewCancelNow(c *Ctx, s *Subscription, d Params) (*Invoice, error) {
+	for _, k := range []string{"items", "cancel_at", "cancel_at_period_end", "billing_cycle_anchor", "trial_end"} {
+		if d.Has(k) {
+			return nil, apierr.InvalidRequest(d.Path(k), "You may only specify one of these parameters: cancel_now, "+k+".")
+		}
+	}
+	cu, err := get[Customer](c, kindCustomer, s.Customer, "customer")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.onCustomerTimeline(cu); err != nil {
+		return nil, err
+	}
+	now := c.Now()
+	if pd, ok := d.Int("proration_date"); ok {
+		if pd < s.periodStart() || pd > s.periodEnd() {
+			return nil, apierr.InvalidRequest(d.Path("proration_date"), "The proration_date must be within the current billing period.")
+		}
+		now = time.Unix(pd, 0).UTC()
+	}
+	behavior := d.Str("proration_behavior")
+	if behavior == "" {
+		behavior = "create_prorations"
+	}
+	var lines []LineInput
+	if behavior != "none" && s.Status != "trialing" {
+		lines = remainderLines(s, now)
+	}
+	usage, err := arrearsLines(c, s, s.periodStart(), now.Unix())
+	if err != nil {
+		return nil, err
+	}
+	lines = append(lines, usage...)
+	pending, err := pendingItems(c, s)
+	if err != nil {
+		return nil, err
+	}
+	if len(lines) == 0 && len(pending) == 0 {
+		return nil, errNoUpcoming(s.Customer) // canceling now bills nothing
+	}
+	u := &subscriptionUpdate{sub: s, before: s, cu: cu, now: now, behavior: behavior, lines: lines, invoiceNow: true}
+	return renderUpdate(c, u, d)
 }
 
 // underDetails names a subscription_details parameter that subscription

@@ -150,3 +150,57 @@ func TestV76UpcomingNewSubscription(t *testing.T) {
 		err76(t, err, 400, "", "subscription_trial_from_plan", "")
 	})
 }
+
+// TestPreviewCancelNowMatchesTheCancellation: subscription_details[cancel_now]
+// previews the final invoice that canceling now with invoice_now and
+// prorate makes, line for line.
+func TestPreviewCancelNowMatchesTheCancellation(t *testing.T) {
+	eachAt(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		pr := monthlyPrice(t, sc, 3000, "month")
+		cu := payingCustomer(t, sc, "pm_card_visa", "")
+		s := subscribe(t, sc, &stripe.SubscriptionCreateParams{Customer: stripe.String(cu.ID), Items: itemsOf(pr.ID, 2)})
+		f.Advance(10 * 24 * time.Hour)
+		if _, err := sc.V1InvoiceItems.Create(ctx, &stripe.InvoiceItemCreateParams{
+			Customer: stripe.String(cu.ID), Subscription: stripe.String(s.ID), Amount: stripe.Int64(2500), Currency: stripe.String("usd")}); err != nil {
+			t.Fatal(err)
+		}
+		events := len(f.Events())
+		preview := previewOf(t, sc, &stripe.InvoiceCreatePreviewParams{Subscription: stripe.String(s.ID),
+			SubscriptionDetails: &stripe.InvoiceCreatePreviewSubscriptionDetailsParams{CancelNow: stripe.Bool(true)}})
+		if len(f.Events()) != events {
+			t.Errorf("the preview wrote events: %d → %d", events, len(f.Events()))
+		}
+		lines := samePricedLines(preview)
+		if len(lines) != 2 || !lines[0].Proration || lines[0].Amount >= 0 || lines[1].Amount != 2500 {
+			t.Fatalf("cancel_now preview: %v", lines)
+		}
+		// proration_behavior=none: no credit.
+		none := previewOf(t, sc, &stripe.InvoiceCreatePreviewParams{Subscription: stripe.String(s.ID),
+			SubscriptionDetails: &stripe.InvoiceCreatePreviewSubscriptionDetailsParams{CancelNow: stripe.Bool(true), ProrationBehavior: stripe.String("none")}})
+		if none.Total != 2500 || len(none.Lines.Data) != 1 {
+			t.Errorf("cancel_now without prorations: total=%d lines=%v", none.Total, samePricedLines(none))
+		}
+		_, err := sc.V1Invoices.CreatePreview(ctx, &stripe.InvoiceCreatePreviewParams{Subscription: stripe.String(s.ID),
+			SubscriptionDetails: &stripe.InvoiceCreatePreviewSubscriptionDetailsParams{CancelNow: stripe.Bool(true), CancelAtPeriodEnd: stripe.Bool(true)}})
+		stripeErr(t, err, 400, "", "subscription_details[cancel_at_period_end]", "")
+
+		if _, err := sc.V1Subscriptions.Cancel(ctx, s.ID, &stripe.SubscriptionCancelParams{InvoiceNow: stripe.Bool(true), Prorate: stripe.Bool(true)}); err != nil {
+			t.Fatal(err)
+		}
+		var final *stripe.Invoice
+		for inv, err := range sc.V1Invoices.List(ctx, &stripe.InvoiceListParams{Subscription: stripe.String(s.ID)}).All(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if inv.BillingReason != "subscription_create" {
+				final = inv
+			}
+		}
+		if final == nil {
+			t.Fatal("no final invoice")
+		}
+		if got := samePricedLines(final); !slices.Equal(got, lines) || final.Total != preview.Total || final.Subtotal != preview.Subtotal {
+			t.Errorf("final invoice %d %v\npreview %d %v", final.Total, got, preview.Total, lines)
+		}
+	})
+}
