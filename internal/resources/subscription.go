@@ -953,24 +953,7 @@ func resumeSubscription(c *Ctx) (any, error) {
 	}
 	now := c.Now()
 	before := cloneSubscription(s)
-	iv := s.interval()
-	if p.Str("billing_cycle_anchor") == "unchanged" {
-		start, end := iv.Period(s.anchorRef(), now)
-		s.setPeriod(start.Unix(), end.Unix())
-	} else {
-		s.BillingCycleAnchor = now.Unix()
-		s.setPeriod(now.Unix(), iv.Boundary(now, 1).Unix())
-	}
-	lines := make([]LineInput, 0, len(s.Items.Data))
-	for _, it := range s.Items.Data {
-		if it.metered() {
-			continue // billed in arrears at the period's end
-		}
-		amount := Prorate(itemAmount(it), now, time.Unix(s.periodStart(), 0), time.Unix(s.periodEnd(), 0))
-		if p.Str("billing_cycle_anchor") != "unchanged" || p.Str("proration_behavior") != "none" {
-			lines = append(lines, itemLine(it, amount, s.periodStart(), s.periodEnd(), false))
-		}
-	}
+	lines := planResume(s, now, p.Str("billing_cycle_anchor"), p.Str("proration_behavior"))
 	// It stays paused while its resumption invoice is charged.
 	if total(lines) > 0 {
 		inv, _, err := billSubscription(c, billingRun{sub: s, cu: cu, reason: "subscription_update", lines: lines, finalizeNow: true, attempt: true})
@@ -1009,6 +992,32 @@ func resumeSubscription(c *Ctx) (any, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// planResume moves s's period as resuming it at now does (a new period
+// from now, or with billing_cycle_anchor=unchanged the anchor's current
+// one) and returns the resumption invoice's lines. A preview with
+// subscription_details[resume_at] runs it too.
+func planResume(s *Subscription, now time.Time, anchor, behavior string) []LineInput {
+	iv := s.interval()
+	if anchor == "unchanged" {
+		start, end := iv.Period(s.anchorRef(), now)
+		s.setPeriod(start.Unix(), end.Unix())
+	} else {
+		s.BillingCycleAnchor = now.Unix()
+		s.setPeriod(now.Unix(), iv.Boundary(now, 1).Unix())
+	}
+	lines := make([]LineInput, 0, len(s.Items.Data))
+	for _, it := range s.Items.Data {
+		if it.metered() {
+			continue // billed in arrears at the period's end
+		}
+		amount := Prorate(itemAmount(it), now, time.Unix(s.periodStart(), 0), time.Unix(s.periodEnd(), 0))
+		if anchor != "unchanged" || behavior != "none" {
+			lines = append(lines, itemLine(it, amount, s.periodStart(), s.periodEnd(), false))
+		}
+	}
+	return lines
 }
 
 // ---- Amounts ----

@@ -33,7 +33,7 @@ func previewSubscriptionInvoice(c *Ctx, p Params) (*Invoice, error) {
 	if !hasSub {
 		return previewNewSubscription(c, p, d)
 	}
-	if err := unsupported(d, "billing_mode", "resume_at", "start_date", "trial_from_plan"); err != nil {
+	if err := unsupported(d, "billing_mode", "start_date", "trial_from_plan"); err != nil {
 		return nil, err
 	}
 	if v, ok := d.String("billing_cycle_anchor"); d.Has("billing_cycle_anchor") && (!ok || (v != "now" && v != "unchanged")) {
@@ -57,6 +57,9 @@ func previewSubscriptionInvoice(c *Ctx, p Params) (*Invoice, error) {
 	}
 	if now, _ := d.Bool("cancel_now"); now {
 		return previewCancelNow(c, s, d)
+	}
+	if d.Has("resume_at") {
+		return previewResume(c, s, d)
 	}
 	u, err := planUpdate(c, s, d, func(now time.Time) error {
 		return applySubscriptionParams(c, s, d, now)
@@ -157,6 +160,32 @@ func previewCancelNow(c *Ctx, s *Subscription, d Params) (*Invoice, error) {
 	}
 	u := &subscriptionUpdate{sub: s, before: s, cu: cu, now: now, behavior: behavior, lines: lines, invoiceNow: true}
 	return renderUpdate(c, u, d)
+}
+
+// previewResume previews subscription_details[resume_at]=now on a paused
+// subscription: the invoice POST /v1/subscriptions/{id}/resume makes
+// (planResume), or when it makes none, the resumed subscription's renewal.
+func previewResume(c *Ctx, s *Subscription, d Params) (*Invoice, error) {
+	if s.Status != "paused" {
+		return nil, apierr.InvalidRequest(d.Path("resume_at"), "Subscription is not paused, so it cannot be resumed.")
+	}
+	for _, k := range []string{"items", "cancel_at", "cancel_at_period_end", "trial_end", "proration_date"} {
+		if d.Has(k) {
+			return nil, apierr.InvalidRequest(d.Path(k), "stripefake does not support previewing "+d.Path(k)+" together with resume_at yet.")
+		}
+	}
+	cu, err := get[Customer](c, kindCustomer, s.Customer, "customer")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.onCustomerTimeline(cu); err != nil {
+		return nil, err
+	}
+	now := c.Now()
+	lines := planResume(s, now, d.Str("billing_cycle_anchor"), d.Str("proration_behavior"))
+	s.Status = "active"
+	u := &subscriptionUpdate{sub: s, before: s, cu: cu, now: now, behavior: "create_prorations", lines: lines, invoiceNow: total(lines) > 0}
+	return renderUpdate(c, u, Params{})
 }
 
 // underDetails names a subscription_details parameter that subscription

@@ -204,3 +204,44 @@ func TestPreviewCancelNowMatchesTheCancellation(t *testing.T) {
 		}
 	})
 }
+
+// TestPreviewResumeMatchesTheResumption: subscription_details[resume_at]=now
+// on a paused subscription previews the invoice resuming it makes.
+func TestPreviewResumeMatchesTheResumption(t *testing.T) {
+	eachAt(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		pr := monthlyPrice(t, sc, 1000, "month")
+		cu := payingCustomer(t, sc, "", "")
+		s := subscribe(t, sc, &stripe.SubscriptionCreateParams{
+			Customer: stripe.String(cu.ID), Items: itemsOf(pr.ID, 2), TrialPeriodDays: stripe.Int64(7),
+			TrialSettings: &stripe.SubscriptionCreateTrialSettingsParams{EndBehavior: &stripe.SubscriptionCreateTrialSettingsEndBehaviorParams{MissingPaymentMethod: stripe.String("pause")}},
+		})
+		_, err := sc.V1Invoices.CreatePreview(ctx, &stripe.InvoiceCreatePreviewParams{Subscription: stripe.String(s.ID),
+			SubscriptionDetails: &stripe.InvoiceCreatePreviewSubscriptionDetailsParams{ResumeAt: stripe.String("now")}})
+		stripeErr(t, err, 400, "", "subscription_details[resume_at]", "Subscription is not paused, so it cannot be resumed.")
+		f.AdvanceTo(time.Unix(s.TrialEnd, 0).Add(time.Hour))
+		pm, err := sc.V1PaymentMethods.Attach(ctx, "pm_card_visa", &stripe.PaymentMethodAttachParams{Customer: stripe.String(cu.ID)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sc.V1Subscriptions.Update(ctx, s.ID, &stripe.SubscriptionUpdateParams{DefaultPaymentMethod: stripe.String(pm.ID)}); err != nil {
+			t.Fatal(err)
+		}
+		events := len(f.Events())
+		preview := previewOf(t, sc, &stripe.InvoiceCreatePreviewParams{Subscription: stripe.String(s.ID),
+			SubscriptionDetails: &stripe.InvoiceCreatePreviewSubscriptionDetailsParams{ResumeAt: stripe.String("now")}})
+		if len(f.Events()) != events || preview.Total != 2000 || len(preview.Lines.Data) != 1 || preview.Lines.Data[0].Period.Start != f.Now().Unix() {
+			t.Fatalf("resume preview: events %d → %d, total %d, lines %v", events, len(f.Events()), preview.Total, samePricedLines(preview))
+		}
+		r, err := sc.V1Subscriptions.Resume(ctx, s.ID, &stripe.SubscriptionResumeParams{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv, err := sc.V1Invoices.Retrieve(ctx, r.LatestInvoice.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := samePricedLines(inv), samePricedLines(preview); !slices.Equal(got, want) || inv.Total != preview.Total {
+			t.Errorf("resumption invoice %d %v\npreview %d %v", inv.Total, got, preview.Total, want)
+		}
+	})
+}
