@@ -23,6 +23,7 @@ func TestPreviewNewSubscriptionMatchesCreation(t *testing.T) {
 		details func(a, b, rate string) *stripe.InvoiceCreatePreviewSubscriptionDetailsParams
 		create  func(a, b, rate string) *stripe.SubscriptionCreateParams
 		pending bool // the customer has a pending invoice item
+		metered bool // b is a metered price
 	}
 	anchor := testfake.Start.Add(10 * 24 * time.Hour).Unix()
 	trialEnd := testfake.Start.Add(14 * 24 * time.Hour).Unix()
@@ -60,6 +61,16 @@ func TestPreviewNewSubscriptionMatchesCreation(t *testing.T) {
 			create: func(a, _, rate string) *stripe.SubscriptionCreateParams {
 				return &stripe.SubscriptionCreateParams{DefaultTaxRates: []*string{stripe.String(rate)}, Items: itemsOf(a, 2)}
 			}},
+		{name: "classic billing mode", metered: true,
+			details: func(a, b, _ string) *stripe.InvoiceCreatePreviewSubscriptionDetailsParams {
+				return &stripe.InvoiceCreatePreviewSubscriptionDetailsParams{
+					BillingMode: &stripe.InvoiceCreatePreviewSubscriptionDetailsBillingModeParams{Type: stripe.String("classic")},
+					Items:       []*stripe.InvoiceCreatePreviewSubscriptionDetailsItemParams{{Price: stripe.String(a)}, {Price: stripe.String(b)}}}
+			},
+			create: func(a, b, _ string) *stripe.SubscriptionCreateParams {
+				return &stripe.SubscriptionCreateParams{BillingMode: &stripe.SubscriptionCreateBillingModeParams{Type: stripe.String("classic")},
+					Items: []*stripe.SubscriptionCreateItemParams{{Price: stripe.String(a)}, {Price: stripe.String(b)}}}
+			}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -70,6 +81,10 @@ func TestPreviewNewSubscriptionMatchesCreation(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				bID := b.ID
+				if tc.metered {
+					bID = cgMeteredPrice(t, sc, "api_calls")
+				}
 				cu := payingCustomer(t, sc, "pm_card_visa", "")
 				if tc.pending {
 					if _, err := sc.V1InvoiceItems.Create(ctx, &stripe.InvoiceItemCreateParams{
@@ -78,11 +93,11 @@ func TestPreviewNewSubscriptionMatchesCreation(t *testing.T) {
 					}
 				}
 				events := len(f.Events())
-				preview := previewOf(t, sc, &stripe.InvoiceCreatePreviewParams{Customer: stripe.String(cu.ID), SubscriptionDetails: tc.details(a.ID, b.ID, rate.ID)})
+				preview := previewOf(t, sc, &stripe.InvoiceCreatePreviewParams{Customer: stripe.String(cu.ID), SubscriptionDetails: tc.details(a.ID, bID, rate.ID)})
 				if len(f.Events()) != events {
 					t.Errorf("the preview wrote events: %d → %d", events, len(f.Events()))
 				}
-				p := tc.create(a.ID, b.ID, rate.ID)
+				p := tc.create(a.ID, bID, rate.ID)
 				p.Customer = stripe.String(cu.ID)
 				p.AddExpand("latest_invoice")
 				s := subscribe(t, sc, p)
@@ -100,6 +115,9 @@ func TestPreviewNewSubscriptionMatchesCreation(t *testing.T) {
 					t.Errorf("preview subtotal=%d total=%d due=%d period=[%d,%d]; first invoice %d %d %d [%d,%d]",
 						preview.Subtotal, preview.Total, preview.AmountDue, preview.PeriodStart, preview.PeriodEnd,
 						first.Subtotal, first.Total, first.AmountDue, first.PeriodStart, first.PeriodEnd)
+				}
+				if tc.metered && len(preview.Lines.Data) != 2 {
+					t.Errorf("classic mode bills the metered item's $0 line: %v", got)
 				}
 				if tc.name == "default tax rates" && (preview.Total != 2975 || len(preview.TotalTaxes) != 1) {
 					t.Errorf("taxed preview: total=%d taxes=%d", preview.Total, len(preview.TotalTaxes))
