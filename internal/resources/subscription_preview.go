@@ -100,16 +100,53 @@ func previewNewSubscription(c *Ctx, p, d Params) (*Invoice, error) {
 	if cur, ok := p.String("currency"); ok {
 		raw["currency"] = cur
 	}
-	ns, err := planNewSubscription(c, Params{m: raw, path: d.path})
+	return previewCreation(c, Params{m: raw, path: d.path}, d)
+}
+
+// previewCreation renders the first invoice that POST /v1/subscriptions
+// with cp makes; d names the parameters in errors.
+func previewCreation(c *Ctx, cp, d Params) (*Invoice, error) {
+	ns, err := planNewSubscription(c, cp)
 	if err != nil {
 		return nil, underDetails(d, err)
 	}
-	lines, err := firstInvoiceLines(c, ns.sub, ns.anchor, d.Str("proration_behavior"))
+	lines, err := firstInvoiceLines(c, ns.sub, ns.anchor, cp.Str("proration_behavior"))
 	if err != nil {
 		return nil, err
 	}
 	u := &subscriptionUpdate{sub: ns.sub, before: ns.sub, cu: ns.cu, now: ns.now, behavior: "create_prorations", lines: lines, invoiceNow: true}
 	return renderUpdate(c, u, Params{})
+}
+
+// previewNewSchedule previews creating a subscription schedule that starts
+// now (schedule_details without schedule): the first invoice of the
+// subscription its first phase creates, as startSchedule creates it.
+func previewNewSchedule(c *Ctx, p, d Params) (*Invoice, error) {
+	if !d.Has("phases") {
+		return nil, apierr.InvalidRequest("", "You must pass at least one of `subscription`, `subscription_details.items`, `schedule`, `schedule_details.phases` or `invoice_items`.")
+	}
+	if err := unsupported(d, "billing_mode"); err != nil {
+		return nil, err
+	}
+	cu, err := customerParam(c, p)
+	if err != nil {
+		return nil, err
+	}
+	now := c.Now()
+	sch := newSchedule("", cu.ID, cu.TestClock, now)
+	if err := setScheduleFields(d, sch); err != nil {
+		return nil, err
+	}
+	if sch.Phases, err = parsePhases(c, d, now.Unix(), now); err != nil {
+		return nil, err
+	}
+	if sch.Phases[0].StartDate > now.Unix() {
+		ph := d.List("phases")[0]
+		return nil, apierr.InvalidRequest(ph.Path("start_date"), "stripefake does not support previewing a subscription schedule that starts later yet.")
+	}
+	params := phaseSubscriptionParams(sch, sch.Phases[0])
+	params["customer"] = cu.ID
+	return previewCreation(c, NewParams(params), d)
 }
 
 // previewCancelNow previews subscription_details[cancel_now]: the final
@@ -336,10 +373,10 @@ func renderUpdate(c *Ctx, u *subscriptionUpdate, d Params) (*Invoice, error) {
 // it), and at a renewal that starts the next phase, that phase's items.
 func previewScheduleInvoice(c *Ctx, p Params) (*Invoice, error) {
 	id, ok := p.String("schedule")
-	if !ok {
-		return nil, apierr.InvalidRequest("schedule_details", "stripefake does not support previewing a new subscription schedule (schedule_details without schedule) yet.")
-	}
 	d, _ := p.Map("schedule_details")
+	if !ok {
+		return previewNewSchedule(c, p, d)
+	}
 	if err := unsupported(d, "billing_mode", "default_settings"); err != nil {
 		return nil, err
 	}

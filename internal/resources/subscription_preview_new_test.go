@@ -263,3 +263,45 @@ func TestPreviewResumeMatchesTheResumption(t *testing.T) {
 		}
 	})
 }
+
+// TestPreviewNewScheduleMatchesCreation: schedule_details without
+// schedule previews creating a schedule that starts now: the first
+// invoice of the subscription its first phase creates.
+func TestPreviewNewScheduleMatchesCreation(t *testing.T) {
+	eachAt(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		basic, pro := monthlyPrice(t, sc, 1000, "month"), monthlyPrice(t, sc, 2500, "month")
+		cu := payingCustomer(t, sc, "pm_card_visa", "")
+		phase := func(price string, qty int64) *stripe.InvoiceCreatePreviewScheduleDetailsPhaseParams {
+			return &stripe.InvoiceCreatePreviewScheduleDetailsPhaseParams{
+				Items:    []*stripe.InvoiceCreatePreviewScheduleDetailsPhaseItemParams{{Price: stripe.String(price), Quantity: stripe.Int64(qty)}},
+				Duration: &stripe.InvoiceCreatePreviewScheduleDetailsPhaseDurationParams{Interval: stripe.String("month"), IntervalCount: stripe.Int64(1)},
+			}
+		}
+		events := len(f.Events())
+		preview := previewOf(t, sc, &stripe.InvoiceCreatePreviewParams{Customer: stripe.String(cu.ID),
+			ScheduleDetails: &stripe.InvoiceCreatePreviewScheduleDetailsParams{EndBehavior: stripe.String("release"),
+				Phases: []*stripe.InvoiceCreatePreviewScheduleDetailsPhaseParams{phase(basic.ID, 3), phase(pro.ID, 1)}}})
+		if len(f.Events()) != events || preview.Total != 3000 {
+			t.Fatalf("schedule preview: events %d → %d, total %d %v", events, len(f.Events()), preview.Total, samePricedLines(preview))
+		}
+		_, err := sc.V1Invoices.CreatePreview(ctx, &stripe.InvoiceCreatePreviewParams{Customer: stripe.String(cu.ID),
+			ScheduleDetails: &stripe.InvoiceCreatePreviewScheduleDetailsParams{Phases: []*stripe.InvoiceCreatePreviewScheduleDetailsPhaseParams{
+				{Items: []*stripe.InvoiceCreatePreviewScheduleDetailsPhaseItemParams{{Price: stripe.String(basic.ID)}}, StartDate: stripe.Int64(f.Now().Add(48 * time.Hour).Unix())}}}})
+		stripeErr(t, err, 400, "", "schedule_details[phases][0][start_date]", "")
+
+		sch, err := sc.V1SubscriptionSchedules.Create(ctx, &stripe.SubscriptionScheduleCreateParams{
+			Customer: stripe.String(cu.ID), StartDateNow: stripe.Bool(true), EndBehavior: stripe.String("release"),
+			Phases: []*stripe.SubscriptionScheduleCreatePhaseParams{createPhase(basic.ID, 3, 1), createPhase(pro.ID, 1, 1)},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := sc.V1Subscriptions.Retrieve(ctx, sch.Subscription.ID, &stripe.SubscriptionRetrieveParams{Expand: []*string{stripe.String("latest_invoice")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := samePricedLines(s.LatestInvoice), samePricedLines(preview); !slices.Equal(got, want) || s.LatestInvoice.Total != preview.Total {
+			t.Errorf("first invoice %d %v\npreview %d %v", s.LatestInvoice.Total, got, preview.Total, want)
+		}
+	})
+}
