@@ -64,11 +64,20 @@ func translateUpcoming(legacy Params) (*upcomingRequest, error) {
 	raw := map[string]any{}
 	details := map[string]any{}
 	r := &upcomingRequest{}
+	// Releases after 2023-10-16 added subscription_details itself (stripe-go
+	// v79 to v81 send it); the flat names may not repeat what it sets.
+	sd, hasDetails := legacy.Map("subscription_details")
+	for k, v := range sd.Raw() {
+		details[k] = v
+	}
 	for k, v := range legacy.Raw() {
-		if upcomingPaging[k] {
+		if upcomingPaging[k] || k == "subscription_details" {
 			continue
 		}
 		if name, ok := upcomingSubscriptionParams[k]; ok {
+			if _, both := details[name]; both && hasDetails {
+				return nil, apierr.InvalidRequest(k, "You may only specify one of these parameters: "+k+", subscription_details["+name+"].")
+			}
 			details[name] = v
 			r.renames = append(r.renames, [2]string{"subscription_details[" + name + "]", k})
 			continue
@@ -87,7 +96,9 @@ func translateUpcoming(legacy Params) (*upcomingRequest, error) {
 	}
 	if len(details) > 0 {
 		raw["subscription_details"] = details
-		r.renames = append(r.renames, [2]string{"subscription_details", "subscription_items"})
+		if !hasDetails {
+			r.renames = append(r.renames, [2]string{"subscription_details", "subscription_items"})
+		}
 	}
 	r.params = NewParams(raw)
 	return r, nil

@@ -2,6 +2,7 @@ package resources_test
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -176,6 +177,42 @@ func TestUpcomingInvoiceGoneAtBasil(t *testing.T) {
 		status, body := rawAt(t, f, "2024-09-30.acacia", "GET", "/v1/invoices/upcoming", url.Values{"customer": {cu.ID}})
 		if status != 404 || !strings.Contains(body, "invoice_upcoming_none") {
 			t.Errorf("at acacia: %d %s", status, body)
+		}
+	})
+}
+
+// TestUpcomingInvoiceSubscriptionDetails: releases after 2023-10-16 added
+// subscription_details to the upcoming invoice (stripe-go v79 to v81 send
+// it); it previews as create_preview's does, and may not repeat a flat
+// subscription_* parameter.
+func TestUpcomingInvoiceSubscriptionDetails(t *testing.T) {
+	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
+		cu := payingCustomer76(t, sc, "")
+		basic, pro := monthlyPlan76(t, sc, 1000), monthlyPlan76(t, sc, 3000)
+		sub := must76(sc.Subscriptions.New(&stripe76.SubscriptionParams{
+			Customer: stripe76.String(cu.ID), Items: []*stripe76.SubscriptionItemsParams{{Plan: stripe76.String(basic.ID)}},
+		}))(t)
+		f.Advance(10 * 24 * time.Hour)
+		pd := fmt.Sprint(f.Now().Unix())
+		item := sub.Items.Data[0].ID
+		status, body := rawAt(t, f, "2024-09-30.acacia", "GET", "/v1/invoices/upcoming", url.Values{
+			"subscription": {sub.ID}, "subscription_details[items][0][id]": {item}, "subscription_details[items][0][price]": {pro.ID},
+			"subscription_details[proration_date]": {pd},
+		})
+		if status != 200 || !strings.Contains(body, `"subscription_proration_date": `+pd) && !strings.Contains(body, `"subscription_proration_date":`+pd) {
+			t.Errorf("subscription_details at acacia: %d %s", status, body)
+		}
+		legacy := must76(sc.Invoices.Upcoming(&stripe76.InvoiceUpcomingParams{Subscription: stripe76.String(sub.ID),
+			SubscriptionItems:         []*stripe76.SubscriptionItemsParams{{ID: stripe76.String(item), Plan: stripe76.String(pro.ID)}},
+			SubscriptionProrationDate: stripe76.Int64(f.Now().Unix())}))(t)
+		if !strings.Contains(body, fmt.Sprintf(`"total":%d`, legacy.Total)) && !strings.Contains(body, fmt.Sprintf(`"total": %d`, legacy.Total)) {
+			t.Errorf("subscription_details preview differs from the flat one (total %d): %s", legacy.Total, body)
+		}
+		status, body = rawAt(t, f, "2024-09-30.acacia", "GET", "/v1/invoices/upcoming", url.Values{
+			"subscription": {sub.ID}, "subscription_details[proration_date]": {pd}, "subscription_proration_date": {pd},
+		})
+		if status != 400 || !strings.Contains(body, `"param":"subscription_proration_date"`) && !strings.Contains(body, `"param": "subscription_proration_date"`) {
+			t.Errorf("both: %d %s", status, body)
 		}
 	})
 }
