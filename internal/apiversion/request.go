@@ -71,6 +71,15 @@ var everyVersion = []ParamChange{{
 		}
 		return rename(p, "plan", "price", "plan")
 	},
+}, {
+	Name:   "UpcomingItemsPlanIsPrice",
+	Doc:    "subscription_items[][plan] on the upcoming invoice, as items[][plan] on subscriptions.",
+	Routes: []string{"GET /v1/invoices/upcoming", "GET /v1/invoices/upcoming/lines"},
+	Up: func(p map[string]any) error {
+		return eachElem(p["subscription_items"], func(m map[string]any) error {
+			return rename(m, "plan", "price", "subscription_items[plan]")
+		})
+	},
 }}
 
 // eachElem calls fn on each hash of an array parameter, which the form

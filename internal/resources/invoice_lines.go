@@ -20,6 +20,11 @@ func listInvoiceLines(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return pageLines(c, "/v1/invoices/"+inv.ID+"/lines", inv)
+}
+
+// pageLines is one page of inv's lines (an invoice's, or a preview's).
+func pageLines(c *Ctx, url string, inv *Invoice) (*List, error) {
 	// page orders newest first by created; lines keep the invoice's order,
 	// so each gets a descending sort key.
 	n := int64(len(inv.Lines.Data))
@@ -27,7 +32,7 @@ func listInvoiceLines(c *Ctx) (any, error) {
 	for i, l := range inv.Lines.Data {
 		key[l.ID] = n - int64(i)
 	}
-	return page(c, "/v1/invoices/"+inv.ID+"/lines", inv.Lines.Data, func(l *LineItem) (string, int64) { return l.ID, key[l.ID] })
+	return page(c, url, inv.Lines.Data, func(l *LineItem) (string, int64) { return l.ID, key[l.ID] })
 }
 
 // loadDraft loads the path's invoice and refuses it unless it is a draft.

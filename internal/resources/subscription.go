@@ -283,8 +283,19 @@ func registerSubscriptions(e *Engine) {
 
 // ---- Create ----
 
-func createSubscription(c *Ctx) (any, error) {
-	p := c.Params
+// newSubscription is a subscription as creation builds it before writing
+// anything: what createSubscription then saves and bills, and what
+// create_preview of a new subscription renders (previewNewSubscription).
+type newSubscription struct {
+	sub         *Subscription
+	cu          *Customer
+	now, anchor time.Time
+	behavior    string // payment_behavior
+}
+
+// planNewSubscription builds the subscription p creates, its items, trial,
+// anchor, first period and cancellation, without writing it.
+func planNewSubscription(c *Ctx, p Params) (*newSubscription, error) {
 	if err := unsupported(p, "application_fee_percent", "backdate_start_date", "billing_schedules", "billing_thresholds",
 		"customer_account", "default_source", "on_behalf_of", "payment_settings",
 		"pending_invoice_item_interval", "transfer_data", "invoice_settings"); err != nil {
@@ -512,6 +523,16 @@ func createSubscription(c *Ctx) (any, error) {
 	if s.CancelAt != nil && *s.CancelAt < s.periodEnd() {
 		s.setPeriod(start, *s.CancelAt)
 	}
+	return &newSubscription{sub: s, cu: cu, now: now, anchor: anchor, behavior: behavior}, nil
+}
+
+func createSubscription(c *Ctx) (any, error) {
+	p := c.Params
+	ns, err := planNewSubscription(c, p)
+	if err != nil {
+		return nil, err
+	}
+	s, cu, now, anchor, behavior, start := ns.sub, ns.cu, ns.now, ns.anchor, ns.behavior, ns.sub.StartDate
 	if err := saveNewItemRefs(c, s); err != nil {
 		return nil, err
 	}
@@ -932,24 +953,7 @@ func resumeSubscription(c *Ctx) (any, error) {
 	}
 	now := c.Now()
 	before := cloneSubscription(s)
-	iv := s.interval()
-	if p.Str("billing_cycle_anchor") == "unchanged" {
-		start, end := iv.Period(s.anchorRef(), now)
-		s.setPeriod(start.Unix(), end.Unix())
-	} else {
-		s.BillingCycleAnchor = now.Unix()
-		s.setPeriod(now.Unix(), iv.Boundary(now, 1).Unix())
-	}
-	lines := make([]LineInput, 0, len(s.Items.Data))
-	for _, it := range s.Items.Data {
-		if it.metered() {
-			continue // billed in arrears at the period's end
-		}
-		amount := Prorate(itemAmount(it), now, time.Unix(s.periodStart(), 0), time.Unix(s.periodEnd(), 0))
-		if p.Str("billing_cycle_anchor") != "unchanged" || p.Str("proration_behavior") != "none" {
-			lines = append(lines, itemLine(it, amount, s.periodStart(), s.periodEnd(), false))
-		}
-	}
+	lines := planResume(s, now, p.Str("billing_cycle_anchor"), p.Str("proration_behavior"))
 	// It stays paused while its resumption invoice is charged.
 	if total(lines) > 0 {
 		inv, _, err := billSubscription(c, billingRun{sub: s, cu: cu, reason: "subscription_update", lines: lines, finalizeNow: true, attempt: true})
@@ -988,6 +992,32 @@ func resumeSubscription(c *Ctx) (any, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// planResume moves s's period as resuming it at now does (a new period
+// from now, or with billing_cycle_anchor=unchanged the anchor's current
+// one) and returns the resumption invoice's lines. A preview with
+// subscription_details[resume_at] runs it too.
+func planResume(s *Subscription, now time.Time, anchor, behavior string) []LineInput {
+	iv := s.interval()
+	if anchor == "unchanged" {
+		start, end := iv.Period(s.anchorRef(), now)
+		s.setPeriod(start.Unix(), end.Unix())
+	} else {
+		s.BillingCycleAnchor = now.Unix()
+		s.setPeriod(now.Unix(), iv.Boundary(now, 1).Unix())
+	}
+	lines := make([]LineInput, 0, len(s.Items.Data))
+	for _, it := range s.Items.Data {
+		if it.metered() {
+			continue // billed in arrears at the period's end
+		}
+		amount := Prorate(itemAmount(it), now, time.Unix(s.periodStart(), 0), time.Unix(s.periodEnd(), 0))
+		if anchor != "unchanged" || behavior != "none" {
+			lines = append(lines, itemLine(it, amount, s.periodStart(), s.periodEnd(), false))
+		}
+	}
+	return lines
 }
 
 // ---- Amounts ----

@@ -31,9 +31,9 @@ func previewSubscriptionInvoice(c *Ctx, p Params) (*Invoice, error) {
 	subID, hasSub := p.String("subscription")
 	d, _ := p.Map("subscription_details")
 	if !hasSub {
-		return nil, apierr.InvalidRequest("subscription_details", "stripefake does not support previewing a new subscription (subscription_details without subscription) yet.")
+		return previewNewSubscription(c, p, d)
 	}
-	if err := unsupported(d, "billing_mode", "cancel_now", "resume_at", "start_date"); err != nil {
+	if err := unsupported(d, "billing_mode", "start_date", "trial_from_plan"); err != nil {
 		return nil, err
 	}
 	if v, ok := d.String("billing_cycle_anchor"); d.Has("billing_cycle_anchor") && (!ok || (v != "now" && v != "unchanged")) {
@@ -48,12 +48,18 @@ func previewSubscriptionInvoice(c *Ctx, p Params) (*Invoice, error) {
 		return nil, apierr.InvalidRequest("customer", "The subscription "+s.ID+" does not belong to the customer "+id+".")
 	}
 	if s.ended() {
-		return nil, apierr.Invalid("invoice_upcoming_none", "", "No upcoming invoices for customer: "+s.Customer)
+		return nil, errNoUpcoming(s.Customer)
 	}
 	if len(d.Keys()) > 0 {
 		if err := checkUpdatable(s); err != nil {
 			return nil, err
 		}
+	}
+	if now, _ := d.Bool("cancel_now"); now {
+		return previewCancelNow(c, s, d)
+	}
+	if d.Has("resume_at") {
+		return previewResume(c, s, d)
 	}
 	u, err := planUpdate(c, s, d, func(now time.Time) error {
 		return applySubscriptionParams(c, s, d, now)
@@ -62,6 +68,178 @@ func previewSubscriptionInvoice(c *Ctx, p Params) (*Invoice, error) {
 		return nil, err
 	}
 	return renderUpdate(c, u, d)
+}
+
+// previewNewSubscription previews creating a subscription (customer and
+// subscription_details[items] without subscription): the subscription
+// planNewSubscription builds, as POST /v1/subscriptions does, and the first
+// invoice its creation makes (firstInvoiceLines and the customer's pending
+// items, billed at once), or when creation makes none (a metered-only
+// flexible subscription) its first renewal.
+func previewNewSubscription(c *Ctx, p, d Params) (*Invoice, error) {
+	if !d.Has("items") {
+		return nil, apierr.InvalidRequest("", "You must pass at least one of `subscription`, `subscription_details.items`, `schedule`, `schedule_details.phases` or `invoice_items`.")
+	}
+	// proration_date, cancel_now and resume_at are about an existing
+	// subscription; a future or past start_date is a schedule's or a
+	// backdated subscription's, neither modelled here.
+	if err := unsupported(d, "cancel_now", "resume_at", "start_date", "proration_date", "billing_schedules"); err != nil {
+		return nil, err
+	}
+	cu, err := customerParam(c, p)
+	if err != nil {
+		return nil, err
+	}
+	raw := map[string]any{"customer": cu.ID}
+	for k, v := range d.Raw() {
+		if k == "billing_cycle_anchor" && (v == "now" || v == "unchanged") {
+			continue // a new subscription's anchor is now by default
+		}
+		raw[k] = v
+	}
+	if cur, ok := p.String("currency"); ok {
+		raw["currency"] = cur
+	}
+	return previewCreation(c, Params{m: raw, path: d.path}, d)
+}
+
+// previewCreation renders the first invoice that POST /v1/subscriptions
+// with cp makes; d names the parameters in errors.
+func previewCreation(c *Ctx, cp, d Params) (*Invoice, error) {
+	ns, err := planNewSubscription(c, cp)
+	if err != nil {
+		return nil, underDetails(d, err)
+	}
+	lines, err := firstInvoiceLines(c, ns.sub, ns.anchor, cp.Str("proration_behavior"))
+	if err != nil {
+		return nil, err
+	}
+	u := &subscriptionUpdate{sub: ns.sub, before: ns.sub, cu: ns.cu, now: ns.now, behavior: "create_prorations", lines: lines, invoiceNow: true}
+	return renderUpdate(c, u, Params{})
+}
+
+// previewNewSchedule previews creating a subscription schedule that starts
+// now (schedule_details without schedule): the first invoice of the
+// subscription its first phase creates, as startSchedule creates it.
+func previewNewSchedule(c *Ctx, p, d Params) (*Invoice, error) {
+	if !d.Has("phases") {
+		return nil, apierr.InvalidRequest("", "You must pass at least one of `subscription`, `subscription_details.items`, `schedule`, `schedule_details.phases` or `invoice_items`.")
+	}
+	if err := unsupported(d, "billing_mode"); err != nil {
+		return nil, err
+	}
+	cu, err := customerParam(c, p)
+	if err != nil {
+		return nil, err
+	}
+	now := c.Now()
+	sch := newSchedule("", cu.ID, cu.TestClock, now)
+	if err := setScheduleFields(d, sch); err != nil {
+		return nil, err
+	}
+	if sch.Phases, err = parsePhases(c, d, now.Unix(), now); err != nil {
+		return nil, err
+	}
+	if sch.Phases[0].StartDate > now.Unix() {
+		ph := d.List("phases")[0]
+		return nil, apierr.InvalidRequest(ph.Path("start_date"), "stripefake does not support previewing a subscription schedule that starts later yet.")
+	}
+	params := phaseSubscriptionParams(sch, sch.Phases[0])
+	params["customer"] = cu.ID
+	return previewCreation(c, NewParams(params), d)
+}
+
+// previewCancelNow previews subscription_details[cancel_now]: the final
+// invoice that canceling s now with invoice_now makes (settleBeforeCancel),
+// prorate unless proration_behavior=none: the unused time credited, the
+// pending items and the period's usage so far. "This simulates the
+// subscription being canceled or expired immediately" (the spec's
+// subscription_details.cancel_now).
+func previewCancelNow(c *Ctx, s *Subscription, d Params) (*Invoice, error) {
+	for _, k := range []string{"items", "cancel_at", "cancel_at_period_end", "billing_cycle_anchor", "trial_end"} {
+		if d.Has(k) {
+			return nil, apierr.InvalidRequest(d.Path(k), "You may only specify one of these parameters: cancel_now, "+k+".")
+		}
+	}
+	cu, err := get[Customer](c, kindCustomer, s.Customer, "customer")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.onCustomerTimeline(cu); err != nil {
+		return nil, err
+	}
+	now := c.Now()
+	if pd, ok := d.Int("proration_date"); ok {
+		if pd < s.periodStart() || pd > s.periodEnd() {
+			return nil, apierr.InvalidRequest(d.Path("proration_date"), "The proration_date must be within the current billing period.")
+		}
+		now = time.Unix(pd, 0).UTC()
+	}
+	behavior := d.Str("proration_behavior")
+	if behavior == "" {
+		behavior = "create_prorations"
+	}
+	var lines []LineInput
+	if behavior != "none" && s.Status != "trialing" {
+		lines = remainderLines(s, now)
+	}
+	usage, err := arrearsLines(c, s, s.periodStart(), now.Unix())
+	if err != nil {
+		return nil, err
+	}
+	lines = append(lines, usage...)
+	pending, err := pendingItems(c, s)
+	if err != nil {
+		return nil, err
+	}
+	if len(lines) == 0 && len(pending) == 0 {
+		return nil, errNoUpcoming(s.Customer) // canceling now bills nothing
+	}
+	u := &subscriptionUpdate{sub: s, before: s, cu: cu, now: now, behavior: behavior, lines: lines, invoiceNow: true}
+	return renderUpdate(c, u, d)
+}
+
+// previewResume previews subscription_details[resume_at]=now on a paused
+// subscription: the invoice POST /v1/subscriptions/{id}/resume makes
+// (planResume), or when it makes none, the resumed subscription's renewal.
+func previewResume(c *Ctx, s *Subscription, d Params) (*Invoice, error) {
+	if s.Status != "paused" {
+		return nil, apierr.InvalidRequest(d.Path("resume_at"), "Subscription is not paused, so it cannot be resumed.")
+	}
+	for _, k := range []string{"items", "cancel_at", "cancel_at_period_end", "trial_end", "proration_date"} {
+		if d.Has(k) {
+			return nil, apierr.InvalidRequest(d.Path(k), "stripefake does not support previewing "+d.Path(k)+" together with resume_at yet.")
+		}
+	}
+	cu, err := get[Customer](c, kindCustomer, s.Customer, "customer")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.onCustomerTimeline(cu); err != nil {
+		return nil, err
+	}
+	now := c.Now()
+	lines := planResume(s, now, d.Str("billing_cycle_anchor"), d.Str("proration_behavior"))
+	s.Status = "active"
+	u := &subscriptionUpdate{sub: s, before: s, cu: cu, now: now, behavior: "create_prorations", lines: lines, invoiceNow: total(lines) > 0}
+	return renderUpdate(c, u, Params{})
+}
+
+// underDetails names a subscription_details parameter that subscription
+// creation's error names bare (trial_end, billing_cycle_anchor) by its
+// full path.
+func underDetails(d Params, err error) error {
+	ae, ok := err.(*apierr.Error)
+	if !ok || ae.Param == "" || strings.HasPrefix(ae.Param, d.path+"[") {
+		return err
+	}
+	key, _, _ := strings.Cut(ae.Param, "[")
+	if !d.Has(key) {
+		return err
+	}
+	cp := *ae
+	cp.Param = d.Path(key) + strings.TrimPrefix(ae.Param, key)
+	return &cp
 }
 
 // renderUpdate renders the invoice the planned update u leads to, unsaved
@@ -119,7 +297,7 @@ func renderUpdate(c *Ctx, u *subscriptionUpdate, d Params) (*Invoice, error) {
 			}
 			charges = append(renew(s, at), usage...)
 		} else if len(pending)+len(prorations) == 0 {
-			return nil, apierr.Invalid("invoice_upcoming_none", "", "No upcoming invoices for customer: "+s.Customer)
+			return nil, errNoUpcoming(s.Customer)
 		}
 	}
 	inv, err := newDraftInvoice(c, u.cu, opts)
@@ -195,10 +373,10 @@ func renderUpdate(c *Ctx, u *subscriptionUpdate, d Params) (*Invoice, error) {
 // it), and at a renewal that starts the next phase, that phase's items.
 func previewScheduleInvoice(c *Ctx, p Params) (*Invoice, error) {
 	id, ok := p.String("schedule")
-	if !ok {
-		return nil, apierr.InvalidRequest("schedule_details", "stripefake does not support previewing a new subscription schedule (schedule_details without schedule) yet.")
-	}
 	d, _ := p.Map("schedule_details")
+	if !ok {
+		return previewNewSchedule(c, p, d)
+	}
 	if err := unsupported(d, "billing_mode", "default_settings"); err != nil {
 		return nil, err
 	}
@@ -218,7 +396,7 @@ func previewScheduleInvoice(c *Ctx, p Params) (*Invoice, error) {
 		return nil, err
 	}
 	if s.ended() {
-		return nil, apierr.Invalid("invoice_upcoming_none", "", "No upcoming invoices for customer: "+s.Customer)
+		return nil, errNoUpcoming(s.Customer)
 	}
 	cu, err := get[Customer](c, kindCustomer, s.Customer, "customer")
 	if err != nil {

@@ -258,7 +258,7 @@ func TestPreviewSubscriptionErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = sc.V1Invoices.CreatePreview(ctx, &stripe.InvoiceCreatePreviewParams{Subscription: stripe.String(s.ID)})
-		stripeErr(t, err, 400, stripe.ErrorCodeInvoiceUpcomingNone, "", "No upcoming invoices for customer: "+cu.ID)
+		stripeErr(t, err, 404, stripe.ErrorCodeInvoiceUpcomingNone, "", "No upcoming invoices for customer: "+cu.ID)
 	})
 }
 

@@ -577,11 +577,16 @@ func finishUpdate(c *Ctx, s *Subscription, before *Subscription, now time.Time) 
 // prorateRemainder credits the unused rest of the current period (cancel
 // with prorate=true).
 func prorateRemainder(c *Ctx, s *Subscription, now time.Time) error {
+	return addPendingItems(c, s, remainderLines(s, now), now)
+}
+
+// remainderLines credit the unused time of s's items from now on.
+func remainderLines(s *Subscription, now time.Time) []LineInput {
 	var lines []LineInput
 	for _, it := range s.Items.Data {
 		if l, ok := prorationLine(s, it, -itemAmount(it), now, it.CurrentPeriodEnd, "Unused time"); ok {
 			lines = append(lines, l)
 		}
 	}
-	return addPendingItems(c, s, lines, now)
+	return lines
 }

@@ -71,18 +71,18 @@ func Match(method, path string) (op *Operation, vars map[string]string, ok bool)
 	return MatchAt(method, path, nil)
 }
 
-// MatchAt is Match for a request whose API version has no legacy operation
-// for which gone(op.Until) is true: such operations are skipped, as if
-// absent from the table, so the path falls through to what newer versions
-// route it to (GET /v1/invoices/upcoming to /v1/invoices/{invoice}) or is
-// an unknown URL. A nil gone keeps every operation.
+// MatchAt is Match for a request whose API version no longer has the
+// legacy operations for which gone(op.Until) is true: a path such an
+// operation matches is an unknown URL, as Stripe answers a removed route
+// (GET /v1/invoices/upcoming does not fall through to
+// /v1/invoices/{invoice}). A nil gone keeps every operation.
 func MatchAt(method, path string, gone func(until string) bool) (op *Operation, vars map[string]string, ok bool) {
 	segs, ok := splitPath(path)
 	if !ok {
 		return nil, nil, false
 	}
-	op = load().root.find(segs, method, gone)
-	if op == nil {
+	op = load().root.find(segs, method, nil)
+	if op == nil || op.Until != "" && gone != nil && gone(op.Until) {
 		return nil, nil, false
 	}
 	vars = map[string]string{}

@@ -2,7 +2,8 @@
 // embeds, from the OpenAPI spec bundled with stripe-mock (the version pinned
 // in go.mod), the hand-written v2 fragment in internal/spec/specv2, and the
 // legacy operations of the 2023-10-16 spec (stripe-mock v0.180.0, fetched
-// with go mod download) that versions before basil still serve.
+// with go mod download) that versions before basil still serve, with the
+// parameters acacia's spec (v0.190.0) added to them.
 //
 // Run it with go generate ./internal/spec (the directive is in spec.go).
 // The spec is read only here, never at run time.

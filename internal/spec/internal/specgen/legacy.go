@@ -27,6 +27,14 @@ var legacyOps = []struct{ method, pattern string }{
 	{"get", "/v1/invoices/upcoming/lines"},
 }
 
+// NewerLegacyMock is the stripe-mock module of the last release before
+// legacyUntil (2024-09-30.acacia). Parameters that releases after
+// 2023-10-16 added to the legacy operations (subscription_details and
+// schedule_details on the upcoming invoice, which stripe-go v79 to v81
+// send) come from its spec: Stripe accepts a parameter added later on
+// every older version too.
+const NewerLegacyMock = "v0.190.0"
+
 // legacyParams are request-body parameters removed at legacyUntil from
 // operations that remain. They are grafted into the newest operation (one
 // table serves every version); resource code refuses them at legacyUntil
@@ -53,6 +61,12 @@ func addLegacy(doc *Document, old []byte) (map[string]string, error) {
 	if err := json.Unmarshal(old, &od); err != nil {
 		return nil, fmt.Errorf("parse legacy spec: %w", err)
 	}
+	var newer *Document
+	if raw, err := mockSpec(NewerLegacyMock); err != nil {
+		return nil, err
+	} else if err := json.Unmarshal(raw, &newer); err != nil {
+		return nil, fmt.Errorf("parse stripe-mock %s spec: %w", NewerLegacyMock, err)
+	}
 	for _, lo := range legacyOps {
 		op, ok := od.Paths[lo.pattern][lo.method]
 		if !ok {
@@ -63,6 +77,11 @@ func addLegacy(doc *Document, old []byte) (map[string]string, error) {
 		}
 		if doc.Paths[lo.pattern] == nil {
 			doc.Paths[lo.pattern] = map[string]map[string]any{}
+		}
+		if newer != nil {
+			if err := addNewerParams(op, newer.Paths[lo.pattern][lo.method]); err != nil {
+				return nil, fmt.Errorf("legacy %s %s: %w", lo.method, lo.pattern, err)
+			}
 		}
 		doc.Paths[lo.pattern][lo.method] = op
 		until[strings.ToUpper(lo.method)+" "+lo.pattern] = legacyUntil
@@ -89,6 +108,34 @@ func addLegacy(doc *Document, old []byte) (map[string]string, error) {
 	return until, nil
 }
 
+// addNewerParams adds to op the query parameters that newer, the same
+// operation in a later release, has and op lacks. Both declare their
+// parameters inline.
+func addNewerParams(op, newer map[string]any) error {
+	if newer == nil {
+		return nil
+	}
+	have := map[string]bool{}
+	params, _ := op["parameters"].([]any)
+	for _, p := range params {
+		if m, ok := p.(map[string]any); ok {
+			have[fmt.Sprint(m["name"])] = true
+		}
+	}
+	np, _ := newer["parameters"].([]any)
+	for _, p := range np {
+		m, ok := p.(map[string]any)
+		if !ok {
+			return fmt.Errorf("parameter %v is not inline", p)
+		}
+		if !have[fmt.Sprint(m["name"])] {
+			params = append(params, m)
+		}
+	}
+	op["parameters"] = params
+	return nil
+}
+
 // bodyProps walks the form body of op down path (inline object
 // properties) and returns the properties found there.
 func bodyProps(op map[string]any, path []string) (map[string]any, error) {
@@ -109,11 +156,15 @@ func bodyProps(op map[string]any, path []string) (map[string]any, error) {
 
 // LegacySpec reads the spec3.json of stripe-mock LegacyMock from the module
 // cache, downloading the module if needed (go mod download).
-func LegacySpec() ([]byte, error) {
-	cmd := exec.Command("go", "mod", "download", "-json", "github.com/stripe/stripe-mock@"+LegacyMock)
+func LegacySpec() ([]byte, error) { return mockSpec(LegacyMock) }
+
+// mockSpec reads the spec3.json of stripe-mock at version from the module
+// cache, downloading the module if needed (go mod download).
+func mockSpec(version string) ([]byte, error) {
+	cmd := exec.Command("go", "mod", "download", "-json", "github.com/stripe/stripe-mock@"+version)
 	raw, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("go mod download stripe-mock@%s: %w", LegacyMock, err)
+		return nil, fmt.Errorf("go mod download stripe-mock@%s: %w", version, err)
 	}
 	var mod struct{ Dir string }
 	if err := json.Unmarshal(raw, &mod); err != nil {
