@@ -63,3 +63,4 @@ type nilEnv struct{}
 
 func (nilEnv) Stored(string, string) map[string]any { return nil }
 func (nilEnv) Object(string, string) map[string]any { return nil }
+func (nilEnv) Find(string, string) map[string]any   { return nil }

@@ -75,9 +75,13 @@ var basil = Release{
 			Doc: "invoice.tax and total_tax_amounts became total_taxes; invoice.discount (one) gave way to discounts; " +
 				"application_fee_amount and transfer_data were removed.",
 			Down: func(env Env, o map[string]any) {
+				amounts, sum := taxAmounts(o["total_taxes"])
 				delete(o, "total_taxes")
-				o["tax"] = nil
-				o["total_tax_amounts"] = []any{}
+				o["total_tax_amounts"] = amounts
+				o["tax"] = nil // null when no tax rate applies
+				if len(amounts) > 0 {
+					o["tax"] = sum
+				}
 				o["application_fee_amount"] = nil
 				o["transfer_data"] = nil
 				o["discount"] = firstDiscount(env, o["discounts"])
@@ -123,10 +127,14 @@ var basil = Release{
 				if pricing != nil {
 					o["unit_amount_excluding_tax"] = pricing["unit_amount_decimal"]
 				}
-				o["amount_excluding_tax"] = o["amount"]
+				amounts, _ := taxAmounts(o["taxes"])
 				delete(o, "taxes")
-				o["tax_amounts"] = []any{}
-				o["tax_rates"] = []any{}
+				o["tax_amounts"] = amounts
+				o["tax_rates"] = lineTaxRates(env, o)
+				o["amount_excluding_tax"] = toInt(o["amount"]) - inclusiveTax(amounts)
+				if inclusiveTax(amounts) != 0 {
+					o["unit_amount_excluding_tax"] = unitExcludingTax(o["amount_excluding_tax"].(int64), o["quantity"])
+				}
 			},
 		},
 		{
@@ -206,16 +214,55 @@ var basil = Release{
 			Down:   func(_ Env, o map[string]any) { o["aggregate_usage"] = aggregateUsage(o) },
 		},
 		{
-			Name:   "ChargeInvoiceRemoved",
-			Object: "charge",
-			Doc:    "charge.invoice was removed (an invoice's payments are InvoicePayment objects).",
-			Down:   func(_ Env, o map[string]any) { o["invoice"] = nil },
+			Name:       "ChargeInvoiceRemoved",
+			Object:     "charge",
+			Doc:        "charge.invoice was removed (an invoice's payments are InvoicePayment objects).",
+			Expandable: map[string][]string{"invoice": {"invoice"}},
+			Down: func(env Env, o map[string]any) {
+				pi, _ := o["payment_intent"].(string)
+				o["invoice"] = invoicePaidBy(env, pi)
+			},
 		},
 		{
-			Name:   "PaymentIntentInvoiceRemoved",
-			Object: "payment_intent",
-			Doc:    "payment_intent.invoice was removed (an invoice's payments are InvoicePayment objects).",
-			Down:   func(_ Env, o map[string]any) { o["invoice"] = nil },
+			Name:       "PaymentIntentInvoiceRemoved",
+			Object:     "payment_intent",
+			Doc:        "payment_intent.invoice was removed (an invoice's payments are InvoicePayment objects).",
+			Expandable: map[string][]string{"invoice": {"invoice"}},
+			Down: func(env Env, o map[string]any) {
+				id, _ := o["id"].(string)
+				o["invoice"] = invoicePaidBy(env, id)
+			},
+		},
+		{
+			Name:   "CreditNoteTaxAmountsBecameTotalTaxes",
+			Object: "credit_note",
+			Doc: "credit_note.tax_amounts became total_taxes; credit_note.refund (one) gave way to refunds " +
+				"(refunds[][refund] in requests).",
+			Expandable: map[string][]string{"refund": {"refund"}},
+			Down: func(_ Env, o map[string]any) {
+				o["tax_amounts"], _ = taxAmounts(o["total_taxes"])
+				delete(o, "total_taxes")
+				o["refund"] = nil
+				if rs, _ := o["refunds"].([]any); len(rs) > 0 {
+					if r, _ := rs[0].(map[string]any); r != nil {
+						o["refund"] = r["refund"]
+					}
+				}
+			},
+		},
+		{
+			Name:   "CreditNoteLineTaxAmountsBecameTaxes",
+			Object: "credit_note_line_item",
+			Doc: "credit_note_line_item.tax_amounts became taxes; amount_excluding_tax and " +
+				"unit_amount_excluding_tax were removed.",
+			Down: func(_ Env, o map[string]any) {
+				amounts, _ := taxAmounts(o["taxes"])
+				delete(o, "taxes")
+				o["tax_amounts"] = amounts
+				excl := toInt(o["amount"]) - inclusiveTax(amounts)
+				o["amount_excluding_tax"] = excl
+				o["unit_amount_excluding_tax"] = unitExcludingTax(excl, o["quantity"])
+			},
 		},
 		{
 			Name:   "CheckoutShippingDetailsMoved",
@@ -229,6 +276,18 @@ var basil = Release{
 			},
 		},
 	},
+}
+
+// invoicePaidBy is the invoice whose InvoicePayment is payment intent pi,
+// or nil: what charge.invoice and payment_intent.invoice named.
+func invoicePaidBy(env Env, pi string) any {
+	if pi == "" {
+		return nil
+	}
+	if ip := env.Find("invoice_payment", "payment_intent="+pi); ip != nil {
+		return ip["invoice"]
+	}
+	return nil
 }
 
 // aggregateUsage is what aggregate_usage showed for a recurring hash or a

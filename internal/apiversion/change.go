@@ -26,6 +26,9 @@ type Env interface {
 	// Object returns object id of type kind in the stored model's wire
 	// shape, or nil; Apply then transforms it where it is placed.
 	Object(kind, id string) map[string]any
+	// Find returns the stored form of the first object of type kind
+	// indexed under term (e.g. "payment_intent=pi_…"), or nil.
+	Find(kind, term string) map[string]any
 }
 
 // Chain is every change made after one version, newest first, by object.
