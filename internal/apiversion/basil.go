@@ -1,6 +1,10 @@
 package apiversion
 
-import "maps"
+import (
+	"maps"
+
+	"github.com/stripefake/stripefake/internal/apierr"
+)
 
 // basil: https://docs.stripe.com/changelog/basil
 //
@@ -91,7 +95,7 @@ var basil = Release{
 			Name:   "LineItemParentAndPricing",
 			Object: "line_item",
 			Doc: "line_item type, subscription_item, invoice_item, proration, proration_details moved to line_item.parent; " +
-				"price to pricing.price_details; tax_amounts/tax_rates became taxes.",
+				"price (and plan) to pricing.price_details; tax_amounts/tax_rates became taxes.",
 			Expandable: map[string][]string{"subscription_item": {"subscription_item"}, "invoice_item": {"invoiceitem"}},
 			Down: func(env Env, o map[string]any) {
 				p, _ := o["parent"].(map[string]any)
@@ -123,6 +127,7 @@ var basil = Release{
 				pricing, _ := o["pricing"].(map[string]any)
 				delete(o, "pricing")
 				o["price"] = priceOf(env, pricing)
+				o["plan"] = planOf(env, o["price"])
 				o["unit_amount_excluding_tax"] = nil
 				if pricing != nil {
 					o["unit_amount_excluding_tax"] = pricing["unit_amount_decimal"]
@@ -140,8 +145,8 @@ var basil = Release{
 		{
 			Name:   "InvoiceItemParentAndPricing",
 			Object: "invoiceitem",
-			Doc: "invoiceitem.subscription and subscription_item moved to invoiceitem.parent; price, unit_amount and " +
-				"unit_amount_decimal to pricing.",
+			Doc: "invoiceitem.subscription and subscription_item moved to invoiceitem.parent; price (and plan), " +
+				"unit_amount and unit_amount_decimal to pricing.",
 			Expandable: map[string][]string{"subscription": {"subscription"}},
 			Down: func(env Env, o map[string]any) {
 				p, _ := o["parent"].(map[string]any)
@@ -159,6 +164,7 @@ var basil = Release{
 				pricing, _ := o["pricing"].(map[string]any)
 				delete(o, "pricing")
 				o["price"] = priceOf(env, pricing)
+				o["plan"] = planOf(env, o["price"])
 				o["unit_amount"], o["unit_amount_decimal"] = nil, nil
 				if pricing != nil {
 					if d, ok := pricing["unit_amount_decimal"].(string); ok {
@@ -276,6 +282,96 @@ var basil = Release{
 			},
 		},
 	},
+	Params: []ParamChange{
+		{
+			Name: "CouponParamsBecameDiscounts",
+			Doc: "coupon and promotion_code on subscriptions became discounts[][coupon] / " +
+				"discounts[][promotion_code].",
+			Routes: []string{"POST /v1/subscriptions", "POST /v1/subscriptions/{subscription_exposed_id}"},
+			Up:     func(p map[string]any) error { return singleDiscount(p, "coupon", "promotion_code") },
+		},
+		{
+			Name:   "InvoiceItemPriceBecamePricing",
+			Doc:    "price and unit_amount on invoice items became pricing[price] and unit_amount_decimal.",
+			Routes: []string{"POST /v1/invoiceitems", "POST /v1/invoiceitems/{invoiceitem}"},
+			Up: func(p map[string]any) error {
+				if err := priceToPricing(p, "price"); err != nil {
+					return err
+				}
+				return rename(p, "unit_amount", "unit_amount_decimal", "unit_amount")
+			},
+		},
+		{
+			Name:   "InvoiceLinePriceBecamePricing",
+			Doc:    "price on invoice lines (update, add_lines, update_lines) became pricing[price].",
+			Routes: []string{"POST /v1/invoices/{invoice}/lines/{line_item_id}"},
+			Up:     func(p map[string]any) error { return priceToPricing(p, "price") },
+		},
+		{
+			Name: "InvoiceLinesPriceBecamePricing",
+			Doc:  "lines[][price] on add_lines and update_lines became lines[][pricing][price].",
+			Routes: []string{"POST /v1/invoices/{invoice}/add_lines",
+				"POST /v1/invoices/{invoice}/update_lines"},
+			Up: func(p map[string]any) error {
+				return eachElem(p["lines"], func(m map[string]any) error { return priceToPricing(m, "lines[][price]") })
+			},
+		},
+		{
+			Name: "CreditNoteRefundBecameRefunds",
+			Doc:  "refund (one existing refund) on credit notes and their previews became refunds[][refund].",
+			Routes: []string{"POST /v1/credit_notes", "GET /v1/credit_notes/preview",
+				"GET /v1/credit_notes/preview/lines"},
+			Up: func(p map[string]any) error {
+				v, ok := p["refund"]
+				if !ok {
+					return nil
+				}
+				if _, both := p["refunds"]; both {
+					return apierr.InvalidRequest("refund", "You may only specify one of these parameters: refund, refunds.")
+				}
+				delete(p, "refund")
+				p["refunds"] = map[string]any{"0": map[string]any{"refund": v}}
+				return nil
+			},
+		},
+	},
+}
+
+// singleDiscount turns each one-discount parameter of keys (coupon,
+// promotion_code) into discounts[0][key]; an empty value clears, as
+// discounts="" does.
+func singleDiscount(p map[string]any, keys ...string) error {
+	for _, k := range keys {
+		v, ok := p[k]
+		if !ok {
+			continue
+		}
+		if _, both := p["discounts"]; both {
+			return apierr.InvalidRequest(k, "You may only specify one of these parameters: "+k+", discounts.")
+		}
+		delete(p, k)
+		if s, _ := v.(string); s == "" {
+			p["discounts"] = ""
+			continue
+		}
+		p["discounts"] = map[string]any{"0": map[string]any{k: v}}
+	}
+	return nil
+}
+
+// priceToPricing moves p[price] to p[pricing][price]; param names the
+// price parameter in errors.
+func priceToPricing(p map[string]any, param string) error {
+	v, ok := p["price"]
+	if !ok {
+		return nil
+	}
+	if _, both := p["pricing"]; both {
+		return apierr.InvalidRequest(param, "You may only specify one of these parameters: price, pricing.")
+	}
+	delete(p, "price")
+	p["pricing"] = map[string]any{"price": v}
+	return nil
 }
 
 // invoicePaidBy is the invoice whose InvoicePayment is payment intent pi,
@@ -338,6 +434,20 @@ func priceOf(env Env, pricing map[string]any) any {
 		if m := env.Object("price", p); m != nil {
 			return m
 		}
+	}
+	return nil
+}
+
+// planOf is the plan a recurring price (an object) is, as older versions
+// showed it beside the price; null for a one-off price.
+func planOf(env Env, price any) any {
+	pr, _ := price.(map[string]any)
+	if pr == nil || pr["recurring"] == nil {
+		return nil
+	}
+	id, _ := pr["id"].(string)
+	if m := env.Object("plan", id); m != nil {
+		return m
 	}
 	return nil
 }

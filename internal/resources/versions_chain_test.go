@@ -125,3 +125,39 @@ func TestV76ChargeAndPaymentIntentInvoice(t *testing.T) {
 		}
 	})
 }
+
+// Before basil an invoice line and an invoice item show the plan beside
+// the price (null for a one-off price); before dahlia a subscription item does too.
+func TestV76PlanBesidePrice(t *testing.T) {
+	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
+		cu := payingCustomer76(t, sc, "")
+		pl := monthlyPlan76(t, sc, 1200)
+		sub := must76(sc.Subscriptions.New(&stripe76.SubscriptionParams{
+			Customer: stripe76.String(cu.ID), Items: []*stripe76.SubscriptionItemsParams{{Plan: stripe76.String(pl.ID)}},
+		}))(t)
+		it := sub.Items.Data[0]
+		if it.Plan == nil || it.Plan.ID != pl.ID || it.Plan.Amount != 1200 || it.Plan.Interval != "month" {
+			t.Errorf("subscription item plan: %+v", it.Plan)
+		}
+		got := must76(sc.SubscriptionItems.Get(it.ID, nil))(t)
+		if got.Plan == nil || got.Plan.ID != pl.ID {
+			t.Errorf("retrieved item plan: %+v", got.Plan)
+		}
+		inv := must76(sc.Invoices.Get(sub.LatestInvoice.ID, nil))(t)
+		if len(inv.Lines.Data) != 1 {
+			t.Fatalf("lines: %+v", inv.Lines)
+		}
+		if l := inv.Lines.Data[0]; l.Plan == nil || l.Plan.ID != pl.ID || l.Price == nil || l.Price.ID != pl.ID {
+			t.Errorf("line plan %+v price %+v", l.Plan, l.Price)
+		}
+		// A one-off price has no plan.
+		prod := must76(sc.Products.New(&stripe76.ProductParams{Name: stripe76.String("Setup")}))(t)
+		pr := must76(sc.Prices.New(&stripe76.PriceParams{
+			Product: stripe76.String(prod.ID), Currency: stripe76.String("usd"), UnitAmount: stripe76.Int64(300),
+		}))(t)
+		ii := must76(sc.InvoiceItems.New(&stripe76.InvoiceItemParams{Customer: stripe76.String(cu.ID), Price: stripe76.String(pr.ID)}))(t)
+		if ii.Plan != nil || ii.Price == nil || ii.Price.ID != pr.ID {
+			t.Errorf("one-off invoice item: plan %+v price %+v", ii.Plan, ii.Price)
+		}
+	})
+}
