@@ -1,5 +1,7 @@
 package apiversion
 
+import "github.com/stripefake/stripefake/internal/apierr"
+
 // clover: https://docs.stripe.com/changelog/clover
 //
 // Behaviour gated on clover (resource code asks Before(Clover)): new
@@ -12,6 +14,23 @@ var clover = Release{
 		"2026-01-28.clover", "2026-02-25.clover",
 	},
 	Changes: []Change{{
+		Name:   "PromotionCodeCouponMovedToPromotion",
+		Object: "promotion_code",
+		Doc:    "promotion_code.coupon (the whole coupon) moved to promotion_code.promotion.coupon (an ID).",
+		Down: func(env Env, o map[string]any) {
+			promo, _ := o["promotion"].(map[string]any)
+			delete(o, "promotion")
+			o["coupon"] = nil
+			switch c := promo["coupon"].(type) {
+			case map[string]any:
+				o["coupon"] = c
+			case string:
+				if m := env.Object("coupon", c); m != nil {
+					o["coupon"] = m
+				}
+			}
+		},
+	}, {
 		Name:   "DiscountCouponMovedToSource",
 		Object: "discount",
 		Doc:    "discount.coupon (the whole coupon) moved to discount.source.coupon.",
@@ -29,6 +48,23 @@ var clover = Release{
 					o["coupon"] = m
 				}
 			}
+		},
+	}},
+	Params: []ParamChange{{
+		Name:   "PromotionCodeCouponParamBecamePromotion",
+		Doc:    "coupon on promotion codes became promotion[type]=coupon with promotion[coupon].",
+		Routes: []string{"POST /v1/promotion_codes"},
+		Up: func(p map[string]any) error {
+			v, ok := p["coupon"]
+			if !ok {
+				return nil
+			}
+			if _, both := p["promotion"]; both {
+				return apierr.InvalidRequest("coupon", "You may only specify one of these parameters: coupon, promotion.")
+			}
+			delete(p, "coupon")
+			p["promotion"] = map[string]any{"type": "coupon", "coupon": v}
+			return nil
 		},
 	}},
 }

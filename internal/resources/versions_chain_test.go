@@ -1,11 +1,17 @@
 package resources_test
 
 import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	stripe76 "github.com/stripe/stripe-go/v76"
 	client76 "github.com/stripe/stripe-go/v76/client"
 	"github.com/stripefake/stripefake/fake"
+	"github.com/stripefake/stripefake/internal/testfake"
 )
 
 // taxRates76 makes an exclusive 10% and an inclusive 20% tax rate.
@@ -160,4 +166,110 @@ func TestV76PlanBesidePrice(t *testing.T) {
 			t.Errorf("one-off invoice item: plan %+v price %+v", ii.Plan, ii.Price)
 		}
 	})
+}
+
+// statusAt makes one API request at Stripe-Version version and returns
+// the status and the decoded answer, errors included.
+func statusAt(t *testing.T, f *fake.Fake, version, method, path string, form url.Values) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, f.URL()+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer sk_test_versions")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Stripe-Version", version)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		t.Fatalf("%s %s: %v: %s", method, path, err, body)
+	}
+	return resp.StatusCode, m
+}
+
+// Before clover a promotion code is made with coupon and shows the whole
+// coupon; before basil a subscription takes coupon and promotion_code.
+func TestV76PromotionCodeAndCouponParams(t *testing.T) {
+	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
+		co := must76(sc.Coupons.New(&stripe76.CouponParams{PercentOff: stripe76.Float64(25), Duration: stripe76.String("forever")}))(t)
+		pc := must76(sc.PromotionCodes.New(&stripe76.PromotionCodeParams{Coupon: stripe76.String(co.ID), Code: stripe76.String("SPRING")}))(t)
+		if pc.Coupon == nil || pc.Coupon.ID != co.ID || pc.Coupon.PercentOff != 25 {
+			t.Errorf("promotion code coupon: %+v", pc.Coupon)
+		}
+		cu := payingCustomer76(t, sc, "")
+		pl := monthlyPlan76(t, sc, 2000)
+		sub := must76(sc.Subscriptions.New(&stripe76.SubscriptionParams{
+			Customer: stripe76.String(cu.ID), Items: []*stripe76.SubscriptionItemsParams{{Plan: stripe76.String(pl.ID)}},
+			PromotionCode: stripe76.String(pc.ID),
+		}))(t)
+		if sub.Discount == nil || sub.Discount.Coupon == nil || sub.Discount.Coupon.ID != co.ID ||
+			sub.Discount.PromotionCode == nil || sub.Discount.PromotionCode.ID != pc.ID {
+			t.Errorf("subscription discount: %+v", sub.Discount)
+		}
+		inv := must76(sc.Invoices.Get(sub.LatestInvoice.ID, nil))(t)
+		if inv.Total != 1500 || inv.Discount == nil || inv.Discount.Coupon.ID != co.ID {
+			t.Errorf("invoice total %d discount %+v", inv.Total, inv.Discount)
+		}
+		sub2 := must76(sc.Subscriptions.New(&stripe76.SubscriptionParams{
+			Customer: stripe76.String(cu.ID), Items: []*stripe76.SubscriptionItemsParams{{Plan: stripe76.String(pl.ID)}},
+			Coupon: stripe76.String(co.ID),
+		}))(t)
+		if sub2.Discount == nil || sub2.Discount.Coupon.ID != co.ID || sub2.Discount.PromotionCode != nil {
+			t.Errorf("coupon discount: %+v", sub2.Discount)
+		}
+	})
+}
+
+// The one-discount params leave with basil, the promotion code's coupon
+// with clover: each is an unknown parameter from then on.
+func TestDiscountParamsByRelease(t *testing.T) {
+	f, _ := testfake.New(t, testfake.Memory, fake.WithStartTime(testfake.Start))
+	_, co := statusAt(t, f, "2025-02-24.acacia", "POST", "/v1/coupons", url.Values{"percent_off": {"10"}, "duration": {"forever"}})
+	coupon, _ := co["id"].(string)
+	for _, tc := range []struct {
+		version, path string
+		form          url.Values
+		ok            bool
+		param         string
+	}{
+		{"2025-08-27.basil", "/v1/promotion_codes", url.Values{"coupon": {coupon}}, true, ""},
+		{"2025-09-30.clover", "/v1/promotion_codes", url.Values{"coupon": {coupon}}, false, "coupon"},
+		{"2025-02-24.acacia", "/v1/customers", url.Values{}, true, ""},
+		{"2025-03-31.basil", "/v1/credit_notes", url.Values{"refund": {"re_x"}, "invoice": {"in_x"}}, false, "refund"},
+	} {
+		status, body := statusAt(t, f, tc.version, "POST", tc.path, tc.form)
+		if tc.ok != (status == 200) {
+			t.Errorf("%s at %s: %d %v", tc.path, tc.version, status, body)
+			continue
+		}
+		if !tc.ok {
+			e, _ := body["error"].(map[string]any)
+			if e["param"] != tc.param || !strings.Contains(e["message"].(string), "unknown parameter") {
+				t.Errorf("%s at %s: %v", tc.path, tc.version, e)
+			}
+		}
+		if tc.ok && tc.path == "/v1/promotion_codes" {
+			if c, _ := body["coupon"].(map[string]any); c == nil || c["id"] != coupon {
+				t.Errorf("promotion code at %s: %v", tc.version, body)
+			}
+		}
+	}
+	_, cu := statusAt(t, f, "2025-02-24.acacia", "POST", "/v1/customers", url.Values{
+		"payment_method": {"pm_card_visa"}, "invoice_settings[default_payment_method]": {"pm_card_visa"},
+	})
+	_, pr := statusAt(t, f, "2025-02-24.acacia", "POST", "/v1/prices", url.Values{
+		"currency": {"usd"}, "unit_amount": {"500"}, "recurring[interval]": {"month"}, "product_data[name]": {"P"},
+	})
+	items := url.Values{"customer": {cu["id"].(string)}, "items[0][price]": {pr["id"].(string)}, "coupon": {coupon}}
+	if status, body := statusAt(t, f, "2025-02-24.acacia", "POST", "/v1/subscriptions", items); status != 200 || body["discount"] == nil {
+		t.Errorf("coupon at acacia: %d %v", status, body)
+	}
+	if status, body := statusAt(t, f, "2025-03-31.basil", "POST", "/v1/subscriptions", items); status != 400 {
+		t.Errorf("coupon at basil: %d %v", status, body)
+	}
 }
