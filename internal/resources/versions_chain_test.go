@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	stripe76 "github.com/stripe/stripe-go/v76"
 	client76 "github.com/stripe/stripe-go/v76/client"
@@ -272,4 +273,41 @@ func TestDiscountParamsByRelease(t *testing.T) {
 	if status, body := statusAt(t, f, "2025-03-31.basil", "POST", "/v1/subscriptions", items); status != 400 {
 		t.Errorf("coupon at basil: %d %v", status, body)
 	}
+}
+
+// Before basil a renewal's customer.subscription.updated reports the old
+// period as the subscription's current_period_start/end, not under items.
+func TestV76PreviousAttributesInOlderNames(t *testing.T) {
+	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
+		clock := must76(sc.TestHelpersTestClocks.New(&stripe76.TestHelpersTestClockParams{FrozenTime: stripe76.Int64(testfake.Start.Unix())}))(t)
+		cu := payingCustomer76(t, sc, clock.ID)
+		sub := must76(sc.Subscriptions.New(&stripe76.SubscriptionParams{
+			Customer: stripe76.String(cu.ID), Items: []*stripe76.SubscriptionItemsParams{{Plan: stripe76.String(monthlyPlan76(t, sc, 1000).ID)}},
+		}))(t)
+		next := testfake.Start.AddDate(0, 1, 0).Add(2 * time.Hour)
+		must76(sc.TestHelpersTestClocks.Advance(clock.ID, &stripe76.TestHelpersTestClockAdvanceParams{FrozenTime: stripe76.Int64(next.Unix())}))(t)
+		it := sc.Events.List(&stripe76.EventListParams{Type: stripe76.String("customer.subscription.updated")})
+		found := false
+		for it.Next() {
+			ev := it.Event()
+			prev := ev.Data.PreviousAttributes
+			if _, ok := prev["current_period_end"]; !ok || ev.Data.Object["id"] != sub.ID {
+				continue
+			}
+			found = true
+			if prev["current_period_end"] != float64(sub.CurrentPeriodEnd) || prev["current_period_start"] != float64(sub.CurrentPeriodStart) {
+				t.Errorf("previous period %v..%v, want %d..%d", prev["current_period_start"], prev["current_period_end"], sub.CurrentPeriodStart, sub.CurrentPeriodEnd)
+			}
+			if items, ok := prev["items"].(map[string]any); ok {
+				for _, d := range items["data"].([]any) {
+					if _, has := d.(map[string]any)["current_period_end"]; has {
+						t.Errorf("previous items carry dahlia's period: %v", items)
+					}
+				}
+			}
+		}
+		if err := it.Err(); err != nil || !found {
+			t.Fatalf("no renewal update with current_period_end in previous_attributes (err %v)", err)
+		}
+	})
 }
