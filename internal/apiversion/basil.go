@@ -271,6 +271,19 @@ var basil = Release{
 			},
 		},
 		{
+			Name:   "SchedulePhaseCouponRemoved",
+			Object: "subscription_schedule",
+			Doc:    "subscription_schedule.phases[].coupon gave way to phases[].discounts.",
+			Down: func(_ Env, o map[string]any) {
+				phases, _ := o["phases"].([]any)
+				for _, ph := range phases {
+					if m, ok := ph.(map[string]any); ok {
+						m["coupon"] = phaseCoupon(m["discounts"])
+					}
+				}
+			},
+		},
+		{
 			Name:   "CheckoutShippingDetailsMoved",
 			Object: "checkout.session",
 			Doc:    "checkout.session.shipping_details moved to collected_information.shipping_details.",
@@ -371,6 +384,18 @@ func priceToPricing(p map[string]any, param string) error {
 	}
 	delete(p, "price")
 	p["pricing"] = map[string]any{"price": v}
+	return nil
+}
+
+// phaseCoupon is the coupon of a phase's first discount that names one
+// directly, as phases[].coupon showed it (an ID), or nil.
+func phaseCoupon(discounts any) any {
+	ds, _ := discounts.([]any)
+	for _, d := range ds {
+		if m, ok := d.(map[string]any); ok && m["coupon"] != nil {
+			return m["coupon"]
+		}
+	}
 	return nil
 }
 

@@ -51,6 +51,12 @@ var clover = Release{
 		},
 	}},
 	Params: []ParamChange{{
+		Name: "SchedulePhaseIterationsBecameDuration",
+		Doc: "phases[][iterations] on subscription schedules (a count of the phase's price interval) gave way to " +
+			"phases[][duration]; the schedule code still ends a phase after its iterations for older versions.",
+		Routes: []string{"POST /v1/subscription_schedules", "POST /v1/subscription_schedules/{schedule}"},
+		Aside:  func(p map[string]any) func(map[string]any) { return setAsideInElems(p, "phases", "iterations") },
+	}, {
 		Name:   "PromotionCodeCouponParamBecamePromotion",
 		Doc:    "coupon on promotion codes became promotion[type]=coupon with promotion[coupon].",
 		Routes: []string{"POST /v1/promotion_codes"},

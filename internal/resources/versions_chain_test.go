@@ -311,3 +311,53 @@ func TestV76PreviousAttributesInOlderNames(t *testing.T) {
 		}
 	})
 }
+
+// Before clover a schedule phase may last a number of iterations of its
+// price's interval; from clover on iterations is an unknown parameter.
+func TestV76SchedulePhaseIterations(t *testing.T) {
+	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
+		cu := payingCustomer76(t, sc, "")
+		pl := monthlyPlan76(t, sc, 1000)
+		pl2 := monthlyPlan76(t, sc, 2000)
+		start := testfake.Start.Unix()
+		sch := must76(sc.SubscriptionSchedules.New(&stripe76.SubscriptionScheduleParams{
+			Customer: stripe76.String(cu.ID), StartDate: stripe76.Int64(start),
+			Phases: []*stripe76.SubscriptionSchedulePhaseParams{
+				{Items: []*stripe76.SubscriptionSchedulePhaseItemParams{{Price: stripe76.String(pl.ID)}}, Iterations: stripe76.Int64(2)},
+				{Items: []*stripe76.SubscriptionSchedulePhaseItemParams{{Price: stripe76.String(pl2.ID)}}, Iterations: stripe76.Int64(1)},
+			},
+		}))(t)
+		if len(sch.Phases) != 2 {
+			t.Fatalf("phases: %+v", sch.Phases)
+		}
+		mid, end := testfake.Start.AddDate(0, 2, 0).Unix(), testfake.Start.AddDate(0, 3, 0).Unix()
+		if sch.Phases[0].EndDate != mid || sch.Phases[1].StartDate != mid || sch.Phases[1].EndDate != end {
+			t.Errorf("phases %d..%d, %d..%d; want %d..%d, %d..%d", sch.Phases[0].StartDate, sch.Phases[0].EndDate,
+				sch.Phases[1].StartDate, sch.Phases[1].EndDate, start, mid, mid, end)
+		}
+		if sch.Phases[0].Coupon != nil {
+			t.Errorf("phase coupon: %+v", sch.Phases[0].Coupon)
+		}
+		_, err := sc.SubscriptionSchedules.New(&stripe76.SubscriptionScheduleParams{
+			Customer: stripe76.String(cu.ID), StartDate: stripe76.Int64(start),
+			Phases: []*stripe76.SubscriptionSchedulePhaseParams{
+				{Items: []*stripe76.SubscriptionSchedulePhaseItemParams{{Price: stripe76.String(pl.ID)}}, Iterations: stripe76.Int64(0)},
+			},
+		})
+		if se, ok := err.(*stripe76.Error); !ok || se.Param != "phases[0][iterations]" {
+			t.Errorf("iterations=0: %v", err)
+		}
+		status, body := statusAt(t, f, "2025-09-30.clover", "POST", "/v1/subscription_schedules", url.Values{
+			"customer": {cu.ID}, "start_date": {"now"}, "phases[0][items][0][price]": {pl.ID}, "phases[0][iterations]": {"2"},
+		})
+		if e, _ := body["error"].(map[string]any); status != 400 || e["param"] != "phases[0][iterations]" {
+			t.Errorf("iterations at clover: %d %v", status, body)
+		}
+		status, body = statusAt(t, f, "2025-08-27.basil", "POST", "/v1/subscription_schedules", url.Values{
+			"customer": {cu.ID}, "start_date": {"now"}, "phases[0][items][0][price]": {pl.ID}, "phases[0][iterations]": {"3"},
+		})
+		if status != 200 {
+			t.Errorf("iterations at basil: %d %v", status, body)
+		}
+	})
+}
