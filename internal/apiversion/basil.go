@@ -304,6 +304,13 @@ var basil = Release{
 			Up:     func(p map[string]any) error { return singleDiscount(p, "coupon", "promotion_code") },
 		},
 		{
+			Name: "CustomerCouponParamsRemoved",
+			Doc: "coupon and promotion_code on customers were removed (a customer's discount is applied from " +
+				"the Dashboard or Checkout since); the customer code still applies them for older versions.",
+			Routes: []string{"POST /v1/customers", "POST /v1/customers/{customer}"},
+			Aside:  func(p map[string]any) func(map[string]any) { return setAside(p, "coupon", "promotion_code") },
+		},
+		{
 			Name:   "InvoiceItemPriceBecamePricing",
 			Doc:    "price and unit_amount on invoice items became pricing[price] and unit_amount_decimal.",
 			Routes: []string{"POST /v1/invoiceitems", "POST /v1/invoiceitems/{invoiceitem}"},

@@ -130,6 +130,26 @@ func eachElem(v any, fn func(map[string]any) error) error {
 	return nil
 }
 
+// setAside takes keys out of params and returns what puts them back into
+// the validated parameters. Their values must be strings (IDs).
+func setAside(p map[string]any, keys ...string) func(map[string]any) {
+	values := map[string]any{}
+	for _, k := range keys {
+		if v, ok := p[k]; ok {
+			values[k] = v
+			delete(p, k)
+		}
+	}
+	if len(values) == 0 {
+		return nil
+	}
+	return func(validated map[string]any) {
+		for k, v := range values {
+			validated[k] = v
+		}
+	}
+}
+
 // setAsideInElems takes key out of each hash of the array parameter
 // list, and returns what puts each value back into the same element of
 // the validated array (which lists the elements in index order).

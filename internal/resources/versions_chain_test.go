@@ -361,3 +361,37 @@ func TestV76SchedulePhaseIterations(t *testing.T) {
 		}
 	})
 }
+
+// Before basil a customer takes a coupon or a promotion code, shows it as
+// its discount, and its invoices apply it.
+func TestV76CustomerCoupon(t *testing.T) {
+	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
+		co := must76(sc.Coupons.New(&stripe76.CouponParams{PercentOff: stripe76.Float64(10), Duration: stripe76.String("forever")}))(t)
+		cu := must76(sc.Customers.New(&stripe76.CustomerParams{Coupon: stripe76.String(co.ID)}))(t)
+		if cu.Discount == nil || cu.Discount.Coupon == nil || cu.Discount.Coupon.ID != co.ID || cu.Discount.Customer == nil || cu.Discount.Customer.ID != cu.ID {
+			t.Fatalf("customer discount: %+v", cu.Discount)
+		}
+		must76(sc.InvoiceItems.New(&stripe76.InvoiceItemParams{
+			Customer: stripe76.String(cu.ID), Currency: stripe76.String("usd"), Amount: stripe76.Int64(2000),
+		}))(t)
+		inv := must76(sc.Invoices.New(&stripe76.InvoiceParams{
+			Customer: stripe76.String(cu.ID), PendingInvoiceItemsBehavior: stripe76.String("include"),
+		}))(t)
+		if inv.Total != 1800 {
+			t.Errorf("invoice total %d with the customer's 10%% off, want 1800", inv.Total)
+		}
+		pc := must76(sc.PromotionCodes.New(&stripe76.PromotionCodeParams{Coupon: stripe76.String(co.ID)}))(t)
+		cu = must76(sc.Customers.Update(cu.ID, &stripe76.CustomerParams{PromotionCode: stripe76.String(pc.ID)}))(t)
+		if cu.Discount == nil || cu.Discount.PromotionCode == nil || cu.Discount.PromotionCode.ID != pc.ID {
+			t.Errorf("discount from promotion code: %+v", cu.Discount)
+		}
+		cu = must76(sc.Customers.Update(cu.ID, &stripe76.CustomerParams{Coupon: stripe76.String("")}))(t)
+		if cu.Discount != nil {
+			t.Errorf("cleared discount: %+v", cu.Discount)
+		}
+		status, body := statusAt(t, f, "2025-03-31.basil", "POST", "/v1/customers", url.Values{"coupon": {co.ID}})
+		if e, _ := body["error"].(map[string]any); status != 400 || e["param"] != "coupon" {
+			t.Errorf("coupon at basil: %d %v", status, body)
+		}
+	})
+}
