@@ -112,13 +112,15 @@ func (f *Fake) serve(r *http.Request, rec *Request) resources.Response {
 	}
 	// Names an older version used are rewritten to the stored model's
 	// before validation, which knows only the newest spec.
-	if err := apiversion.Request(version, op.Method+" "+op.Pattern, tree); err != nil {
+	aside, err := apiversion.Request(version, op.Method+" "+op.Pattern, tree)
+	if err != nil {
 		return fail(err)
 	}
 	params, err := op.Validate(tree)
 	if err != nil {
 		return fail(err)
 	}
+	aside.Restore(params)
 	call := resources.Call{
 		Method: op.Method, Pattern: op.Pattern, Path: r.URL.Path, Vars: vars, Params: params,
 		Version: version, RequestID: rec.RequestID, IdempotencyKey: rec.IdempotencyKey,

@@ -21,8 +21,8 @@ func TestStripeVersionParsing(t *testing.T) {
 		{"2025-09-30.clover", "2025-09-30.clover", 200},
 		{"2026-10-28.endive", "2026-10-28.endive", 200},
 		// Newer than the newest known: served as the newest known.
-		{"2099-01-01.zebra", "2026-10-28.endive", 200},
-		{"2027-02-24", "2026-10-28.endive", 200},
+		{"2099-01-01.zebra", "2026-11-18.endive", 200},
+		{"2027-02-24", "2026-11-18.endive", 200},
 		// Malformed, or a date Stripe never published.
 		{"banana", "2026-03-25.dahlia", 400},
 		{"2024-01-01", "2026-03-25.dahlia", 400},

@@ -16,7 +16,7 @@ func TestBefore(t *testing.T) {
 
 func TestKnownAndNewest(t *testing.T) {
 	vs := Known()
-	if vs[0] != V20231016 || Newest() != "2026-10-28.endive" || vs[len(vs)-1] != Newest() {
+	if vs[0] != V20231016 || Newest() != "2026-11-18.endive" || vs[len(vs)-1] != Newest() {
 		t.Fatalf("known %v, newest %s", vs, Newest())
 	}
 	for i := 1; i < len(vs); i++ {
@@ -63,3 +63,4 @@ type nilEnv struct{}
 
 func (nilEnv) Stored(string, string) map[string]any { return nil }
 func (nilEnv) Object(string, string) map[string]any { return nil }
+func (nilEnv) Find(string, string) map[string]any   { return nil }

@@ -1,6 +1,10 @@
 package apiversion
 
-import "maps"
+import (
+	"maps"
+
+	"github.com/stripefake/stripefake/internal/apierr"
+)
 
 // basil: https://docs.stripe.com/changelog/basil
 //
@@ -75,9 +79,13 @@ var basil = Release{
 			Doc: "invoice.tax and total_tax_amounts became total_taxes; invoice.discount (one) gave way to discounts; " +
 				"application_fee_amount and transfer_data were removed.",
 			Down: func(env Env, o map[string]any) {
+				amounts, sum := taxAmounts(o["total_taxes"])
 				delete(o, "total_taxes")
-				o["tax"] = nil
-				o["total_tax_amounts"] = []any{}
+				o["total_tax_amounts"] = amounts
+				o["tax"] = nil // null when no tax rate applies
+				if len(amounts) > 0 {
+					o["tax"] = sum
+				}
 				o["application_fee_amount"] = nil
 				o["transfer_data"] = nil
 				o["discount"] = firstDiscount(env, o["discounts"])
@@ -87,7 +95,7 @@ var basil = Release{
 			Name:   "LineItemParentAndPricing",
 			Object: "line_item",
 			Doc: "line_item type, subscription_item, invoice_item, proration, proration_details moved to line_item.parent; " +
-				"price to pricing.price_details; tax_amounts/tax_rates became taxes.",
+				"price (and plan) to pricing.price_details; tax_amounts/tax_rates became taxes.",
 			Expandable: map[string][]string{"subscription_item": {"subscription_item"}, "invoice_item": {"invoiceitem"}},
 			Down: func(env Env, o map[string]any) {
 				p, _ := o["parent"].(map[string]any)
@@ -119,21 +127,26 @@ var basil = Release{
 				pricing, _ := o["pricing"].(map[string]any)
 				delete(o, "pricing")
 				o["price"] = priceOf(env, pricing)
+				o["plan"] = planOf(env, o["price"])
 				o["unit_amount_excluding_tax"] = nil
 				if pricing != nil {
 					o["unit_amount_excluding_tax"] = pricing["unit_amount_decimal"]
 				}
-				o["amount_excluding_tax"] = o["amount"]
+				amounts, _ := taxAmounts(o["taxes"])
 				delete(o, "taxes")
-				o["tax_amounts"] = []any{}
-				o["tax_rates"] = []any{}
+				o["tax_amounts"] = amounts
+				o["tax_rates"] = lineTaxRates(env, o)
+				o["amount_excluding_tax"] = toInt(o["amount"]) - inclusiveTax(amounts)
+				if inclusiveTax(amounts) != 0 {
+					o["unit_amount_excluding_tax"] = unitExcludingTax(o["amount_excluding_tax"].(int64), o["quantity"])
+				}
 			},
 		},
 		{
 			Name:   "InvoiceItemParentAndPricing",
 			Object: "invoiceitem",
-			Doc: "invoiceitem.subscription and subscription_item moved to invoiceitem.parent; price, unit_amount and " +
-				"unit_amount_decimal to pricing.",
+			Doc: "invoiceitem.subscription and subscription_item moved to invoiceitem.parent; price (and plan), " +
+				"unit_amount and unit_amount_decimal to pricing.",
 			Expandable: map[string][]string{"subscription": {"subscription"}},
 			Down: func(env Env, o map[string]any) {
 				p, _ := o["parent"].(map[string]any)
@@ -151,6 +164,7 @@ var basil = Release{
 				pricing, _ := o["pricing"].(map[string]any)
 				delete(o, "pricing")
 				o["price"] = priceOf(env, pricing)
+				o["plan"] = planOf(env, o["price"])
 				o["unit_amount"], o["unit_amount_decimal"] = nil, nil
 				if pricing != nil {
 					if d, ok := pricing["unit_amount_decimal"].(string); ok {
@@ -206,16 +220,68 @@ var basil = Release{
 			Down:   func(_ Env, o map[string]any) { o["aggregate_usage"] = aggregateUsage(o) },
 		},
 		{
-			Name:   "ChargeInvoiceRemoved",
-			Object: "charge",
-			Doc:    "charge.invoice was removed (an invoice's payments are InvoicePayment objects).",
-			Down:   func(_ Env, o map[string]any) { o["invoice"] = nil },
+			Name:       "ChargeInvoiceRemoved",
+			Object:     "charge",
+			Doc:        "charge.invoice was removed (an invoice's payments are InvoicePayment objects).",
+			Expandable: map[string][]string{"invoice": {"invoice"}},
+			Down: func(env Env, o map[string]any) {
+				pi, _ := o["payment_intent"].(string)
+				o["invoice"] = invoicePaidBy(env, pi)
+			},
 		},
 		{
-			Name:   "PaymentIntentInvoiceRemoved",
-			Object: "payment_intent",
-			Doc:    "payment_intent.invoice was removed (an invoice's payments are InvoicePayment objects).",
-			Down:   func(_ Env, o map[string]any) { o["invoice"] = nil },
+			Name:       "PaymentIntentInvoiceRemoved",
+			Object:     "payment_intent",
+			Doc:        "payment_intent.invoice was removed (an invoice's payments are InvoicePayment objects).",
+			Expandable: map[string][]string{"invoice": {"invoice"}},
+			Down: func(env Env, o map[string]any) {
+				id, _ := o["id"].(string)
+				o["invoice"] = invoicePaidBy(env, id)
+			},
+		},
+		{
+			Name:   "CreditNoteTaxAmountsBecameTotalTaxes",
+			Object: "credit_note",
+			Doc: "credit_note.tax_amounts became total_taxes; credit_note.refund (one) gave way to refunds " +
+				"(refunds[][refund] in requests).",
+			Expandable: map[string][]string{"refund": {"refund"}},
+			Down: func(_ Env, o map[string]any) {
+				o["tax_amounts"], _ = taxAmounts(o["total_taxes"])
+				delete(o, "total_taxes")
+				o["refund"] = nil
+				if rs, _ := o["refunds"].([]any); len(rs) > 0 {
+					if r, _ := rs[0].(map[string]any); r != nil {
+						o["refund"] = r["refund"]
+					}
+				}
+			},
+		},
+		{
+			Name:   "CreditNoteLineTaxAmountsBecameTaxes",
+			Object: "credit_note_line_item",
+			Doc: "credit_note_line_item.tax_amounts became taxes; amount_excluding_tax and " +
+				"unit_amount_excluding_tax were removed.",
+			Down: func(_ Env, o map[string]any) {
+				amounts, _ := taxAmounts(o["taxes"])
+				delete(o, "taxes")
+				o["tax_amounts"] = amounts
+				excl := toInt(o["amount"]) - inclusiveTax(amounts)
+				o["amount_excluding_tax"] = excl
+				o["unit_amount_excluding_tax"] = unitExcludingTax(excl, o["quantity"])
+			},
+		},
+		{
+			Name:   "SchedulePhaseCouponRemoved",
+			Object: "subscription_schedule",
+			Doc:    "subscription_schedule.phases[].coupon gave way to phases[].discounts.",
+			Down: func(_ Env, o map[string]any) {
+				phases, _ := o["phases"].([]any)
+				for _, ph := range phases {
+					if m, ok := ph.(map[string]any); ok {
+						m["coupon"] = phaseCoupon(m["discounts"])
+					}
+				}
+			},
 		},
 		{
 			Name:   "CheckoutShippingDetailsMoved",
@@ -229,6 +295,127 @@ var basil = Release{
 			},
 		},
 	},
+	Params: []ParamChange{
+		{
+			Name: "CouponParamsBecameDiscounts",
+			Doc: "coupon and promotion_code on subscriptions became discounts[][coupon] / " +
+				"discounts[][promotion_code].",
+			Routes: []string{"POST /v1/subscriptions", "POST /v1/subscriptions/{subscription_exposed_id}"},
+			Up:     func(p map[string]any) error { return singleDiscount(p, "coupon", "promotion_code") },
+		},
+		{
+			Name: "CustomerCouponParamsRemoved",
+			Doc: "coupon and promotion_code on customers were removed (a customer's discount is applied from " +
+				"the Dashboard or Checkout since); the customer code still applies them for older versions.",
+			Routes: []string{"POST /v1/customers", "POST /v1/customers/{customer}"},
+			Aside:  func(p map[string]any) func(map[string]any) { return setAside(p, "coupon", "promotion_code") },
+		},
+		{
+			Name:   "InvoiceItemPriceBecamePricing",
+			Doc:    "price and unit_amount on invoice items became pricing[price] and unit_amount_decimal.",
+			Routes: []string{"POST /v1/invoiceitems", "POST /v1/invoiceitems/{invoiceitem}"},
+			Up: func(p map[string]any) error {
+				if err := priceToPricing(p, "price"); err != nil {
+					return err
+				}
+				return rename(p, "unit_amount", "unit_amount_decimal", "unit_amount")
+			},
+		},
+		{
+			Name:   "InvoiceLinePriceBecamePricing",
+			Doc:    "price on invoice lines (update, add_lines, update_lines) became pricing[price].",
+			Routes: []string{"POST /v1/invoices/{invoice}/lines/{line_item_id}"},
+			Up:     func(p map[string]any) error { return priceToPricing(p, "price") },
+		},
+		{
+			Name: "InvoiceLinesPriceBecamePricing",
+			Doc:  "lines[][price] on add_lines and update_lines became lines[][pricing][price].",
+			Routes: []string{"POST /v1/invoices/{invoice}/add_lines",
+				"POST /v1/invoices/{invoice}/update_lines"},
+			Up: func(p map[string]any) error {
+				return eachElem(p["lines"], func(m map[string]any) error { return priceToPricing(m, "lines[][price]") })
+			},
+		},
+		{
+			Name: "CreditNoteRefundBecameRefunds",
+			Doc:  "refund (one existing refund) on credit notes and their previews became refunds[][refund].",
+			Routes: []string{"POST /v1/credit_notes", "GET /v1/credit_notes/preview",
+				"GET /v1/credit_notes/preview/lines"},
+			Up: func(p map[string]any) error {
+				v, ok := p["refund"]
+				if !ok {
+					return nil
+				}
+				if _, both := p["refunds"]; both {
+					return apierr.InvalidRequest("refund", "You may only specify one of these parameters: refund, refunds.")
+				}
+				delete(p, "refund")
+				p["refunds"] = map[string]any{"0": map[string]any{"refund": v}}
+				return nil
+			},
+		},
+	},
+}
+
+// singleDiscount turns each one-discount parameter of keys (coupon,
+// promotion_code) into discounts[0][key]; an empty value clears, as
+// discounts="" does.
+func singleDiscount(p map[string]any, keys ...string) error {
+	for _, k := range keys {
+		v, ok := p[k]
+		if !ok {
+			continue
+		}
+		if _, both := p["discounts"]; both {
+			return apierr.InvalidRequest(k, "You may only specify one of these parameters: "+k+", discounts.")
+		}
+		delete(p, k)
+		if s, _ := v.(string); s == "" {
+			p["discounts"] = ""
+			continue
+		}
+		p["discounts"] = map[string]any{"0": map[string]any{k: v}}
+	}
+	return nil
+}
+
+// priceToPricing moves p[price] to p[pricing][price]; param names the
+// price parameter in errors.
+func priceToPricing(p map[string]any, param string) error {
+	v, ok := p["price"]
+	if !ok {
+		return nil
+	}
+	if _, both := p["pricing"]; both {
+		return apierr.InvalidRequest(param, "You may only specify one of these parameters: price, pricing.")
+	}
+	delete(p, "price")
+	p["pricing"] = map[string]any{"price": v}
+	return nil
+}
+
+// phaseCoupon is the coupon of a phase's first discount that names one
+// directly, as phases[].coupon showed it (an ID), or nil.
+func phaseCoupon(discounts any) any {
+	ds, _ := discounts.([]any)
+	for _, d := range ds {
+		if m, ok := d.(map[string]any); ok && m["coupon"] != nil {
+			return m["coupon"]
+		}
+	}
+	return nil
+}
+
+// invoicePaidBy is the invoice whose InvoicePayment is payment intent pi,
+// or nil: what charge.invoice and payment_intent.invoice named.
+func invoicePaidBy(env Env, pi string) any {
+	if pi == "" {
+		return nil
+	}
+	if ip := env.Find("invoice_payment", "payment_intent="+pi); ip != nil {
+		return ip["invoice"]
+	}
+	return nil
 }
 
 // aggregateUsage is what aggregate_usage showed for a recurring hash or a
@@ -279,6 +466,20 @@ func priceOf(env Env, pricing map[string]any) any {
 		if m := env.Object("price", p); m != nil {
 			return m
 		}
+	}
+	return nil
+}
+
+// planOf is the plan a recurring price (an object) is, as older versions
+// showed it beside the price; null for a one-off price.
+func planOf(env Env, price any) any {
+	pr, _ := price.(map[string]any)
+	if pr == nil || pr["recurring"] == nil {
+		return nil
+	}
+	id, _ := pr["id"].(string)
+	if m := env.Object("plan", id); m != nil {
+		return m
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package apiversion
 
 import (
 	"bytes"
+	"reflect"
 	"sort"
 	"sync"
 )
@@ -26,6 +27,9 @@ type Env interface {
 	// Object returns object id of type kind in the stored model's wire
 	// shape, or nil; Apply then transforms it where it is placed.
 	Object(kind, id string) map[string]any
+	// Find returns the stored form of the first object of type kind
+	// indexed under term (e.g. "payment_intent=pi_…"), or nil.
+	Find(kind, term string) map[string]any
 }
 
 // Chain is every change made after one version, newest first, by object.
@@ -85,6 +89,9 @@ func (c *Chain) Touches(raw []byte) bool {
 func (c *Chain) Apply(env Env, node any) {
 	switch n := node.(type) {
 	case map[string]any:
+		if n["object"] == "event" && c.applyEvent(env, n) {
+			return
+		}
 		if t, ok := n["object"].(string); ok {
 			for _, ch := range c.byObject[t] {
 				ch.Down(env, n)
@@ -98,6 +105,90 @@ func (c *Chain) Apply(env Env, node any) {
 			c.Apply(env, v)
 		}
 	}
+}
+
+// applyEvent transforms an event whose data carries previous_attributes:
+// the object before the change (data.object with previous_attributes laid
+// over it) goes through the chain beside data.object, and
+// previous_attributes becomes the difference of the two in the older
+// version's names (e.g. current_period_end on a subscription before
+// basil). It reports false, having done nothing, for other events.
+func (c *Chain) applyEvent(env Env, ev map[string]any) bool {
+	data, _ := ev["data"].(map[string]any)
+	prev, _ := data["previous_attributes"].(map[string]any)
+	cur, _ := data["object"].(map[string]any)
+	if prev == nil || cur == nil {
+		return false
+	}
+	before := overlay(deepCopy(cur).(map[string]any), prev)
+	c.Apply(env, cur)
+	c.Apply(env, before)
+	data["previous_attributes"] = previousAttributes(before, cur)
+	return true
+}
+
+// overlay lays previous_attributes over a copy of the current object:
+// hashes key by key, everything else whole, as they were diffed.
+func overlay(obj, prev map[string]any) map[string]any {
+	for k, pv := range prev {
+		pm, pIsMap := pv.(map[string]any)
+		om, oIsMap := obj[k].(map[string]any)
+		if pIsMap && oIsMap {
+			overlay(om, pm)
+			continue
+		}
+		obj[k] = deepCopy(pv)
+	}
+	return obj
+}
+
+// previousAttributes is what changed from before to after: each key whose
+// value differs, with its value before (null when it was absent); hashes
+// key by key.
+func previousAttributes(before, after map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, av := range after {
+		bv, had := before[k]
+		switch {
+		case !had:
+			out[k] = nil
+		case reflect.DeepEqual(bv, av):
+		default:
+			bm, bIsMap := bv.(map[string]any)
+			am, aIsMap := av.(map[string]any)
+			if bIsMap && aIsMap {
+				if d := previousAttributes(bm, am); len(d) > 0 {
+					out[k] = d
+				}
+				continue
+			}
+			out[k] = bv
+		}
+	}
+	for k, bv := range before {
+		if _, ok := after[k]; !ok {
+			out[k] = bv
+		}
+	}
+	return out
+}
+
+func deepCopy(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(t))
+		for k, x := range t {
+			m[k] = deepCopy(x)
+		}
+		return m
+	case []any:
+		a := make([]any, len(t))
+		for i, x := range t {
+			a[i] = deepCopy(x)
+		}
+		return a
+	}
+	return v
 }
 
 // Expandable returns the object types a field of the older shape expands

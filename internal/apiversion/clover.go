@@ -14,6 +14,23 @@ var clover = Release{
 		"2026-01-28.clover", "2026-02-25.clover",
 	},
 	Changes: []Change{{
+		Name:   "PromotionCodeCouponMovedToPromotion",
+		Object: "promotion_code",
+		Doc:    "promotion_code.coupon (the whole coupon) moved to promotion_code.promotion.coupon (an ID).",
+		Down: func(env Env, o map[string]any) {
+			promo, _ := o["promotion"].(map[string]any)
+			delete(o, "promotion")
+			o["coupon"] = nil
+			switch c := promo["coupon"].(type) {
+			case map[string]any:
+				o["coupon"] = c
+			case string:
+				if m := env.Object("coupon", c); m != nil {
+					o["coupon"] = m
+				}
+			}
+		},
+	}, {
 		Name:   "DiscountCouponMovedToSource",
 		Object: "discount",
 		Doc:    "discount.coupon (the whole coupon) moved to discount.source.coupon.",
@@ -33,44 +50,27 @@ var clover = Release{
 			}
 		},
 	}},
-	Params: []ParamChange{
-		{
-			Name:   "CouponParamsBecameDiscounts",
-			Doc:    "coupon and promotion_code on subscriptions became discounts[][coupon] / discounts[][promotion_code].",
-			Routes: []string{"POST /v1/subscriptions", "POST /v1/subscriptions/{subscription_exposed_id}"},
-			Up: func(p map[string]any) error {
-				for _, k := range []string{"coupon", "promotion_code"} {
-					v, ok := p[k]
-					if !ok {
-						continue
-					}
-					if _, both := p["discounts"]; both {
-						return apierr.InvalidRequest(k, "You may only specify one of these parameters: "+k+", discounts.")
-					}
-					delete(p, k)
-					if s, _ := v.(string); s == "" {
-						p["discounts"] = "" // an empty value clears, as discounts="" does
-						continue
-					}
-					p["discounts"] = map[string]any{"0": map[string]any{k: v}}
-				}
+	Params: []ParamChange{{
+		Name: "SchedulePhaseIterationsBecameDuration",
+		Doc: "phases[][iterations] on subscription schedules (a count of the phase's price interval) gave way to " +
+			"phases[][duration]; the schedule code still ends a phase after its iterations for older versions.",
+		Routes: []string{"POST /v1/subscription_schedules", "POST /v1/subscription_schedules/{schedule}"},
+		Aside:  func(p map[string]any) func(map[string]any) { return setAsideInElems(p, "phases", "iterations") },
+	}, {
+		Name:   "PromotionCodeCouponParamBecamePromotion",
+		Doc:    "coupon on promotion codes became promotion[type]=coupon with promotion[coupon].",
+		Routes: []string{"POST /v1/promotion_codes"},
+		Up: func(p map[string]any) error {
+			v, ok := p["coupon"]
+			if !ok {
 				return nil
-			},
+			}
+			if _, both := p["promotion"]; both {
+				return apierr.InvalidRequest("coupon", "You may only specify one of these parameters: coupon, promotion.")
+			}
+			delete(p, "coupon")
+			p["promotion"] = map[string]any{"type": "coupon", "coupon": v}
+			return nil
 		},
-		{
-			Name:   "InvoiceItemPriceBecamePricing",
-			Doc:    "price and unit_amount on invoice items became pricing[price] and unit_amount_decimal.",
-			Routes: []string{"POST /v1/invoiceitems", "POST /v1/invoiceitems/{invoiceitem}"},
-			Up: func(p map[string]any) error {
-				if v, ok := p["price"]; ok {
-					if _, both := p["pricing"]; both {
-						return apierr.InvalidRequest("price", "You may only specify one of these parameters: price, pricing.")
-					}
-					delete(p, "price")
-					p["pricing"] = map[string]any{"price": v}
-				}
-				return rename(p, "unit_amount", "unit_amount_decimal", "unit_amount")
-			},
-		},
-	},
+	}},
 }

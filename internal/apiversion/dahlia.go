@@ -8,6 +8,12 @@ var dahlia = Release{
 		"2026-07-29.dahlia", "2026-08-26.dahlia",
 	},
 	Changes: []Change{{
+		Name:   "SubscriptionItemPlanRemoved",
+		Object: "subscription_item",
+		Doc: "subscription_item.plan (the item's recurring price as a plan) is no longer shown: stripe-go v84 " +
+			"(clover) reads it, v85 (dahlia) does not.",
+		Down: func(env Env, o map[string]any) { o["plan"] = planOf(env, o["price"]) },
+	}, {
 		Name:   "CheckoutUIModeValuesRenamed",
 		Object: "checkout.session",
 		Doc:    "checkout.session.ui_mode hosted and embedded were renamed hosted_page and embedded_page.",

@@ -1,7 +1,10 @@
 package apiversion
 
 import (
+	"sort"
+
 	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/form"
 )
 
 // ParamChange is the request side of a breaking change: Up rewrites the
@@ -15,33 +18,63 @@ type ParamChange struct {
 	Doc    string
 	Routes []string
 	Up     func(params map[string]any) error
+	// Aside, when set, runs after Up: it takes out of params what the
+	// stored model's spec no longer has but the resource code still reads
+	// for older versions (a schedule phase's iterations), and returns
+	// what puts it back into the validated parameters.
+	Aside func(params map[string]any) (restore func(validated map[string]any))
+}
+
+// Aside puts back, after validation, the parameters request changes took
+// out because the stored model's spec lacks them.
+type Aside []func(validated map[string]any)
+
+// Restore puts the set-aside parameters into validated.
+func (a Aside) Restore(validated map[string]any) {
+	for _, fn := range a {
+		fn(validated)
+	}
 }
 
 // Request rewrites the decoded parameters of a request to route made at v
 // into the stored model's names: every request change made after v, oldest
-// first, then the aliases Stripe accepts at every version.
-func Request(v Version, route string, params map[string]any) error {
+// first, then the aliases Stripe accepts at every version. What it returns
+// puts back, after validation, what the changes set aside.
+func Request(v Version, route string, params map[string]any) (Aside, error) {
+	var aside Aside
+	apply := func(pc *ParamChange) error {
+		if !covers(pc.Routes, route) {
+			return nil
+		}
+		if pc.Up != nil {
+			if err := pc.Up(params); err != nil {
+				return err
+			}
+		}
+		if pc.Aside != nil {
+			if fn := pc.Aside(params); fn != nil {
+				aside = append(aside, fn)
+			}
+		}
+		return nil
+	}
 	for i := len(releases) - 1; i >= 0; i-- {
 		r := releases[i]
 		if !v.Before(r.first()) || Default.Before(r.first()) {
 			continue
 		}
-		for _, pc := range r.Params {
-			if covers(pc.Routes, route) {
-				if err := pc.Up(params); err != nil {
-					return err
-				}
+		for j := range r.Params {
+			if err := apply(&r.Params[j]); err != nil {
+				return nil, err
 			}
 		}
 	}
-	for _, pc := range everyVersion {
-		if covers(pc.Routes, route) {
-			if err := pc.Up(params); err != nil {
-				return err
-			}
+	for j := range everyVersion {
+		if err := apply(&everyVersion[j]); err != nil {
+			return nil, err
 		}
 	}
-	return nil
+	return aside, nil
 }
 
 func covers(routes []string, route string) bool {
@@ -104,6 +137,76 @@ func eachElem(v any, fn func(map[string]any) error) error {
 		}
 	}
 	return nil
+}
+
+// setAside takes keys out of params and returns what puts them back into
+// the validated parameters. Their values must be strings (IDs).
+func setAside(p map[string]any, keys ...string) func(map[string]any) {
+	values := map[string]any{}
+	for _, k := range keys {
+		if v, ok := p[k]; ok {
+			values[k] = v
+			delete(p, k)
+		}
+	}
+	if len(values) == 0 {
+		return nil
+	}
+	return func(validated map[string]any) {
+		for k, v := range values {
+			validated[k] = v
+		}
+	}
+}
+
+// setAsideInElems takes key out of each hash of the array parameter
+// list, and returns what puts each value back into the same element of
+// the validated array (which lists the elements in index order).
+func setAsideInElems(p map[string]any, list, key string) func(map[string]any) {
+	var elems []map[string]any
+	switch a := p[list].(type) {
+	case []any:
+		for _, x := range a {
+			m, _ := x.(map[string]any)
+			elems = append(elems, m)
+		}
+	case map[string]any:
+		idx := make([]int, 0, len(a))
+		byIdx := map[int]map[string]any{}
+		for k, x := range a {
+			i, ok := form.ArrayIndex(k)
+			if !ok {
+				return nil // not an array: validation says so
+			}
+			m, _ := x.(map[string]any)
+			idx = append(idx, i)
+			byIdx[i] = m
+		}
+		sort.Ints(idx)
+		for _, i := range idx {
+			elems = append(elems, byIdx[i])
+		}
+	}
+	values := map[int]any{}
+	for pos, m := range elems {
+		if v, ok := m[key]; ok {
+			values[pos] = v
+			delete(m, key)
+		}
+	}
+	if len(values) == 0 {
+		return nil
+	}
+	return func(validated map[string]any) {
+		out, _ := validated[list].([]any)
+		for pos, v := range values {
+			if pos < len(out) {
+				if m, ok := out[pos].(map[string]any); ok {
+					m[key] = v
+				}
+			}
+		}
+	}
 }
 
 // rename moves params[from] to params[to]; both at once is an error naming

@@ -206,6 +206,13 @@ func createCustomer(c *Ctx) (any, error) {
 	if err := saveCustomer(c, cu); err != nil {
 		return nil, err
 	}
+	if changed, err := applyCustomerCoupon(c, cu, p); err != nil {
+		return nil, err
+	} else if changed {
+		if err := saveCustomer(c, cu); err != nil {
+			return nil, err
+		}
+	}
 	if err := c.emit("customer.created", cu, nil); err != nil {
 		return nil, err
 	}
@@ -337,6 +344,9 @@ func updateCustomer(c *Ctx) (any, error) {
 		}
 	}
 	if err := setDefaultPaymentMethod(c, cu, p, nil); err != nil {
+		return nil, err
+	}
+	if _, err := applyCustomerCoupon(c, cu, p); err != nil {
 		return nil, err
 	}
 	if err := saveCustomer(c, cu); err != nil {

@@ -659,3 +659,44 @@ func expectedTotal(c *Ctx, s *Subscription, cu *Customer, lines []LineInput) (in
 	}
 	return inv.Total, nil
 }
+
+// applyCustomerCoupon applies the coupon or promotion_code parameter of a
+// customer create or update, which versions before basil accept (from
+// basil on they are unknown parameters): the new discount replaces the
+// customer's, and an empty value removes it. It reports whether the
+// customer changed; the caller saves it.
+func applyCustomerCoupon(c *Ctx, cu *Customer, p Params) (bool, error) {
+	key := ""
+	for _, k := range []string{"coupon", "promotion_code"} {
+		if p.Has(k) {
+			if key != "" {
+				return false, apierr.InvalidRequest(k, "You may only specify one of these parameters: coupon, promotion_code.")
+			}
+			key = k
+		}
+	}
+	if key == "" {
+		return false, nil
+	}
+	if _, isString := p.m[key].(string); !isString {
+		return false, apierr.InvalidRequest(key, "Invalid string: "+fmt.Sprint(p.m[key]))
+	}
+	old := customerDiscounts(cu)
+	cu.Discount = nil
+	if p.Str(key) != "" {
+		d, err := redeem(c, p, discountTarget{Customer: cu.ID})
+		if err != nil {
+			return false, err
+		}
+		if err := c.emit("customer.discount.created", d, nil); err != nil {
+			return false, err
+		}
+		cu.Discount = d
+	}
+	if len(old) > 0 {
+		if _, err := endDiscount(c, old[0].(string)); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}

@@ -98,6 +98,27 @@ func (r renderEnv) Stored(kind, id string) map[string]any {
 	return m
 }
 
+// Find returns the stored form of the first object of kind indexed under
+// term.
+func (r renderEnv) Find(kind, term string) map[string]any {
+	if r.c == nil || r.c.tx == nil {
+		return nil
+	}
+	var found []byte
+	err := r.c.tx.ScanIndex(kind, term, true, func(_ string, raw []byte) (bool, error) {
+		found = raw
+		return false, nil
+	})
+	if err != nil || found == nil {
+		return nil
+	}
+	var m map[string]any
+	if json.Unmarshal(found, &m) != nil {
+		return nil
+	}
+	return m
+}
+
 // Object returns the object in the stored model's wire shape.
 func (r renderEnv) Object(kind, id string) map[string]any {
 	obj := r.load(kind, id)

@@ -50,7 +50,7 @@ func TestEveryRelease(t *testing.T) {
 	versions := []string{
 		"2023-10-16", "2024-04-10", "2024-06-20", "2024-09-30.acacia", "2025-02-24.acacia",
 		"2025-03-31.basil", "2025-08-27.basil", "2025-09-30.clover", "2026-02-25.clover",
-		"2026-03-25.dahlia", "2026-08-26.dahlia", "2026-09-30.endive", "2026-10-28.endive",
+		"2026-03-25.dahlia", "2026-08-26.dahlia", "2026-09-30.endive", "2026-11-18.endive",
 	}
 	f, _ := testfake.New(t, testfake.Memory, fake.WithStartTime(testfake.Start))
 	for _, v := range versions {
