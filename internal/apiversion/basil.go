@@ -304,6 +304,14 @@ var basil = Release{
 			Up:     func(p map[string]any) error { return singleDiscount(p, "coupon", "promotion_code") },
 		},
 		{
+			Name:   "PhaseCouponBecameDiscounts",
+			Doc:    "phases[][coupon] on subscription schedules became phases[][discounts][][coupon].",
+			Routes: []string{"POST /v1/subscription_schedules", "POST /v1/subscription_schedules/{schedule}"},
+			Up: func(p map[string]any) error {
+				return eachElem(p["phases"], func(m map[string]any) error { return singleDiscount(m, "coupon") })
+			},
+		},
+		{
 			Name: "CustomerCouponParamsRemoved",
 			Doc: "coupon and promotion_code on customers were removed (a customer's discount is applied from " +
 				"the Dashboard or Checkout since); the customer code still applies them for older versions.",

@@ -85,15 +85,27 @@ func TestV76InvoiceTaxAmounts(t *testing.T) {
 			t.Fatalf("lines: %d, %v", n, err)
 		}
 
-		// A credit note names its one refund pre-basil. (Its tax_amounts
-		// follow total_taxes, which credit notes do not compute yet; the
-		// mapping is tested in internal/apiversion.)
+		// A credit note for the exclusive line names its one refund and
+		// shows its share of the tax as tax_amounts pre-basil.
 		inv = must76(sc.Invoices.Pay(inv.ID, nil))(t)
+		var exclLine string
+		for _, l := range inv.Lines.Data {
+			if len(l.TaxAmounts) == 1 && l.TaxAmounts[0].TaxRate.ID == excl.ID {
+				exclLine = l.ID
+			}
+		}
 		cn := must76(sc.CreditNotes.New(&stripe76.CreditNoteParams{
-			Invoice: stripe76.String(inv.ID), Amount: stripe76.Int64(2300), RefundAmount: stripe76.Int64(2300),
+			Invoice: stripe76.String(inv.ID), RefundAmount: stripe76.Int64(1100),
+			Lines: []*stripe76.CreditNoteLineParams{{Type: stripe76.String("invoice_line_item"), InvoiceLineItem: stripe76.String(exclLine), Quantity: stripe76.Int64(1)}},
 		}))(t)
 		if cn.Refund == nil || cn.Refund.ID == "" {
 			t.Errorf("credit note refund: %+v", cn.Refund)
+		}
+		if cn.Total != 1100 || len(cn.TaxAmounts) != 1 || cn.TaxAmounts[0].Amount != 100 || cn.TaxAmounts[0].TaxRate.ID != excl.ID || cn.TaxAmounts[0].Inclusive {
+			t.Errorf("credit note: total %d tax_amounts %+v", cn.Total, cn.TaxAmounts)
+		}
+		if len(cn.Lines.Data) != 1 || len(cn.Lines.Data[0].TaxAmounts) != 1 || cn.Lines.Data[0].TaxAmounts[0].Amount != 100 {
+			t.Errorf("credit note lines: %+v", cn.Lines.Data)
 		}
 	})
 }
@@ -337,6 +349,22 @@ func TestV76SchedulePhaseIterations(t *testing.T) {
 		}
 		if sch.Phases[0].Coupon != nil {
 			t.Errorf("phase coupon: %+v", sch.Phases[0].Coupon)
+		}
+		// phases[][coupon] is phases[][discounts][0][coupon], shown back as
+		// the phase's coupon.
+		co := must76(sc.Coupons.New(&stripe76.CouponParams{PercentOff: stripe76.Float64(25), Duration: stripe76.String("forever")}))(t)
+		withCoupon := must76(sc.SubscriptionSchedules.New(&stripe76.SubscriptionScheduleParams{
+			Customer: stripe76.String(cu.ID), StartDate: stripe76.Int64(start),
+			Phases: []*stripe76.SubscriptionSchedulePhaseParams{
+				{Items: []*stripe76.SubscriptionSchedulePhaseItemParams{{Price: stripe76.String(pl.ID)}}, Iterations: stripe76.Int64(1), Coupon: stripe76.String(co.ID)},
+			},
+		}))(t)
+		if c := withCoupon.Phases[0].Coupon; c == nil || c.ID != co.ID {
+			t.Errorf("phase coupon: %+v", c)
+		}
+		sub := must76(sc.Subscriptions.Get(withCoupon.Subscription.ID, nil))(t)
+		if inv := must76(sc.Invoices.Get(sub.LatestInvoice.ID, nil))(t); inv.Total != 750 {
+			t.Errorf("first invoice of the couponed phase: total %d, want 750", inv.Total)
 		}
 		_, err := sc.SubscriptionSchedules.New(&stripe76.SubscriptionScheduleParams{
 			Customer: stripe76.String(cu.ID), StartDate: stripe76.Int64(start),
