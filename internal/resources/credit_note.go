@@ -701,11 +701,18 @@ func listCreditNotes(c *Ctx) (any, error) {
 	if inv, ok := p.String("invoice"); ok {
 		term = "invoice=" + inv
 	}
+	meta := func(cn *CreditNote) (string, int64) { return cn.ID, cn.Created }
+	if term == "" {
+		// Unfiltered: newest first from the cursor, without test-clock
+		// customers' credit notes (see list_clock.go).
+		clocks := newClockOwners(c)
+		return listStored(c, "/v1/credit_notes", kindCreditNote, "", func(cn *CreditNote) bool { return !clocks.customer(&cn.Customer) }, meta)
+	}
 	items, err := scan(c, kindCreditNote, term, func(cn *CreditNote) bool { return !byCustomer || cn.Customer == customer })
 	if err != nil {
 		return nil, err
 	}
-	return page(c, "/v1/credit_notes", items, func(cn *CreditNote) (string, int64) { return cn.ID, cn.Created })
+	return page(c, "/v1/credit_notes", items, meta)
 }
 
 // creditNotePDFPage serves credit_notes/{id}/pdf, the credit note's pdf.

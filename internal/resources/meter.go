@@ -19,13 +19,20 @@ import (
 // Storage, chosen so that no request scans every event:
 //   - a meter is one record; a second record keyed by event_name names the
 //     meter that owns it (an event name belongs to one meter);
-//   - an accepted event is one record under an internal ID, carrying the
-//     index term of its window; a record keyed by identifier points at the
-//     latest event with that identifier (de-duplication and cancellation);
+//   - an accepted event is one small record keyed by its identifier
+//     (de-duplication and cancellation), carrying the index term of its
+//     window, for as long as it can still be canceled or de-duplicated:
+//     24 hours after Stripe receives it (meterIdentifierWindow);
 //   - usage is aggregated per (meter, customer, window), where the window is
 //     a minute for raw meters and the meter's event_time_window (hour or
 //     day) for pre-aggregated ones, and again per (meter, customer, UTC day)
-//     with a bitmap of the windows that day holds.
+//     with a bitmap of the windows that day holds;
+//   - an event past those 24 hours can no longer change, so it is folded
+//     into its window (foldMeterEvents) and its record deleted: the window
+//     keeps the folded events' aggregate and, for raw meters, their
+//     aggregate per second, so that summaries and usage over any range stay
+//     exact. A million events then cost their windows, not a million
+//     records.
 //
 // Ingesting an event costs a fixed number of reads and writes of small
 // records. A summary or a usage query reads one record per day of its range,
@@ -42,13 +49,13 @@ import (
 // records the error (see MeterEventErrors).
 
 const (
-	kindMeter           = priceMeterKind // "billing.meter"
-	kindMeterEventName  = "billing.meter.event_name"
-	kindMeterEvent      = "billing.meter_event"
-	kindMeterIdentifier = "billing.meter_event.identifier"
-	kindMeterWindow     = "billing.meter_event.window"
-	kindMeterDay        = "billing.meter_event.day"
-	kindMeterError      = "billing.meter_event.error"
+	kindMeter          = priceMeterKind // "billing.meter"
+	kindMeterEventName = "billing.meter.event_name"
+	kindMeterEvent     = "billing.meter_event"
+	kindMeterFolded    = "billing.meter_event.folded" // when events were last folded
+	kindMeterWindow    = "billing.meter_event.window"
+	kindMeterDay       = "billing.meter_event.day"
+	kindMeterError     = "billing.meter_event.error"
 )
 
 // Stripe's limits on meter events.
@@ -56,6 +63,7 @@ const (
 	meterEventMaxAge      = 35 * 24 * time.Hour // timestamps at most 35 days back
 	meterEventMaxAhead    = 5 * time.Minute     // and at most 5 minutes ahead
 	meterIdentifierWindow = 24 * time.Hour      // identifiers unique for 24 h; cancel within 24 h
+	meterFoldEvery        = time.Hour           // events are folded at most this often, so up to 25 h after arrival
 	meterMaxDisplayName   = 250
 	meterMaxName          = 100 // event_name, identifier, payload keys
 )
@@ -144,7 +152,33 @@ func (ev *MeterEvent) wire(string) any {
 	return &cp
 }
 
-func (ev *MeterEvent) id() string { return strconv.FormatUint(ev.Seq, 10) }
+// meterEventRecord is how an event is stored while it can still be
+// canceled or de-duplicated: what aggregation needs, no payload (nothing
+// renders a stored event). Its key is the identifier.
+type meterEventRecord struct {
+	Seq       uint64 `json:"q"`
+	Created   int64  `json:"c"`
+	Timestamp int64  `json:"t"`
+	Meter     string `json:"m"`
+	Customer  string `json:"u"`
+	Value     int64  `json:"v,omitempty"`
+	Canceled  bool   `json:"x,omitempty"`
+}
+
+func (r *meterEventRecord) event(identifier string) *MeterEvent {
+	return &MeterEvent{Object: kindMeterEvent, Created: r.Created, Identifier: identifier, Timestamp: r.Timestamp,
+		Seq: r.Seq, Meter: r.Meter, Customer: r.Customer, Value: r.Value, Canceled: r.Canceled}
+}
+
+// loadMeterEvent returns the stored event with identifier, or nil.
+func loadMeterEvent(c *Ctx, identifier string) (*MeterEvent, error) {
+	var r meterEventRecord
+	found, err := c.loadOr(kindMeterEvent, identifier, &r)
+	if !found {
+		return nil, err
+	}
+	return r.event(identifier), nil
+}
 
 // MeterEventAdjustment is Stripe's billing.meter_event_adjustment object.
 type MeterEventAdjustment struct {
@@ -437,6 +471,9 @@ func recordMeterEvent(c *Ctx, in meterEventInput) (*MeterEvent, error) {
 			return nil, err
 		}
 	}
+	if err := foldMeterEvents(c); err != nil {
+		return nil, err
+	}
 	seq, err := c.tx.NextSequence(kindMeterEvent)
 	if err != nil {
 		return nil, err
@@ -444,7 +481,8 @@ func recordMeterEvent(c *Ctx, in meterEventInput) (*MeterEvent, error) {
 	identifier := in.Identifier
 	if identifier == "" {
 		identifier = generatedIdentifier(c.e.cfg.Seed, seq)
-	} else if err := checkIdentifierFree(c, identifier); err != nil {
+	}
+	if err := checkIdentifierFree(c, identifier); err != nil {
 		return nil, err
 	}
 	ev := &MeterEvent{
@@ -455,9 +493,6 @@ func recordMeterEvent(c *Ctx, in meterEventInput) (*MeterEvent, error) {
 		ev.Payload = map[string]string{}
 	}
 	if err := saveMeterEvent(c, m, ev); err != nil {
-		return nil, err
-	}
-	if err := c.save(kindMeterIdentifier, identifier, identifierRecord{Event: ev.id(), Created: ev.Created}); err != nil {
 		return nil, err
 	}
 	return ev, addToUsage(c, m, ev)
@@ -509,27 +544,21 @@ func meterEventValue(m *Meter, payload map[string]string) (int64, error) {
 	return v, nil
 }
 
-// identifierRecord points from an identifier to the latest event with it.
-type identifierRecord struct {
-	Event   string `json:"event"`
-	Created int64  `json:"created"`
-}
-
-// checkIdentifierFree answers an identifier used within the last 24 hours.
-// Stripe sends no code with this error.
+// checkIdentifierFree answers an identifier used within the last 24 hours:
+// "We'll enforce uniqueness within a rolling 24 hour period"
+// (https://docs.stripe.com/api/v2/billing/meter-events/create; v1 says "at
+// least 24 hours", https://docs.stripe.com/api/billing/meter-event/create).
+// An older event with the identifier that is not folded yet is folded now,
+// freeing its key. Stripe sends no code with this error.
 func checkIdentifierFree(c *Ctx, identifier string) error {
-	var rec identifierRecord
-	err := c.load(kindMeterIdentifier, identifier, &rec)
-	if err == store.ErrNotFound {
-		return nil
-	}
-	if err != nil {
+	ev, err := loadMeterEvent(c, identifier)
+	if ev == nil {
 		return err
 	}
-	if c.Unix()-rec.Created < int64(meterIdentifierWindow/time.Second) {
+	if c.Unix()-ev.Created < int64(meterIdentifierWindow/time.Second) {
 		return apierr.InvalidRequest("identifier", "An event already exists with identifier "+identifier)
 	}
-	return nil
+	return foldEvents(c, []*MeterEvent{ev})
 }
 
 // generatedIdentifier is the identifier of an event sent without one: a
@@ -555,7 +584,9 @@ func floorTo(ts, size int64) int64 {
 func (ev *MeterEvent) windowStart(m *Meter) int64 { return floorTo(ev.Timestamp, m.windowSeconds()) }
 
 func saveMeterEvent(c *Ctx, m *Meter, ev *MeterEvent) error {
-	return c.save(kindMeterEvent, ev.id(), ev, "w="+windowKey(m.ID, ev.Customer, ev.windowStart(m)))
+	r := meterEventRecord{Seq: ev.Seq, Created: ev.Created, Timestamp: ev.Timestamp, Meter: ev.Meter,
+		Customer: ev.Customer, Value: ev.Value, Canceled: ev.Canceled}
+	return c.save(kindMeterEvent, ev.Identifier, r, "w="+windowKey(m.ID, ev.Customer, ev.windowStart(m)))
 }
 
 // meterAgg aggregates the counted events of a window or a day: their sum
@@ -607,8 +638,112 @@ func (a meterAgg) value(formula string) float64 {
 	return float64(a.Sum)
 }
 
+// meterWindow is one customer's usage of one meter in one window. Agg
+// counts every event that counts; Old is the part of it from folded events
+// (those past the cancellation window, whose records are gone): for raw
+// meters their aggregate, with Secs breaking it down by second of
+// timestamp (oldest first, one aggregate per second) for ranges that cut
+// the window; for pre-aggregated meters the latest received of them.
 type meterWindow struct {
-	Agg meterAgg `json:"agg"`
+	Agg  meterAgg   `json:"agg"`
+	Old  meterAgg   `json:"old,omitzero"`
+	Secs []meterAgg `json:"secs,omitzero"`
+}
+
+// fold adds a folded event to the window's Old part (ev already counts in
+// Agg). Events are folded in arrival order.
+func (w *meterWindow) fold(m *Meter, ev *MeterEvent) {
+	a := aggOf(ev)
+	if m.preAggregated() {
+		w.Old = a
+		return
+	}
+	w.Old.add(a)
+	i := sort.Search(len(w.Secs), func(i int) bool { return w.Secs[i].LastTS >= ev.Timestamp })
+	if i < len(w.Secs) && w.Secs[i].LastTS == ev.Timestamp {
+		w.Secs[i].add(a)
+		return
+	}
+	w.Secs = append(w.Secs, meterAgg{})
+	copy(w.Secs[i+1:], w.Secs[i:])
+	w.Secs[i] = a
+}
+
+// foldMeterEvents folds every event received more than 24 hours ago (so no
+// longer cancelable, and its identifier free again) into its window and
+// deletes its record. It runs when an event is recorded, at most once per
+// meterFoldEvery of fake time, and visits only the events it folds.
+func foldMeterEvents(c *Ctx) error {
+	now := c.Unix()
+	var last int64
+	found, err := c.loadOr(kindMeterFolded, "at", &last)
+	if err != nil {
+		return err
+	}
+	if found && now-last < int64(meterFoldEvery/time.Second) && now >= last {
+		return nil
+	}
+	if err := c.save(kindMeterFolded, "at", now); err != nil {
+		return err
+	}
+	cutoff := now - int64(meterIdentifierWindow/time.Second)
+	var old []*MeterEvent
+	err = c.tx.Scan(kindMeterEvent, false, func(id string, raw []byte) (bool, error) {
+		var r meterEventRecord
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return false, err
+		}
+		if r.Created > cutoff {
+			return false, nil // arrival order: the rest are younger
+		}
+		old = append(old, r.event(id))
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	return foldEvents(c, old)
+}
+
+// foldEvents folds events (in arrival order) into their windows, writing
+// each window once, and deletes their records.
+func foldEvents(c *Ctx, events []*MeterEvent) error {
+	meters := map[string]*Meter{}
+	windows := map[string]*meterWindow{}
+	var keys []string // windows in first-touched order, so writes are deterministic
+	for _, ev := range events {
+		if err := c.tx.Delete(kindMeterEvent, ev.Identifier); err != nil {
+			return err
+		}
+		if ev.Canceled {
+			continue // it already left its window
+		}
+		m := meters[ev.Meter]
+		if m == nil {
+			var err error
+			if m, err = get[Meter](c, kindMeter, ev.Meter, "id"); err != nil {
+				return err
+			}
+			meters[ev.Meter] = m
+		}
+		key := windowKey(m.ID, ev.Customer, ev.windowStart(m))
+		w := windows[key]
+		if w == nil {
+			w = &meterWindow{}
+			if _, err := c.loadOr(kindMeterWindow, key, w); err != nil {
+				return err
+			}
+			windows[key] = w
+			keys = append(keys, key)
+		}
+		w.fold(m, ev)
+	}
+	for _, key := range keys {
+		if err := c.save(kindMeterWindow, key, windows[key]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // meterDay is one customer's usage of one meter on one UTC day, with a
@@ -665,13 +800,14 @@ func addToUsage(c *Ctx, m *Meter, ev *MeterEvent) error {
 	} else {
 		w.Agg.add(aggOf(ev))
 	}
-	return changeWindow(c, m, ev.Customer, start, old, w.Agg, !found)
+	return changeWindow(c, m, ev.Customer, start, old, &w, !found)
 }
 
-// changeWindow stores a window's new aggregate and moves its day's
-// aggregate from old to new. isNew adds the window to the day's list.
-func changeWindow(c *Ctx, m *Meter, customer string, start int64, old, agg meterAgg, isNew bool) error {
-	if err := c.save(kindMeterWindow, windowKey(m.ID, customer, start), meterWindow{Agg: agg}); err != nil {
+// changeWindow stores window w, whose aggregate was old, and moves its
+// day's aggregate from old to w's. isNew adds the window to the day's list.
+func changeWindow(c *Ctx, m *Meter, customer string, start int64, old meterAgg, w *meterWindow, isNew bool) error {
+	agg := w.Agg
+	if err := c.save(kindMeterWindow, windowKey(m.ID, customer, start), w); err != nil {
 		return err
 	}
 	dayStart := floorTo(start, secondsPerDay)
@@ -709,15 +845,15 @@ func changeWindow(c *Ctx, m *Meter, customer string, start int64, old, agg meter
 	return c.save(kindMeterDay, dayID, d)
 }
 
-// windowEvents calls fn for every stored event of a window, canceled ones
-// included, in arrival order.
+// windowEvents calls fn for every stored (not yet folded) event of a
+// window, canceled ones included, in arrival order.
 func windowEvents(c *Ctx, meter, customer string, start int64, fn func(ev *MeterEvent)) error {
-	return c.tx.ScanIndex(kindMeterEvent, "w="+windowKey(meter, customer, start), false, func(_ string, raw []byte) (bool, error) {
-		var ev MeterEvent
-		if err := json.Unmarshal(raw, &ev); err != nil {
+	return c.tx.ScanIndex(kindMeterEvent, "w="+windowKey(meter, customer, start), false, func(id string, raw []byte) (bool, error) {
+		var r meterEventRecord
+		if err := json.Unmarshal(raw, &r); err != nil {
 			return false, err
 		}
-		fn(&ev)
+		fn(r.event(id))
 		return true, nil
 	})
 }
@@ -744,8 +880,9 @@ func cancelMeterEvent(c *Ctx, ev *MeterEvent) error {
 		if old.LastSeq != ev.Seq {
 			return nil // a later event had already replaced it
 		}
-		// The latest event received before it that is still counted takes its place.
-		w.Agg = meterAgg{}
+		// The latest event received before it that is still counted takes
+		// its place: a stored one, else the latest folded one.
+		w.Agg = w.Old
 		err = windowEvents(c, m.ID, ev.Customer, start, func(o *MeterEvent) {
 			if !o.Canceled {
 				w.Agg = aggOf(o)
@@ -755,7 +892,7 @@ func cancelMeterEvent(c *Ctx, ev *MeterEvent) error {
 		w.Agg.Sum -= ev.Value
 		w.Agg.Count--
 		if w.Agg.Count > 0 && old.sameLast(mine) {
-			last := meterAgg{}
+			last := w.Old
 			err = windowEvents(c, m.ID, ev.Customer, start, func(o *MeterEvent) {
 				if !o.Canceled {
 					last.add(aggOf(o))
@@ -770,7 +907,7 @@ func cancelMeterEvent(c *Ctx, ev *MeterEvent) error {
 	if err != nil {
 		return err
 	}
-	return changeWindow(c, m, ev.Customer, start, old, w.Agg, false)
+	return changeWindow(c, m, ev.Customer, start, old, &w, false)
 }
 
 // usage aggregates the customer's counted events of meter m with
@@ -810,6 +947,11 @@ func usage(c *Ctx, m *Meter, customer string, start, end int64) (meterAgg, error
 			case ws >= start && ws+size <= end:
 				total.add(w.Agg)
 			default:
+				for _, sec := range w.Secs {
+					if sec.LastTS >= start && sec.LastTS < end {
+						total.add(sec)
+					}
+				}
 				err := windowEvents(c, m.ID, customer, ws, func(ev *MeterEvent) {
 					if !ev.Canceled && ev.Timestamp >= start && ev.Timestamp < end {
 						total.add(aggOf(ev))
@@ -984,22 +1126,18 @@ func createMeterEventV1(c *Ctx) (any, error) {
 // within the last 24 hours under eventName. (Wording of its errors
 // UNCONFIRMED: Stripe reports a failed adjustment asynchronously.)
 func cancelByIdentifier(c *Ctx, eventName, identifier, param string) error {
-	var rec identifierRecord
-	found, err := c.loadOr(kindMeterIdentifier, identifier, &rec)
+	ev, err := loadMeterEvent(c, identifier)
 	if err != nil {
 		return err
 	}
 	notFound := apierr.Invalid("resource_missing", param, fmt.Sprintf(
 		"No meter event with identifier '%s' was found for the event name '%s'.", identifier, eventName))
-	if !found {
+	if ev == nil {
+		// Never received, or folded: received more than 24 hours ago.
 		return notFound
 	}
-	ev, err := get[MeterEvent](c, kindMeterEvent, rec.Event, param)
-	if err != nil {
-		return err
-	}
-	if ev.EventName != eventName {
-		return notFound
+	if raw, err := c.tx.Get(kindMeterEventName, eventName); err != nil || string(raw) != strconv.Quote(ev.Meter) {
+		return notFound // an event name belongs to one meter for good
 	}
 	if c.Unix()-ev.Created >= int64(meterIdentifierWindow/time.Second) {
 		return apierr.InvalidRequest(param, fmt.Sprintf(

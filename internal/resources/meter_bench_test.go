@@ -1,11 +1,15 @@
 package resources_test
 
 import (
+	"os"
+	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/stripe/stripe-go/v85"
 	"github.com/stripefake/stripefake/fake"
+	"github.com/stripefake/stripefake/internal/resources"
 	"github.com/stripefake/stripefake/internal/testfake"
 )
 
@@ -120,6 +124,45 @@ func benchMeter(b *testing.B, ingest func(b *testing.B, f *fake.Fake, sc *stripe
 			}
 			b.ReportMetric(float64(ingestTime.Nanoseconds())/float64(b.N*benchMeterEvents), "ns/event")
 			b.ReportMetric(float64(summaryTime.Microseconds())/1000/float64(b.N), "summary-ms")
+		})
+	}
+}
+
+// BenchmarkHeapPerMeterEvent reports the heap one meter event costs on the
+// memory store at 1,000,000 events to 10 customers, seeded through the
+// engine: "burst" sends them all at one instant (every event can still be
+// canceled or de-duplicated, so each is kept), "30days" spreads their
+// arrival over 30 days of fake time (events older than the 24-hour
+// cancellation window can be folded into their windows). METER_EVENTS=n
+// runs it with n events instead. Run with:
+//
+//	go test -run '^$' -bench HeapPerMeterEvent -benchtime 1x ./resources/
+func BenchmarkHeapPerMeterEvent(b *testing.B) {
+	n := 1_000_000
+	if s := os.Getenv("METER_EVENTS"); s != "" {
+		n, _ = strconv.Atoi(s) // a smaller run while working on it
+	}
+	for _, span := range []struct {
+		name string
+		d    time.Duration
+	}{{"burst", 0}, {"30days", 30 * 24 * time.Hour}} {
+		b.Run(span.name, func(b *testing.B) {
+			var per float64
+			for b.Loop() {
+				st := testfake.Open(b, testfake.Memory)
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				if _, _, _, err := resources.SeedMeterEvents(st, testfake.Start, n, benchMeterCustomers, span.d); err != nil {
+					b.Fatal(err)
+				}
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				per = float64(after.HeapAlloc-before.HeapAlloc) / float64(n)
+				runtime.KeepAlive(st)
+				_ = st.Close()
+			}
+			b.ReportMetric(per, "B/event")
 		})
 	}
 }

@@ -384,15 +384,18 @@ func listPaymentIntents(c *Ctx) (any, error) {
 	if err := unsupported(p, "customer_account"); err != nil {
 		return nil, err
 	}
-	term := ""
+	meta := func(pi *PaymentIntent) (string, int64) { return pi.ID, pi.Created }
 	if cu, ok := p.String("customer"); ok {
-		term = "customer=" + cu
+		// One customer's objects: its index term, sorted (a test-clock
+		// customer's may be out of insertion order).
+		items, err := scan[PaymentIntent](c, kindPaymentIntent, "customer="+cu, nil)
+		if err != nil {
+			return nil, err
+		}
+		return page(c, "/v1/payment_intents", items, meta)
 	}
-	items, err := scan[PaymentIntent](c, kindPaymentIntent, term, nil)
-	if err != nil {
-		return nil, err
-	}
-	return page(c, "/v1/payment_intents", items, func(pi *PaymentIntent) (string, int64) { return pi.ID, pi.Created })
+	clocks := newClockOwners(c)
+	return listStored(c, "/v1/payment_intents", kindPaymentIntent, "", func(pi *PaymentIntent) bool { return !clocks.customer(pi.Customer) }, meta)
 }
 
 func listCharges(c *Ctx) (any, error) {
@@ -409,13 +412,18 @@ func listCharges(c *Ctx) (any, error) {
 		term = "payment_intent=" + pi
 	}
 	cu, byCustomer := p.String("customer")
+	meta := func(ch *Charge) (string, int64) { return ch.ID, ch.Created }
+	if term == "" {
+		clocks := newClockOwners(c)
+		return listStored(c, "/v1/charges", kindCharge, "", func(ch *Charge) bool { return !clocks.customer(ch.Customer) }, meta)
+	}
 	items, err := scan(c, kindCharge, term, func(ch *Charge) bool {
 		return !byCustomer || (ch.Customer != nil && *ch.Customer == cu)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return page(c, "/v1/charges", items, func(ch *Charge) (string, int64) { return ch.ID, ch.Created })
+	return page(c, "/v1/charges", items, meta)
 }
 
 func listInvoicePayments(c *Ctx) (any, error) {

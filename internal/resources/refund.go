@@ -314,13 +314,18 @@ func listRefunds(c *Ctx) (any, error) {
 	if byPI && term == "" {
 		term = "payment_intent=" + pi
 	}
+	meta := func(r *Refund) (string, int64) { return r.ID, r.Created }
+	if term == "" {
+		clocks := newClockOwners(c)
+		return listStored(c, "/v1/refunds", kindRefund, "", func(r *Refund) bool { return !clocks.charge(r.Charge) }, meta)
+	}
 	items, err := scan(c, kindRefund, term, func(r *Refund) bool {
 		return !byPI || (r.PaymentIntent != nil && *r.PaymentIntent == pi)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return page(c, "/v1/refunds", items, func(r *Refund) (string, int64) { return r.ID, r.Created })
+	return page(c, "/v1/refunds", items, meta)
 }
 
 func listChargeRefunds(c *Ctx) (any, error) {

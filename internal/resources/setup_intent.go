@@ -394,11 +394,24 @@ func listSetupIntents(c *Ctx) (any, error) {
 		term = "customer=" + cu
 	}
 	pm, byPM := p.String("payment_method")
+	meta := func(si *SetupIntent) (string, int64) { return si.ID, si.Created }
+	if term == "" {
+		// Unfiltered (payment_method is no index): newest first from the
+		// cursor, leaving out test-clock customers' unless payment_method
+		// names the one object's owner.
+		clocks := newClockOwners(c)
+		return listStored(c, "/v1/setup_intents", kindSetupIntent, "", func(si *SetupIntent) bool {
+			if byPM {
+				return si.PaymentMethod != nil && *si.PaymentMethod == pm
+			}
+			return !clocks.customer(si.Customer)
+		}, meta)
+	}
 	items, err := scan(c, kindSetupIntent, term, func(si *SetupIntent) bool {
 		return !byPM || (si.PaymentMethod != nil && *si.PaymentMethod == pm)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return page(c, "/v1/setup_intents", items, func(si *SetupIntent) (string, int64) { return si.ID, si.Created })
+	return page(c, "/v1/setup_intents", items, meta)
 }
