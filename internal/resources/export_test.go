@@ -38,3 +38,7 @@ func SeedCustomers(st store.Store, now time.Time, n int) ([]string, error) {
 	}
 	return ids, nil
 }
+
+// The package's tests check that every value save remembers equals what
+// decoding its bytes gives (decoded_cache.go).
+func init() { verifySavedClones = true }
