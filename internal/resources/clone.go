@@ -250,6 +250,10 @@ func jsonClone[T any](v *T) *T {
 // decoding src's encoding into it gives.
 func jsonCloneInto(dst, src reflect.Value) {
 	t := src.Type()
+	if t == priceType {
+		clonePrice(dst, src)
+		return
+	}
 	if t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface && marshalsItself(t) {
 		roundTrip(dst, src)
 		return
@@ -259,7 +263,7 @@ func jsonCloneInto(dst, src reflect.Value) {
 		if src.IsNil() {
 			return
 		}
-		if marshalsItself(t) {
+		if marshalsItself(t) && t.Elem() != priceType {
 			roundTrip(dst, src)
 			return
 		}
@@ -355,10 +359,37 @@ func jsonCloneInto(dst, src reflect.Value) {
 	}
 }
 
+var marshalsCache sync.Map // reflect.Type → bool
+
 // marshalsItself reports whether t encodes through its own method.
 func marshalsItself(t reflect.Type) bool {
-	return t.Implements(jsonMarshaler) || t.Implements(textMarshaler) ||
+	if ok, found := marshalsCache.Load(t); found {
+		return ok.(bool)
+	}
+	ok := t.Implements(jsonMarshaler) || t.Implements(textMarshaler) ||
 		reflect.PointerTo(t).Implements(jsonMarshaler) || reflect.PointerTo(t).Implements(textMarshaler)
+	marshalsCache.Store(t, ok)
+	return ok
+}
+
+var priceType = reflect.TypeFor[Price]()
+
+// clonePrice is jsonCloneInto for a Price, whose MarshalJSON drops what only
+// its includes render; with includes it leaves the work to encoding/json.
+func clonePrice(dst, src reflect.Value) {
+	pr := src.Interface().(Price)
+	if len(pr.include) > 0 {
+		roundTrip(dst, src)
+		return
+	}
+	w := priceRecord(pr)
+	w.TrialPeriodDays = nil
+	w.Deleted = false
+	w.Tiers = nil
+	w.CurrencyOptions = nil
+	var out priceRecord
+	jsonCloneInto(reflect.ValueOf(&out).Elem(), reflect.ValueOf(&w).Elem())
+	dst.Set(reflect.ValueOf(Price(out)))
 }
 
 // emptyJSON is encoding/json's omitempty test.

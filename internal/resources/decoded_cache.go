@@ -62,10 +62,11 @@ func cacheable(rv reflect.Value) bool {
 	return rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Elem().Kind() == reflect.Struct && decodedCopyable(rv.Type())
 }
 
-// verifySavedClones makes save check that jsonClone of what it saved equals
-// decoding the saved bytes, and panic if not; the package's tests turn it
-// on, so that every type the suite saves checks jsonClone's fidelity.
-var verifySavedClones bool
+// verifySavedClones reports whether save should check that jsonClone of
+// what it saved equals decoding the saved bytes, and panic if not. The
+// package's tests turn it on (not its benchmarks), so that every type the
+// suite saves checks jsonClone's fidelity.
+var verifySavedClones = func() bool { return false }
 
 // remember stores, after save wrote raw for v, the value decoding raw
 // gives: jsonClone(v) is that value without the decoding.
@@ -76,7 +77,7 @@ func (c *Ctx) remember(kind, id string, raw []byte, v any) {
 	}
 	kept := reflect.New(rv.Type().Elem())
 	jsonCloneInto(kept.Elem(), rv.Elem())
-	if verifySavedClones {
+	if verifySavedClones() {
 		want := reflect.New(rv.Type().Elem())
 		if err := json.Unmarshal(raw, want.Interface()); err != nil {
 			panic(err)
