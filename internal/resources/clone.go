@@ -305,6 +305,18 @@ func jsonCloneInto(dst, src reflect.Value) {
 			roundTrip(dst, src)
 			return
 		}
+		switch m := src.Interface().(type) {
+		case map[string]string:
+			if validStrings(m) {
+				dst.Set(reflect.ValueOf(copyStrings(m)))
+				return
+			}
+		case map[string]any:
+			if out, ok := jsonCloneAnyMap(m); ok {
+				dst.Set(reflect.ValueOf(out))
+				return
+			}
+		}
 		m := reflect.MakeMapWithSize(t, src.Len())
 		et := t.Elem()
 		for it := src.MapRange(); it.Next(); {
@@ -320,6 +332,12 @@ func jsonCloneInto(dst, src reflect.Value) {
 		dst.Set(m)
 	case reflect.Interface:
 		if src.IsNil() {
+			return
+		}
+		if c, ok := jsonCloneAny(src.Interface()); ok {
+			if c != nil {
+				dst.Set(reflect.ValueOf(c))
+			}
 			return
 		}
 		e := src.Elem()
@@ -357,6 +375,59 @@ func jsonCloneInto(dst, src reflect.Value) {
 	default:
 		dst.Set(src)
 	}
+}
+
+func validStrings(m map[string]string) bool {
+	for k, v := range m {
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return false
+		}
+	}
+	return true
+}
+
+// jsonCloneAny is jsonCloneInto for a value held by an interface, when it
+// is one decoding gives (false otherwise).
+func jsonCloneAny(v any) (any, bool) {
+	switch v := v.(type) {
+	case nil, bool:
+		return v, true
+	case string:
+		return v, utf8.ValidString(v)
+	case float64:
+		return v, !math.IsNaN(v) && !math.IsInf(v, 0)
+	case map[string]any:
+		if v == nil {
+			return nil, true // null
+		}
+		return jsonCloneAnyMap(v)
+	case []any:
+		if v == nil {
+			return nil, true
+		}
+		out := make([]any, len(v))
+		for i, e := range v {
+			c, ok := jsonCloneAny(e)
+			if !ok {
+				return nil, false
+			}
+			out[i] = c
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+func jsonCloneAnyMap(m map[string]any) (map[string]any, bool) {
+	out := make(map[string]any, len(m))
+	for k, e := range m {
+		c, ok := jsonCloneAny(e)
+		if !ok || !utf8.ValidString(k) {
+			return nil, false
+		}
+		out[k] = c
+	}
+	return out, true
 }
 
 var marshalsCache sync.Map // reflect.Type → bool

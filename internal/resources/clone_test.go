@@ -162,6 +162,11 @@ func TestJSONCloneIsARoundTrip(t *testing.T) {
 	}
 	// cloneSubscription is jsonClone, with a price that renders less than it holds.
 	s := &Subscription{Items: SubscriptionItemList{Data: []*SubscriptionItem{{Price: &Price{ID: "price_1", Tiers: []PriceTier{{}}, TrialPeriodDays: new(int64(3))}}}}}
+	// Values decoding never gives, where only encoding/json knows the answer.
+	s.PendingUpdate = map[string]any{"n": int64(5), "t": []string{"a"}, "nil": map[string]any(nil)}
+	s.BillingThresholds = struct{ A int }{3}
+	s.Metadata = map[string]string{"bad": "\xff"}
+	s.AutomaticTax = map[string]any{}
 	if got, want := cloneSubscription(s), roundTripped(t, s); !reflect.DeepEqual(got, want) {
 		t.Fatalf("cloneSubscription = %#v, want %#v", got.Items.Data[0].Price, want.(*Subscription).Items.Data[0].Price)
 	}
