@@ -3,6 +3,7 @@ package resources
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 	"time"
 
 	"github.com/stripefake/stripefake/internal/apiversion"
@@ -120,13 +121,29 @@ func (c *Ctx) Var(name string) string { return c.Vars[name] }
 // NewID returns a fresh ID with prefix.
 func (c *Ctx) NewID(prefix string) (string, error) { return c.e.ids.New(c.tx, prefix) }
 
-// load reads kind/id into v; it returns store.ErrNotFound as is.
+// load reads kind/id into v; it returns store.ErrNotFound as is. Records
+// already decoded are copied from the engine's decodedCache.
 func (c *Ctx) load(kind, id string, v any) error {
 	raw, err := c.tx.Get(kind, id)
 	if err != nil {
 		return err
 	}
-	return json.Unmarshal(raw, v)
+	rv := reflect.ValueOf(v)
+	if !cacheable(rv) || !rv.Elem().IsZero() {
+		return json.Unmarshal(raw, v) // decoding into a filled value merges: leave that to encoding/json
+	}
+	key := decodedKey{kind, id}
+	if kept, ok := c.e.decoded.get(key, rv.Type(), raw); ok {
+		decodedCopy(rv.Elem(), kept.Elem())
+		return nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return err
+	}
+	kept := reflect.New(rv.Type().Elem())
+	decodedCopy(kept.Elem(), rv.Elem())
+	c.e.decoded.put(key, raw, kept)
+	return nil
 }
 
 // save writes v as kind/id with index terms.
@@ -141,7 +158,13 @@ func (c *Ctx) save(kind, id string, v any, terms ...string) error {
 	if err != nil {
 		return err
 	}
-	return c.tx.Put(kind, id, raw, terms...)
+	if err := c.tx.Put(kind, id, raw, terms...); err != nil {
+		return err
+	}
+	if _, ok := v.(*Event); !ok {
+		c.remember(kind, id, raw, v)
+	}
+	return nil
 }
 
 // get loads kind/id into a new T, answering Stripe's "No such" error for a

@@ -97,7 +97,8 @@ type Engine struct {
 	ids     *IDs
 	reqs    requestIDs // request_ids.go
 	cfg     Config
-	deliver Webhooks // how events reach endpoints: webhook_delivery.go
+	deliver Webhooks     // how events reach endpoints: webhook_delivery.go
+	decoded decodedCache // records' decoded values, for Ctx.load: decoded_cache.go
 
 	// registry holds what the families registered. It is built once and
 	// shared by every engine (building it is most of the cost of starting a

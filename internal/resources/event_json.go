@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 )
@@ -99,13 +100,11 @@ func jsonMembers(raw []byte) (keys []string, vals []json.RawMessage, ok bool) {
 		if i >= len(raw) || raw[i] != '"' {
 			return nil, nil, false
 		}
-		end := i + 1
-		for end < len(raw) && raw[end] != '"' {
-			if raw[end] == '\\' {
-				return nil, nil, false
-			}
-			end++
+		n := bytes.IndexByte(raw[i+1:], '"')
+		if n < 0 || bytes.IndexByte(raw[i+1:i+1+n], '\\') >= 0 {
+			return nil, nil, false
 		}
+		end := i + 1 + n
 		if end+1 >= len(raw) || raw[end+1] != ':' {
 			return nil, nil, false
 		}
@@ -127,23 +126,38 @@ func jsonMembers(raw []byte) (keys []string, vals []json.RawMessage, ok bool) {
 	}
 }
 
+// stringEnd returns the index of the quote closing the JSON string whose
+// contents start at i: the first quote not escaped by an odd run of
+// backslashes.
+func stringEnd(raw []byte, i int) (int, bool) {
+	for {
+		n := bytes.IndexByte(raw[i:], '"')
+		if n < 0 {
+			return 0, false
+		}
+		q := i + n
+		slashes := 0
+		for j := q - 1; j >= i && raw[j] == '\\'; j-- {
+			slashes++
+		}
+		if slashes%2 == 0 {
+			return q, true
+		}
+		i = q + 1
+	}
+}
+
 // skipJSONValue returns the index just past the compact JSON value at i.
 func skipJSONValue(raw []byte, i int) (int, bool) {
 	depth := 0
 	for i < len(raw) {
 		switch c := raw[i]; c {
 		case '"':
-			i++
-			for i < len(raw) && raw[i] != '"' {
-				if raw[i] == '\\' {
-					i++
-				}
-				i++
-			}
-			if i >= len(raw) {
+			end, ok := stringEnd(raw, i+1)
+			if !ok {
 				return 0, false
 			}
-			i++
+			i = end + 1
 		case '{', '[':
 			depth++
 			i++

@@ -1,7 +1,6 @@
 package resources
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -255,13 +254,10 @@ func emitSubscriptionUpdated(c *Ctx, before, after *Subscription) (bool, error) 
 	return c.emitUpdated("customer.subscription.updated", before, after)
 }
 
-// cloneSubscription returns a deep copy, for before/after comparisons.
-func cloneSubscription(s *Subscription) *Subscription {
-	raw, _ := json.Marshal(s)
-	var cp Subscription
-	_ = json.Unmarshal(raw, &cp)
-	return &cp
-}
+// cloneSubscription returns a deep copy, for before/after comparisons: what
+// a JSON round trip gives (so prices lose what only their rendering drops),
+// without paying for one.
+func cloneSubscription(s *Subscription) *Subscription { return jsonClone(s) }
 
 var subscriptionSearchFields = search.FieldsFor("subscriptions")
 

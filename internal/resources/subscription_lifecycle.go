@@ -181,18 +181,31 @@ func runInvoiceUpcoming(c *Ctx, s *Subscription, _ *Customer) error {
 	if err != nil {
 		return err
 	}
-	var obj map[string]any
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	if err := d.Decode(&obj); err != nil {
-		return err
-	}
-	obj["id"] = nil
-	raw, err = json.Marshal(obj)
+	raw, err = withNullID(raw)
 	if err != nil {
 		return err
 	}
 	return c.emit("invoice.upcoming", json.RawMessage(raw), nil)
+}
+
+// withNullID returns the rendered object raw with its id null, as an
+// upcoming invoice has none. Rendering puts "id" first, so only that member
+// changes; anything else goes through a decode.
+func withNullID(raw []byte) ([]byte, error) {
+	const prefix = `{"id":"`
+	if bytes.HasPrefix(raw, []byte(prefix)) {
+		if end := bytes.IndexByte(raw[len(prefix):], '"'); end >= 0 && bytes.IndexByte(raw[len(prefix):len(prefix)+end], '\\') < 0 {
+			return append([]byte(`{"id":null`), raw[len(prefix)+end+1:]...), nil
+		}
+	}
+	var obj map[string]any
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	if err := d.Decode(&obj); err != nil {
+		return nil, err
+	}
+	obj["id"] = nil
+	return json.Marshal(obj)
 }
 
 // runPeriodEnd is the end of the current period: the subscription cancels

@@ -1,0 +1,90 @@
+package resources
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sync"
+)
+
+// decodedCache keeps, per record, the value its bytes decoded to, so that
+// the jobs of a renewal (period end, upcoming, finalize and pay), which
+// each load the same subscription, customer and invoice again, copy it
+// instead of decoding it: decoding was most of a renewal's cost.
+//
+// An entry is used only when the record's bytes, read in the caller's
+// transaction, equal the entry's: decoding is a function of the bytes and
+// the type, so the cache can never be stale, whatever wrote the record,
+// rolled back or reset the store since. Entries are never handed out or
+// changed once stored; loads get deep copies (decodedCopy), since callers
+// mutate what they load.
+type decodedCache struct {
+	mu sync.Mutex
+	m  map[decodedKey]decodedEntry
+}
+
+// decodedCacheSize bounds the entries: a renewal round touches about six
+// records per subscription, and the cache is dropped whole when full.
+const decodedCacheSize = 2048
+
+type decodedKey struct{ kind, id string }
+
+// decodedEntry is a record's bytes and the value decoding them gives.
+type decodedEntry struct {
+	raw []byte
+	v   reflect.Value // a *T that nothing else holds
+}
+
+func (d *decodedCache) get(key decodedKey, t reflect.Type, raw []byte) (reflect.Value, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	e, ok := d.m[key]
+	if !ok || e.v.Type() != t || !bytes.Equal(e.raw, raw) {
+		return reflect.Value{}, false
+	}
+	return e.v, true
+}
+
+func (d *decodedCache) put(key decodedKey, raw []byte, v reflect.Value) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.m == nil || len(d.m) >= decodedCacheSize {
+		d.m = make(map[decodedKey]decodedEntry, 64)
+	}
+	d.m[key] = decodedEntry{raw: raw, v: v}
+}
+
+// cacheable reports whether rv, the target of a load or the value of a
+// save, can go through the cache: a pointer to a type whose decoding
+// decodedCopy reproduces.
+func cacheable(rv reflect.Value) bool {
+	return rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Elem().Kind() == reflect.Struct && decodedCopyable(rv.Type())
+}
+
+// verifySavedClones reports whether save should check that jsonClone of
+// what it saved equals decoding the saved bytes, and panic if not. The
+// package's tests turn it on (not its benchmarks), so that every type the
+// suite saves checks jsonClone's fidelity.
+var verifySavedClones = func() bool { return false }
+
+// remember stores, after save wrote raw for v, the value decoding raw
+// gives: jsonClone(v) is that value without the decoding.
+func (c *Ctx) remember(kind, id string, raw []byte, v any) {
+	rv := reflect.ValueOf(v)
+	if !cacheable(rv) {
+		return
+	}
+	kept := reflect.New(rv.Type().Elem())
+	jsonCloneInto(kept.Elem(), rv.Elem())
+	if verifySavedClones() {
+		want := reflect.New(rv.Type().Elem())
+		if err := json.Unmarshal(raw, want.Interface()); err != nil {
+			panic(err)
+		}
+		if !reflect.DeepEqual(want.Interface(), kept.Interface()) {
+			panic(fmt.Sprintf("jsonClone of %s %s differs from decoding it:\n clone %#v\nwant %#v", kind, id, kept.Elem().Interface(), want.Elem().Interface()))
+		}
+	}
+	c.e.decoded.put(decodedKey{kind, id}, raw, kept)
+}
