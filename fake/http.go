@@ -19,13 +19,21 @@ const maxBody = 8 << 20
 // ServeHTTP answers one Stripe API request.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer f.bodies.guard(w, r)()
+	f.answer(w, r)
+}
+
+// answer is ServeHTTP without the guard on the body read, which only
+// matters for a body arriving over a connection: the in-process transport
+// calls it directly.
+func (f *Fake) answer(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, resources.PagesPrefix) {
 		f.serveUnderscore(w, r) // the control API and hosted pages: control.go
 		return
 	}
 	reqID := f.engine.NewRequestID()
 	rec := Request{
-		Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(),
+		// The log keeps its own copy of the header (requestLog.add).
+		Method: r.Method, Path: r.URL.Path, Header: r.Header,
 		IdempotencyKey: strings.TrimSpace(r.Header.Get("Idempotency-Key")), RequestID: reqID,
 	}
 	var resp resources.Response
