@@ -102,7 +102,13 @@ func init() { families = append(families, registerCustomers) }
 
 func registerCustomers(e *Engine) {
 	e.kind(Kind{Object: kindCustomer, Load: loader[Customer](kindCustomer)})
-	e.route(Route{Method: "POST", Pattern: "/v1/customers", Handle: createCustomer})
+	e.route(Route{Method: "POST", Pattern: "/v1/customers", Handle: func(c *Ctx) (any, error) {
+		cu, raw, err := newCustomer(c)
+		if err != nil || raw == nil {
+			return cu, err
+		}
+		return raw, nil
+	}})
 	e.route(Route{Method: "GET", Pattern: "/v1/customers/{customer}", Read: true, Handle: retrieveCustomer})
 	e.route(Route{Method: "POST", Pattern: "/v1/customers/{customer}", Handle: updateCustomer})
 	e.route(Route{Method: "DELETE", Pattern: "/v1/customers/{customer}", Handle: deleteCustomer})
@@ -171,16 +177,28 @@ func unsupported(p Params, keys ...string) error {
 	return nil
 }
 
+// createCustomer is POST /v1/customers for other handlers: it returns the
+// *Customer.
 func createCustomer(c *Ctx) (any, error) {
-	p := c.Params
-	if err := unsupported(p, "source", "cash_balance", "tax", "tax_id_data"); err != nil {
-		return nil, err
-	}
-	id, err := c.NewID("cus")
+	cu, _, err := newCustomer(c)
 	if err != nil {
 		return nil, err
 	}
-	cu := &Customer{
+	return cu, nil
+}
+
+// newCustomer creates a customer from c.Params. raw, when not nil, is its
+// rendering, which the answer may reuse.
+func newCustomer(c *Ctx) (cu *Customer, raw json.RawMessage, err error) {
+	p := c.Params
+	if err := unsupported(p, "source", "cash_balance", "tax", "tax_id_data"); err != nil {
+		return nil, nil, err
+	}
+	id, err := c.NewID("cus")
+	if err != nil {
+		return nil, nil, err
+	}
+	cu = &Customer{
 		ID: id, Object: kindCustomer, Created: c.Unix(), NextInvoiceSequence: 1,
 		TaxExempt: "none", PreferredLocales: []string{}, Metadata: map[string]string{},
 		InvoicePrefix: randomString("0123456789ABCDEF", hashString(id), 8),
@@ -188,22 +206,22 @@ func createCustomer(c *Ctx) (any, error) {
 	if clock, ok := p.String("test_clock"); ok {
 		tc, err := loadTestClock(c, clock, "test_clock")
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		cu.TestClock = &clock
 		cu.Created = tc.FrozenTime
 	}
 	if err := setCustomerFields(c, cu, p); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if n, ok := p.Int("balance"); ok {
 		if err := checkAmount(n, "balance"); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if n, ok := p.Int("balance"); ok && n != 0 {
 		if _, err := adjustBalance(c, cu, n, "initial", nil, nil); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	// The payment method is resolved first (a test value becomes a new
@@ -214,32 +232,32 @@ func createCustomer(c *Ctx) (any, error) {
 	if id, ok := p.String("payment_method"); ok {
 		var err error
 		if pm, err = paymentMethodToAttach(c, id, "payment_method"); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		attached[id], attached[pm.ID] = pm.ID, pm.ID
 	}
 	if err := setDefaultPaymentMethod(c, cu, p, attached); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// A new customer's record, its event's object and the answer are the
 	// same bytes (see retrieveCustomer): marshal it once.
-	raw, err := json.Marshal(cu)
-	if err != nil {
-		return nil, err
+	if raw, err = json.Marshal(cu); err != nil {
+		return nil, nil, err
 	}
 	if err := c.tx.Put(kindCustomer, cu.ID, raw, customerTerms(cu)...); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := c.emit("customer.created", json.RawMessage(raw), nil); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if pm == nil {
-		return json.RawMessage(raw), nil
+		return cu, raw, nil
 	}
+	// Attaching may change the customer: the answer renders it again.
 	if err := attachToCustomer(c, pm, cu); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return cu, nil
+	return cu, nil, nil
 }
 
 // setCustomerFields applies the parameters create and update share.
