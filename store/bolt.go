@@ -96,7 +96,7 @@ func BoltNoSync() BoltOption {
 // never bbolt's own slices, which die with the transaction.
 //
 // Each record's place in insertion order and its index terms are kept in
-// memory (about 100 bytes a record plus its ID and terms), rebuilt by
+// memory (about 150 bytes a record plus its ID and terms), rebuilt by
 // reading every record once at open; the file holds the records alone, so
 // a write costs few pages. A file written by an earlier stripefake (layout
 // 1) is upgraded in place the first time it is opened; one written by a
