@@ -19,13 +19,21 @@ const maxBody = 8 << 20
 // ServeHTTP answers one Stripe API request.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer f.bodies.guard(w, r)()
+	f.answer(w, r)
+}
+
+// answer is ServeHTTP without the guard on the body read, which only
+// matters for a body arriving over a connection: the in-process transport
+// calls it directly.
+func (f *Fake) answer(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, resources.PagesPrefix) {
 		f.serveUnderscore(w, r) // the control API and hosted pages: control.go
 		return
 	}
 	reqID := f.engine.NewRequestID()
 	rec := Request{
-		Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(),
+		// The log keeps its own copy of the header (requestLog.add).
+		Method: r.Method, Path: r.URL.Path, Header: r.Header,
 		IdempotencyKey: strings.TrimSpace(r.Header.Get("Idempotency-Key")), RequestID: reqID,
 	}
 	var resp resources.Response
@@ -39,24 +47,31 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		resp = f.serve(r, &rec)
 	}
 
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	if resp.ContentType != "" {
-		h.Set("Content-Type", resp.ContentType)
+	// The answer's headers share one backing array (keys are already
+	// canonical): a handful of allocations fewer per request.
+	h, vals := w.Header(), make([]string, 0, 7)
+	set := func(key, value string) {
+		vals = append(vals, value)
+		h[key] = vals[len(vals)-1 : len(vals) : len(vals)]
 	}
-	h.Set("Request-Id", reqID)
-	h.Set("Stripe-Version", rec.StripeVersion)
-	h.Set("Stripe-Should-Retry", "false")
+	contentType := "application/json"
+	if resp.ContentType != "" {
+		contentType = resp.ContentType
+	}
+	set("Content-Type", contentType)
+	set("Request-Id", reqID)
+	set("Stripe-Version", rec.StripeVersion)
+	set("Stripe-Should-Retry", "false")
 	if rec.IdempotencyKey != "" {
-		h.Set("Idempotency-Key", rec.IdempotencyKey)
+		set("Idempotency-Key", rec.IdempotencyKey)
 	}
 	if r.Method == http.MethodPost && resp.Status < 500 {
 		orig := reqID
 		if resp.Replayed {
 			orig = resp.OriginalRequest
-			h.Set("Idempotent-Replayed", "true")
+			set("Idempotent-Replayed", "true")
 		}
-		h.Set("Original-Request", orig)
+		set("Original-Request", orig)
 	}
 	w.WriteHeader(resp.Status)
 	_, _ = w.Write(resp.Body)

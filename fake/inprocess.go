@@ -48,31 +48,26 @@ func (t *inProcessTransport) RoundTrip(req *http.Request) (*http.Response, error
 	if t.f.closed.Load() {
 		return nil, errClosed
 	}
-	// The server side's copy of the request, as net/http would build it.
-	sr := req.Clone(ctx)
-	sr.RequestURI = req.URL.RequestURI()
-	sr.RemoteAddr = "in-process"
-	if sr.Body == nil {
-		sr.Body = http.NoBody
+	w := &responseBuffer{header: make(http.Header, 8)}
+	if ctx.Done() == nil {
+		// The context can never be canceled: serve on this goroutine. The
+		// handler is done with the request before RoundTrip returns, so a
+		// shallow copy serves as the server's side of it.
+		sr := new(http.Request)
+		*sr = *req
+		if err := t.serve(w, serverRequest(sr, req)); err != nil {
+			return nil, err
+		}
+		return w.response(req), nil
 	}
-	w := &responseBuffer{header: http.Header{}}
+	// The server side's copy of the request, as net/http would build it:
+	// the handler may outlive a canceled call.
+	sr := serverRequest(req.Clone(ctx), req)
 	done := make(chan error, 1)
 	// The handler runs on its own goroutine, as on a server, so that a
 	// canceled context fails the request at once while the fake finishes
 	// what it started.
-	go func() {
-		defer func() {
-			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
-					done <- errDropped
-					return
-				}
-				done <- fmt.Errorf("stripefake: the handler panicked (the server would drop the connection): %v", p)
-			}
-		}()
-		t.f.ServeHTTP(w, sr)
-		done <- nil
-	}()
+	go func() { done <- t.serve(w, sr) }()
 	select {
 	case err := <-done:
 		if err != nil {
@@ -81,18 +76,34 @@ func (t *inProcessTransport) RoundTrip(req *http.Request) (*http.Response, error
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	status := w.status
-	if status == 0 {
-		status = http.StatusOK
+	return w.response(req), nil
+}
+
+// serverRequest fills in sr, a copy of req, as a server would.
+func serverRequest(sr, req *http.Request) *http.Request {
+	sr.RequestURI = req.URL.RequestURI()
+	sr.RemoteAddr = "in-process"
+	if sr.Body == nil {
+		sr.Body = http.NoBody
 	}
-	body := w.body.Bytes()
-	w.header.Set("Content-Length", strconv.Itoa(len(body)))
-	return &http.Response{
-		Status: strconv.Itoa(status) + " " + http.StatusText(status), StatusCode: status,
-		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: w.header, Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)),
-		Request: req,
-	}, nil
+	return sr
+}
+
+// serve runs the fake's handler on sr, turning its panics into the
+// transport errors a client of a server would see.
+func (t *inProcessTransport) serve(w *responseBuffer, sr *http.Request) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				err = errDropped
+				return
+			}
+			err = fmt.Errorf("stripefake: the handler panicked (the server would drop the connection): %v", p)
+		}
+	}()
+	// No body guard: it bounds reads from a connection, and there is none.
+	t.f.answer(w, sr)
+	return nil
 }
 
 // responseBuffer is the http.ResponseWriter of an in-process request. It is
@@ -104,6 +115,26 @@ type responseBuffer struct {
 }
 
 func (w *responseBuffer) Header() http.Header { return w.header }
+
+// response is the answer the handler wrote, as the client receives it.
+func (w *responseBuffer) response(req *http.Request) *http.Response {
+	status := w.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	statusLine := "200 OK"
+	if status != http.StatusOK {
+		statusLine = strconv.Itoa(status) + " " + http.StatusText(status)
+	}
+	body := w.body.Bytes()
+	w.header.Set("Content-Length", strconv.Itoa(len(body)))
+	return &http.Response{
+		Status: statusLine, StatusCode: status,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: w.header, Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)),
+		Request: req,
+	}
+}
 
 func (w *responseBuffer) WriteHeader(status int) {
 	if w.status == 0 {

@@ -33,12 +33,15 @@ type requestLog struct {
 }
 
 func (l *requestLog) add(r Request) {
-	r.Header = maskedHeader(r.Header)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	switch {
-	case l.closed:
+	if l.closed {
 		return
+	}
+	if l.max > 0 {
+		r.Header = maskedHeader(r.Header)
+	}
+	switch {
 	case len(l.ring) < l.max:
 		l.ring = append(l.ring, r)
 		return
@@ -95,13 +98,14 @@ func checkRequestLog(max int) error {
 	return nil
 }
 
-// maskedHeader is h with every Authorization value's key masked by maskKey,
-// the masking of Stripe's "Invalid API Key provided" message, so that no
-// recorded request holds a usable key.
+// maskedHeader is a copy of h with every Authorization value's key masked
+// by maskKey, the masking of Stripe's "Invalid API Key provided" message,
+// so that no recorded request holds a usable key, and none shares the
+// request's header.
 func maskedHeader(h http.Header) http.Header {
 	vs := h.Values("Authorization")
 	if len(vs) == 0 {
-		return h
+		return h.Clone()
 	}
 	masked := make([]string, len(vs))
 	for i, v := range vs {

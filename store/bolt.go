@@ -2,12 +2,14 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,23 +20,27 @@ import (
 // Layout of the bbolt file. Sequences are 8-byte big-endian, so byte order
 // is numeric order.
 //
-//	kind/<kind>      one bucket per record kind, its keys in three regions:
-//	  'i' + term + 0x00 + seq -> id   (index entries, in seq order per term)
-//	  'o' + seq -> id                 (insertion order)
+//	kind/<kind>      one bucket per record kind, keyed by record:
 //	  'r' + id -> seq + n + terms + data
-//	                                  (the record: n is the length of terms in
-//	                                  4 big-endian bytes, each term is followed
+//	                                  (n is the length of terms in 4
+//	                                  big-endian bytes, each term is followed
 //	                                  by 0x00)
-//	  The bucket's own sequence hands out seq.
+//	  The bucket's own sequence is the last seq handed out.
 //	counters         name -> value
 //	jobs             timeline + 0x00 + due + seq -> JSON of the Job (the bucket's sequence hands out Seq)
 //	jobobjects       kind + 0x00 + object ID + 0x00 + seq -> key in jobs
+//	layout           "version" -> boltLayout in 8 big-endian bytes
 //
-// A kind's regions share one bucket, and kind buckets sit at the top level,
-// because every bucket a transaction touches costs at least one more page
-// at commit: its own leaf, plus the parent leaf that holds its header. A
-// Put of a new record so dirties the record's leaf, the last order leaf, an
-// index leaf per term and the branches above them, all in one tree.
+// The insertion order and the index terms of the records are kept in
+// memory, not in the file: OpenBolt rebuilds them from the records (each
+// carries its seq and terms), and transactions keep them as the memory
+// store does (see NewMemory), with the same locking: an Update excludes
+// Views. So a Put writes one key, and a transaction dirties only the leaf
+// of each record it writes, the branches above them and the root leaf
+// holding the bucket headers, where the small counters bucket also lives
+// inline. Files of layout 1 also kept the order ('o' + seq -> id) and the
+// index ('i' + term + 0x00 + seq -> id) in each kind's bucket; OpenBolt
+// drops those keys once, and marks the file as layout 2.
 //
 // due is Due.UnixNano with the sign bit flipped, so that times before 1970
 // sort first. Terms, timelines, job kinds and object IDs contain no NUL
@@ -43,18 +49,23 @@ var (
 	bucketCounters   = []byte("counters")
 	bucketJobs       = []byte("jobs")
 	bucketJobObjects = []byte("jobobjects")
+	bucketLayout     = []byte("layout")
+	keyLayoutVersion = []byte("version")
 )
+
+// boltLayout is the version of the layout this code writes. Files without
+// a layout bucket are layout 1.
+const boltLayout = 2
 
 // kindBucketPrefix starts the name of every kind's bucket; no fixed
 // bucket's name starts with it.
 const kindBucketPrefix = "kind/"
 
-// Key prefixes of the regions of a kind's bucket.
-const (
-	regionIndex  = 'i'
-	regionOrder  = 'o'
-	regionRecord = 'r'
-)
+// regionRecord starts the key of every record in a kind's bucket.
+const regionRecord = 'r'
+
+// fixedBuckets are the buckets every file has.
+var fixedBuckets = [][]byte{bucketCounters, bucketJobs, bucketJobObjects, bucketLayout}
 
 // BoltOption configures OpenBolt.
 type BoltOption func(*boltConfig)
@@ -80,8 +91,16 @@ func BoltNoSync() BoltOption {
 // wrapping bbolt's ErrTimeout rather than hang.
 //
 // Update and View map to bbolt's Update and View (never Batch, which may run
-// fn twice). Calling View or Update from inside fn deadlocks. Get and Scan
-// hand out copies, never bbolt's own slices, which die with the transaction.
+// fn twice). As in the memory store, an Update excludes Views, and calling
+// View or Update from inside fn deadlocks. Get and Scan hand out copies,
+// never bbolt's own slices, which die with the transaction.
+//
+// Each record's place in insertion order and its index terms are kept in
+// memory (about 150 bytes a record plus its ID and terms), rebuilt by
+// reading every record once at open; the file holds the records alone, so
+// a write costs few pages. A file written by an earlier stripefake (layout
+// 1) is upgraded in place the first time it is opened; one written by a
+// newer layout is refused with an error saying so.
 func OpenBolt(path string, opts ...BoltOption) (Store, error) {
 	var c boltConfig
 	for _, opt := range opts {
@@ -95,20 +114,93 @@ func OpenBolt(path string, opts ...BoltOption) (Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	s := &boltStore{db: db, idx: NewMemory().(*memStore)}
 	// The fixed buckets always exist, so only kind buckets can be missing.
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketCounters, bucketJobs, bucketJobObjects} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
+	if err := db.Update(s.load); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// load creates the fixed buckets of a new file, brings a file of an older
+// layout to this one, and rebuilds the order and index of every kind in
+// memory.
+func (s *boltStore) load(tx *bolt.Tx) error {
+	version := uint64(1)
+	if b := tx.Bucket(bucketLayout); b != nil {
+		if v := b.Get(keyLayoutVersion); len(v) == 8 {
+			version = binary.BigEndian.Uint64(v)
+		}
+	} else if tx.Bucket(bucketCounters) == nil {
+		version = boltLayout // a new file
+	}
+	if version > boltLayout {
+		return fmt.Errorf("the file has layout %d; this stripefake reads layouts up to %d: open it with the newer stripefake that wrote it", version, boltLayout)
+	}
+	for _, name := range fixedBuckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	if err := tx.Bucket(bucketLayout).Put(keyLayoutVersion, seqKey(nil, boltLayout)); err != nil {
+		return err
+	}
+	var kinds [][]byte
+	err := tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+		if bytes.HasPrefix(name, []byte(kindBucketPrefix)) {
+			kinds = append(kinds, clone(name))
 		}
 		return nil
 	})
 	if err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return err
 	}
-	return &boltStore{db: db}, nil
+	for _, name := range kinds {
+		if err := s.loadKind(tx.Bucket(name), string(name[len(kindBucketPrefix):])); err != nil {
+			return fmt.Errorf("kind %q: %w", name[len(kindBucketPrefix):], err)
+		}
+	}
+	return nil
+}
+
+// loadKind rebuilds the order and index of the kind bucket b in memory,
+// deleting the keys of layout 1 that kept them in the file.
+func (s *boltStore) loadKind(b *bolt.Bucket, kind string) error {
+	k := newMemKind(kind)
+	k.lastSeq = b.Sequence()
+	var stale [][]byte
+	c := b.Cursor()
+	for key, v := c.First(); key != nil; key, v = c.Next() {
+		if key[0] != regionRecord {
+			stale = append(stale, clone(key))
+			continue
+		}
+		id := string(key[1:])
+		rec, err := decodeRecord(v)
+		if err != nil {
+			return fmt.Errorf("record %q: %w", id, err)
+		}
+		r := &memRecord{seq: rec.seq, terms: decodeTerms(rec.terms)}
+		k.records[id] = r
+		k.order = append(k.order, memEntry{seq: r.seq, id: id})
+		for _, term := range r.terms {
+			k.index[term] = append(k.index[term], memEntry{seq: r.seq, id: id})
+		}
+		k.lastSeq = max(k.lastSeq, r.seq)
+	}
+	bySeq := func(a, b memEntry) int { return cmp.Compare(a.seq, b.seq) }
+	slices.SortFunc(k.order, bySeq)
+	for _, list := range k.index {
+		slices.SortFunc(list, bySeq)
+	}
+	s.idx.kinds[kind] = k
+	for _, key := range stale {
+		if err := b.Delete(key); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // CheckBolt runs bbolt's integrity check on a store made by OpenBolt and
@@ -137,24 +229,45 @@ func CheckBolt(s Store) error {
 type boltStore struct {
 	db     *bolt.DB
 	closed atomic.Bool
+
+	// mu is held for writing by an Update and for reading by a View, so
+	// that idx, shared by all transactions, is always that of the file
+	// as a transaction sees it.
+	mu sync.RWMutex
+	// idx holds the order and index terms of every record (with no data).
+	idx *memStore
 }
 
 func (s *boltStore) Update(fn func(Tx) error) error {
-	return s.run(s.db.Update, fn)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.run(s.db.Update, true, fn)
 }
 
 func (s *boltStore) View(fn func(Tx) error) error {
-	return s.run(s.db.View, fn)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.run(s.db.View, false, fn)
 }
 
-func (s *boltStore) run(begin func(func(*bolt.Tx) error) error, fn func(Tx) error) error {
+func (s *boltStore) run(begin func(func(*bolt.Tx) error) error, writable bool, fn func(Tx) error) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
+	idx := &memTx{s: s.idx, writable: writable}
+	committed := false
+	// Deferred so that a panic in fn rolls the index back with the file.
+	defer func() {
+		idx.done = true
+		if !committed {
+			idx.rollback()
+		}
+	}()
 	called := false
 	err := begin(func(btx *bolt.Tx) error {
 		called = true
-		tx := &boltTx{tx: btx}
+		tx := &boltTx{tx: btx, idx: idx}
+		idx.data = tx.data
 		defer func() { tx.done = true }()
 		return fn(tx)
 	})
@@ -162,6 +275,10 @@ func (s *boltStore) run(begin func(func(*bolt.Tx) error) error, fn func(Tx) erro
 	// begin. Errors from fn itself are returned unchanged.
 	if !called && errors.Is(err, berrors.ErrDatabaseNotOpen) {
 		return ErrClosed
+	}
+	if err == nil {
+		committed = true
+		idx.commit()
 	}
 	return err
 }
@@ -177,10 +294,10 @@ func (s *boltStore) Close() error {
 type boltTx struct {
 	tx   *bolt.Tx
 	done bool
-	// writes counts writes so that a scan can tell whether fn wrote and
-	// its cursor must be placed again.
-	writes int
-	kinds  map[string]*bolt.Bucket
+	// idx keeps the order and index in step with the file; the scans are
+	// its own, reading each record's data through boltTx.data.
+	idx   *memTx
+	kinds map[string]*bolt.Bucket
 }
 
 func (t *boltTx) read() error {
@@ -197,7 +314,6 @@ func (t *boltTx) write() error {
 	if !t.tx.Writable() {
 		return errReadOnly
 	}
-	t.writes++
 	return nil
 }
 
@@ -317,45 +433,25 @@ func (t *boltTx) Put(kind, id string, data []byte, terms ...string) error {
 	if err != nil {
 		return err
 	}
+	// The index hands out seq: a new record's is one past the kind's last.
+	seq := uint64(1)
+	if k := t.idx.s.kinds[kind]; k != nil {
+		seq = k.lastSeq + 1
+		if r := k.records[id]; r != nil {
+			seq = r.seq
+		}
+	}
 	// bbolt keeps keys and values until commit, so none of these slices
 	// are reused or changed after being handed over.
-	old, ok, err := getRecord(b, id)
-	if err != nil {
+	if err := b.Put(recordKey(id), encodeRecord(seq, terms, data)); err != nil {
 		return err
 	}
-	seq := old.seq
-	if !ok {
-		if seq, err = b.NextSequence(); err != nil {
-			return err
-		}
-		if err := b.Put(orderKey(seq), []byte(id)); err != nil {
+	if seq > b.Sequence() {
+		if err := b.SetSequence(seq); err != nil {
 			return err
 		}
 	}
-	if err := setTerms(b, id, seq, decodeTerms(old.terms), terms); err != nil {
-		return err
-	}
-	return b.Put(recordKey(id), encodeRecord(seq, terms, data))
-}
-
-// setTerms replaces the index entries old of the record id with seq by
-// terms.
-func setTerms(b *bolt.Bucket, id string, seq uint64, old, terms []string) error {
-	for _, term := range old {
-		if !slices.Contains(terms, term) {
-			if err := b.Delete(indexKey(term, seq)); err != nil {
-				return err
-			}
-		}
-	}
-	for _, term := range terms {
-		if !slices.Contains(old, term) {
-			if err := b.Put(indexKey(term, seq), []byte(id)); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return t.idx.Put(kind, id, nil, terms...)
 }
 
 func (t *boltTx) Delete(kind, id string) error {
@@ -366,143 +462,55 @@ func (t *boltTx) Delete(kind, id string) error {
 	if b == nil {
 		return ErrNotFound
 	}
-	old, ok, err := getRecord(b, id)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return ErrNotFound
-	}
-	if err := setTerms(b, id, old.seq, decodeTerms(old.terms), nil); err != nil {
-		return err
-	}
-	if err := b.Delete(orderKey(old.seq)); err != nil {
+	if err := t.idx.Delete(kind, id); err != nil {
 		return err
 	}
 	return b.Delete(recordKey(id))
+}
+
+// data returns a copy of the data of the record of kind with id, for the
+// scans of idx.
+func (t *boltTx) data(kind, id string) ([]byte, error) {
+	b := t.kind(kind)
+	if b == nil {
+		return nil, fmt.Errorf("store: no bucket for kind %q", kind)
+	}
+	r, ok, err := getRecord(b, id)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("store: the index names record %q of kind %q, which the file lacks", id, kind)
+	}
+	return clone(r.data), nil
 }
 
 func (t *boltTx) Scan(kind string, reverse bool, fn func(id string, data []byte) (bool, error)) error {
 	if err := t.read(); err != nil {
 		return err
 	}
-	b := t.kind(kind)
-	if b == nil {
-		return nil
-	}
-	return t.scan(b, []byte{regionOrder}, 0, false, reverse, fn)
+	return t.idx.Scan(kind, reverse, fn)
 }
 
 func (t *boltTx) ScanFrom(kind, from string, reverse bool, fn func(id string, data []byte) (bool, error)) error {
 	if err := t.read(); err != nil {
 		return err
 	}
-	b, seq, err := t.from(kind, from)
-	if err != nil {
-		return err
-	}
-	return t.scan(b, []byte{regionOrder}, seq, true, reverse, fn)
+	return t.idx.ScanFrom(kind, from, reverse, fn)
 }
 
 func (t *boltTx) ScanIndexFrom(kind, term, from string, reverse bool, fn func(id string, data []byte) (bool, error)) error {
 	if err := t.read(); err != nil {
 		return err
 	}
-	b, seq, err := t.from(kind, from)
-	if err != nil || hasNUL(term) {
-		return err // no stored term has a NUL
-	}
-	return t.scan(b, indexPrefix(term), seq, true, reverse, fn)
-}
-
-// from returns the bucket of kind and the seq of its record from, or
-// ErrNotFound.
-func (t *boltTx) from(kind, from string) (*bolt.Bucket, uint64, error) {
-	b := t.kind(kind)
-	if b == nil {
-		return nil, 0, ErrNotFound
-	}
-	r, ok, err := getRecord(b, from)
-	if err != nil {
-		return nil, 0, err
-	}
-	if !ok {
-		return nil, 0, ErrNotFound
-	}
-	return b, r.seq, nil
+	return t.idx.ScanIndexFrom(kind, term, from, reverse, fn)
 }
 
 func (t *boltTx) ScanIndex(kind, term string, reverse bool, fn func(id string, data []byte) (bool, error)) error {
 	if err := t.read(); err != nil {
 		return err
 	}
-	if hasNUL(term) {
-		return nil // no stored term has one
-	}
-	b := t.kind(kind)
-	if b == nil {
-		return nil
-	}
-	return t.scan(b, indexPrefix(term), 0, false, reverse, fn)
-}
-
-// scan calls fn for the records named by the keys prefix + seq of the kind
-// bucket b, whose values are record IDs, in order of seq; if seek, it
-// starts beside from (after it, or before it if reverse).
-func (t *boltTx) scan(b *bolt.Bucket, prefix []byte, from uint64, seek, reverse bool, fn func(id string, data []byte) (bool, error)) error {
-	// Records fn adds have a seq above limit and are not visited.
-	limit := b.Sequence()
-	c := b.Cursor()
-	var k, v []byte
-	switch {
-	case seek && reverse:
-		k, v = seekBefore(c, seqKey(prefix, from))
-	case seek:
-		k, v = c.Seek(seqKey(prefix, from+1))
-	case reverse:
-		k, v = seekBefore(c, seqKey(prefix, limit+1))
-	default:
-		k, v = c.Seek(prefix)
-	}
-	for k != nil && len(k) == len(prefix)+8 && bytes.HasPrefix(k, prefix) {
-		seq := binary.BigEndian.Uint64(k[len(prefix):])
-		if seq > limit {
-			return nil // only reached going forward
-		}
-		id := string(v)
-		r, ok, err := getRecord(b, id)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return fmt.Errorf("store: no record %q for sequence %d", id, seq)
-		}
-		writes := t.writes
-		more, err := fn(id, clone(r.data))
-		if err != nil || !more {
-			return err
-		}
-		switch {
-		case t.writes == writes && reverse:
-			k, v = c.Prev()
-		case t.writes == writes:
-			k, v = c.Next()
-		// fn wrote, which invalidates the cursor: seek from our last seq.
-		case reverse:
-			k, v = seekBefore(c, seqKey(prefix, seq))
-		default:
-			k, v = c.Seek(seqKey(prefix, seq+1))
-		}
-	}
-	return nil
-}
-
-// seekBefore moves c to the last key before key.
-func seekBefore(c *bolt.Cursor, key []byte) ([]byte, []byte) {
-	if k, _ := c.Seek(key); k == nil {
-		return c.Last()
-	}
-	return c.Prev()
+	return t.idx.ScanIndex(kind, term, reverse, fn)
 }
 
 func (t *boltTx) NextSequence(name string) (uint64, error) {
@@ -654,21 +662,6 @@ func recordKey(id string) []byte {
 	k := make([]byte, 0, 1+len(id))
 	k = append(k, regionRecord)
 	return append(k, id...)
-}
-
-func orderKey(seq uint64) []byte {
-	return seqKey([]byte{regionOrder}, seq)
-}
-
-func indexPrefix(term string) []byte {
-	k := make([]byte, 0, len(term)+2)
-	k = append(k, regionIndex)
-	k = append(k, term...)
-	return append(k, 0)
-}
-
-func indexKey(term string, seq uint64) []byte {
-	return seqKey(indexPrefix(term), seq)
 }
 
 // jobKey orders jobs by timeline, due time, then Seq.

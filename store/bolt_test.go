@@ -1,12 +1,15 @@
 package store_test
 
 import (
+	"encoding/binary"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/stripefake/stripefake/store"
@@ -154,4 +157,160 @@ func TestCheckBoltRejectsOtherStores(t *testing.T) {
 func BenchmarkBoltPutGet(b *testing.B) {
 	s := openBolt(b, filepath.Join(b.TempDir(), "store.db"))
 	benchmarkPutGet(b, s)
+}
+
+// TestBoltOpensLayout1 opens a file as the previous layout wrote it, which
+// also kept each kind's order ('o' keys) and index ('i' keys) in the file:
+// records, order, index, counters and sequences survive, and the old keys
+// are gone.
+func TestBoltOpensLayout1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "store.db")
+	seq := func(prefix string, n uint64) []byte {
+		return binary.BigEndian.AppendUint64([]byte(prefix), n)
+	}
+	record := func(n uint64, data string, terms ...string) []byte {
+		var ts []byte
+		for _, term := range terms {
+			ts = append(append(ts, term...), 0)
+		}
+		v := binary.BigEndian.AppendUint64(nil, n)
+		v = binary.BigEndian.AppendUint32(v, uint32(len(ts)))
+		return append(append(v, ts...), data...)
+	}
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		counters, _ := tx.CreateBucket([]byte("counters"))
+		_, _ = tx.CreateBucket([]byte("jobs"))
+		_, _ = tx.CreateBucket([]byte("jobobjects"))
+		if err := counters.Put([]byte("ids"), seq("", 5)); err != nil {
+			return err
+		}
+		b, err := tx.CreateBucket([]byte("kind/thing"))
+		if err != nil {
+			return err
+		}
+		// c (seq 3) was deleted; the bucket's sequence stayed at 4.
+		for k, v := range map[string][]byte{
+			"rb": record(1, "data b", "term"), "ra": record(2, "data a", "term", "x"), "rd": record(4, "data d"),
+			string(seq("o", 1)): []byte("b"), string(seq("o", 2)): []byte("a"), string(seq("o", 4)): []byte("d"),
+			string(seq("iterm\x00", 1)): []byte("b"), string(seq("iterm\x00", 2)): []byte("a"), string(seq("ix\x00", 2)): []byte("a"),
+		} {
+			if err := b.Put([]byte(k), v); err != nil {
+				return err
+			}
+		}
+		return b.SetSequence(4)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s := openBolt(t, path)
+	type rec struct{ ID, Data string }
+	collect := func(into *[]rec) func(string, []byte) (bool, error) {
+		return func(id string, data []byte) (bool, error) {
+			*into = append(*into, rec{id, string(data)})
+			return true, nil
+		}
+	}
+	var all, term, x []rec
+	var next uint64
+	err = s.Update(func(tx store.Tx) error {
+		if err := tx.Put("thing", "e", []byte("data e"), "x"); err != nil {
+			return err
+		}
+		if err := tx.Scan("thing", false, collect(&all)); err != nil {
+			return err
+		}
+		if err := tx.ScanIndex("thing", "term", false, collect(&term)); err != nil {
+			return err
+		}
+		if err := tx.ScanIndex("thing", "x", true, collect(&x)); err != nil {
+			return err
+		}
+		var err error
+		next, err = tx.NextSequence("ids")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]rec{{"b", "data b"}, {"a", "data a"}, {"d", "data d"}, {"e", "data e"}}, all); diff != "" {
+		t.Errorf("Scan (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]rec{{"b", "data b"}, {"a", "data a"}}, term); diff != "" {
+		t.Errorf("ScanIndex term (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]rec{{"e", "data e"}, {"a", "data a"}}, x); diff != "" {
+		t.Errorf("ScanIndex x, newest first (-want +got):\n%s", diff)
+	}
+	if next != 6 {
+		t.Errorf("NextSequence = %d, want 6", next)
+	}
+	if err := store.CheckBolt(s); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err = bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *bolt.Tx) error {
+		var keys []string
+		_ = tx.Bucket([]byte("kind/thing")).ForEach(func(k, _ []byte) error {
+			keys = append(keys, string(k))
+			return nil
+		})
+		if diff := cmp.Diff([]string{"ra", "rb", "rd", "re"}, keys); diff != "" {
+			t.Errorf("keys of the kind after the upgrade (-want +got):\n%s", diff)
+		}
+		if v := tx.Bucket([]byte("layout")).Get([]byte("version")); binary.BigEndian.Uint64(v) != 2 {
+			t.Errorf("layout version %x, want 2", v)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBoltRefusesNewerLayout: a file from a newer layout is refused, with
+// an error that says so, and left as it was.
+func TestBoltRefusesNewerLayout(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "store.db")
+	s := openBolt(t, path)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("layout")).Put([]byte("version"), binary.BigEndian.AppendUint64(nil, 3))
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err = store.OpenBolt(path, store.BoltNoSync())
+	if err == nil {
+		s.Close()
+		t.Fatal("OpenBolt of a layout 3 file succeeded")
+	}
+	if !strings.Contains(err.Error(), "layout 3") {
+		t.Errorf("OpenBolt = %v, want an error naming layout 3", err)
+	}
 }

@@ -30,7 +30,9 @@ func (s *memStore) clear() error {
 }
 
 func (s *boltStore) clear() error {
-	return s.run(s.db.Update, func(t Tx) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	err := s.run(s.db.Update, true, func(t Tx) error {
 		btx := t.(*boltTx).tx
 		var names [][]byte
 		err := btx.ForEach(func(name []byte, _ *bolt.Bucket) error {
@@ -45,11 +47,15 @@ func (s *boltStore) clear() error {
 				return err
 			}
 		}
-		for _, name := range [][]byte{bucketCounters, bucketJobs, bucketJobObjects} {
+		for _, name := range fixedBuckets {
 			if _, err := btx.CreateBucket(name); err != nil {
 				return err
 			}
 		}
-		return nil
+		return btx.Bucket(bucketLayout).Put(keyLayoutVersion, seqKey(nil, boltLayout))
 	})
+	if err == nil {
+		s.idx.kinds = make(map[string]*memKind)
+	}
+	return err
 }

@@ -44,6 +44,7 @@ type memStore struct {
 
 // memKind holds the records of one kind.
 type memKind struct {
+	name    string
 	records map[string]*memRecord
 	lastSeq uint64
 
@@ -67,6 +68,10 @@ type memRecord struct {
 type memEntry struct {
 	seq uint64
 	id  string
+}
+
+func newMemKind(name string) *memKind {
+	return &memKind{name: name, records: make(map[string]*memRecord), index: make(map[string][]memEntry)}
 }
 
 func (k *memKind) live(e memEntry) bool {
@@ -176,6 +181,18 @@ type memTx struct {
 	undo []func()
 	// deleted holds the kinds that Delete left dead entries in.
 	deleted map[*memKind]bool
+	// data, when not nil, reads the bytes of a record that a scan visits:
+	// the bolt store keeps records in its file and only their order and
+	// index terms here (with no data).
+	data func(kind, id string) ([]byte, error)
+}
+
+// recordData returns a copy of the bytes of r, the record of k with id.
+func (tx *memTx) recordData(k *memKind, id string, r *memRecord) ([]byte, error) {
+	if tx.data != nil {
+		return tx.data(k.name, id)
+	}
+	return clone(r.data), nil
 }
 
 func (tx *memTx) rollback() {
@@ -239,7 +256,7 @@ func (tx *memTx) Put(kind, id string, data []byte, terms ...string) error {
 	}
 	k := tx.s.kinds[kind]
 	if k == nil {
-		k = &memKind{records: make(map[string]*memRecord), index: make(map[string][]memEntry)}
+		k = newMemKind(kind)
 		tx.s.kinds[kind] = k
 	}
 	data = clone(data)
@@ -373,7 +390,11 @@ func (tx *memTx) scanOrder(k *memKind, seq uint64, seek, reverse bool, fn func(i
 		if r == nil || r.seq != e.seq {
 			continue
 		}
-		more, err := fn(e.id, clone(r.data))
+		data, err := tx.recordData(k, e.id, r)
+		if err != nil {
+			return err
+		}
+		more, err := fn(e.id, data)
 		if err != nil || !more {
 			return err
 		}
@@ -416,7 +437,11 @@ func (tx *memTx) scanIndex(k *memKind, term string, seq uint64, seek, reverse bo
 			return nil // only reached going forward
 		}
 		writes := tx.writes
-		more, err := fn(e.id, clone(k.records[e.id].data))
+		data, err := tx.recordData(k, e.id, k.records[e.id])
+		if err != nil {
+			return err
+		}
+		more, err := fn(e.id, data)
 		if err != nil || !more {
 			return err
 		}

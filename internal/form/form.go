@@ -148,14 +148,15 @@ func (b *builder) add(key, value string) error {
 	if err != nil {
 		return err
 	}
-	invalidArray := apierr.InvalidRequest(top, MsgInvalidArray)
+	// Built only when needed: most requests are valid.
+	invalidArray := func() error { return apierr.InvalidRequest(top, MsgInvalidArray) }
 	cur := b.root
 	for i, s := range path {
 		final := i == len(path)-1
 		var child *node
 		if s.append {
 			if cur.named {
-				return invalidArray
+				return invalidArray()
 			}
 			cur.appended = true
 			// Rack style: a[][k]=v merges into the last element when that
@@ -167,7 +168,7 @@ func (b *builder) add(key, value string) error {
 			}
 			if child == nil {
 				if cur.last >= maxIndex {
-					return invalidArray
+					return invalidArray()
 				}
 				cur.last++
 				child = newNode(final)
@@ -178,7 +179,7 @@ func (b *builder) add(key, value string) error {
 				cur.last = max(cur.last, s.index)
 			} else {
 				if cur.appended {
-					return invalidArray
+					return invalidArray()
 				}
 				cur.named = true
 			}
@@ -195,10 +196,10 @@ func (b *builder) add(key, value string) error {
 			if child.named {
 				return apierr.InvalidRequest(top, MsgInvalidHash)
 			}
-			return invalidArray
+			return invalidArray()
 		case !final && child.leaf:
 			if path[i+1].arrayish() {
-				return invalidArray
+				return invalidArray()
 			}
 			return apierr.InvalidRequest(top, MsgInvalidHash)
 		case final:

@@ -1,6 +1,8 @@
 package resources
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -100,14 +102,36 @@ func init() { families = append(families, registerCustomers) }
 
 func registerCustomers(e *Engine) {
 	e.kind(Kind{Object: kindCustomer, Load: loader[Customer](kindCustomer)})
-	e.route(Route{Method: "POST", Pattern: "/v1/customers", Handle: createCustomer})
-	e.route(Route{Method: "GET", Pattern: "/v1/customers/{customer}", Read: true, Handle: func(c *Ctx) (any, error) {
-		return get[Customer](c, kindCustomer, c.Var("customer"), "id")
+	e.route(Route{Method: "POST", Pattern: "/v1/customers", Handle: func(c *Ctx) (any, error) {
+		cu, raw, err := newCustomer(c)
+		if err != nil || raw == nil {
+			return cu, err
+		}
+		return raw, nil
 	}})
+	e.route(Route{Method: "GET", Pattern: "/v1/customers/{customer}", Read: true, Handle: retrieveCustomer})
 	e.route(Route{Method: "POST", Pattern: "/v1/customers/{customer}", Handle: updateCustomer})
 	e.route(Route{Method: "DELETE", Pattern: "/v1/customers/{customer}", Handle: deleteCustomer})
 	e.route(Route{Method: "GET", Pattern: "/v1/customers", Read: true, Handle: listCustomers})
 	e.route(Route{Method: "GET", Pattern: "/v1/customers/search", Read: true, Handle: searchCustomers})
+}
+
+// deletedMark is how a deleted customer's record says so at its top level.
+// A string value cannot hold it unescaped, so its absence proves the
+// customer is live.
+var deletedMark = []byte(`"deleted":true`)
+
+// retrieveCustomer answers a live customer with its stored bytes: the
+// record is json.Marshal of the Customer, which is its dahlia rendering, so
+// decoding it only to encode it again would change nothing. A record that
+// may be deleted is decoded, to render as a stub.
+func retrieveCustomer(c *Ctx) (any, error) {
+	id := c.Var("customer")
+	raw, err := c.tx.Get(kindCustomer, id)
+	if err == nil && !bytes.Contains(raw, deletedMark) {
+		return json.RawMessage(raw), nil
+	}
+	return get[Customer](c, kindCustomer, id, "id")
 }
 
 // liveCustomer loads a customer that has not been deleted. param names where
@@ -153,16 +177,28 @@ func unsupported(p Params, keys ...string) error {
 	return nil
 }
 
+// createCustomer is POST /v1/customers for other handlers: it returns the
+// *Customer.
 func createCustomer(c *Ctx) (any, error) {
-	p := c.Params
-	if err := unsupported(p, "source", "cash_balance", "tax", "tax_id_data"); err != nil {
-		return nil, err
-	}
-	id, err := c.NewID("cus")
+	cu, _, err := newCustomer(c)
 	if err != nil {
 		return nil, err
 	}
-	cu := &Customer{
+	return cu, nil
+}
+
+// newCustomer creates a customer from c.Params. raw, when not nil, is its
+// rendering, which the answer may reuse.
+func newCustomer(c *Ctx) (cu *Customer, raw json.RawMessage, err error) {
+	p := c.Params
+	if err := unsupported(p, "source", "cash_balance", "tax", "tax_id_data"); err != nil {
+		return nil, nil, err
+	}
+	id, err := c.NewID("cus")
+	if err != nil {
+		return nil, nil, err
+	}
+	cu = &Customer{
 		ID: id, Object: kindCustomer, Created: c.Unix(), NextInvoiceSequence: 1,
 		TaxExempt: "none", PreferredLocales: []string{}, Metadata: map[string]string{},
 		InvoicePrefix: randomString("0123456789ABCDEF", hashString(id), 8),
@@ -170,22 +206,22 @@ func createCustomer(c *Ctx) (any, error) {
 	if clock, ok := p.String("test_clock"); ok {
 		tc, err := loadTestClock(c, clock, "test_clock")
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		cu.TestClock = &clock
 		cu.Created = tc.FrozenTime
 	}
 	if err := setCustomerFields(c, cu, p); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if n, ok := p.Int("balance"); ok {
 		if err := checkAmount(n, "balance"); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if n, ok := p.Int("balance"); ok && n != 0 {
 		if _, err := adjustBalance(c, cu, n, "initial", nil, nil); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	// The payment method is resolved first (a test value becomes a new
@@ -196,32 +232,44 @@ func createCustomer(c *Ctx) (any, error) {
 	if id, ok := p.String("payment_method"); ok {
 		var err error
 		if pm, err = paymentMethodToAttach(c, id, "payment_method"); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		attached[id], attached[pm.ID] = pm.ID, pm.ID
 	}
 	if err := setDefaultPaymentMethod(c, cu, p, attached); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := saveCustomer(c, cu); err != nil {
-		return nil, err
+	// A new customer's record, its event's object and the answer are the
+	// same bytes (see retrieveCustomer): marshal it once.
+	if raw, err = json.Marshal(cu); err != nil {
+		return nil, nil, err
 	}
+	if err := c.tx.Put(kindCustomer, cu.ID, raw, customerTerms(cu)...); err != nil {
+		return nil, nil, err
+	}
+	// A coupon or promotion code (before basil) is applied to the saved
+	// customer, which then has other bytes.
 	if changed, err := applyCustomerCoupon(c, cu, p); err != nil {
-		return nil, err
+		return nil, nil, err
 	} else if changed {
 		if err := saveCustomer(c, cu); err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if raw, err = json.Marshal(cu); err != nil {
+			return nil, nil, err
 		}
 	}
-	if err := c.emit("customer.created", cu, nil); err != nil {
-		return nil, err
+	if err := c.emit("customer.created", json.RawMessage(raw), nil); err != nil {
+		return nil, nil, err
 	}
-	if pm != nil {
-		if err := attachToCustomer(c, pm, cu); err != nil {
-			return nil, err
-		}
+	if pm == nil {
+		return cu, raw, nil
 	}
-	return cu, nil
+	// Attaching may change the customer: the answer renders it again.
+	if err := attachToCustomer(c, pm, cu); err != nil {
+		return nil, nil, err
+	}
+	return cu, nil, nil
 }
 
 // setCustomerFields applies the parameters create and update share.

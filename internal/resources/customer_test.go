@@ -2,8 +2,10 @@ package resources_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -449,6 +451,64 @@ func TestEventsOnOldTestClockStillList(t *testing.T) {
 		}
 		if !found {
 			t.Error("customer.created of a clock customer is missing from /v1/events")
+		}
+	})
+}
+
+// TestCustomerRetrieveServesStoredBytes: create and retrieve answer a
+// customer's stored bytes as they are; they must be what decoding the
+// record and rendering it answers, as a list does, at every version.
+func TestCustomerRetrieveServesStoredBytes(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		params := &stripe.CustomerCreateParams{
+			Email: stripe.String("a<b>&c@example.com"), Name: stripe.String("Ada \u2028 \"L\""), Phone: stripe.String("+44"),
+			Params:  stripe.Params{Metadata: map[string]string{"k": `"deleted":true`, "deleted": "true"}},
+			Address: &stripe.AddressParams{City: stripe.String("London"), Country: stripe.String("GB"), Line1: stripe.String("1 <Road>")},
+			Shipping: &stripe.CustomerCreateShippingParams{Name: stripe.String("Ada"), Phone: stripe.String("1"),
+				Address: &stripe.AddressParams{City: stripe.String("Paris")}},
+			InvoiceSettings: &stripe.CustomerCreateInvoiceSettingsParams{
+				Footer:       stripe.String("Thanks"),
+				CustomFields: []*stripe.CustomerCreateInvoiceSettingsCustomFieldParams{{Name: stripe.String("VAT"), Value: stripe.String("1")}},
+			},
+			PreferredLocales: []*string{stripe.String("en"), stripe.String("fr")},
+		}
+		cu, err := sc.V1Customers.Create(ctx, params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, version := range []string{"", "2023-10-16"} {
+			get := func(path string) string {
+				t.Helper()
+				req, _ := http.NewRequest("GET", f.URL()+path, nil)
+				req.Header.Set("Authorization", "Bearer sk_test_123")
+				if version != "" {
+					req.Header.Set("Stripe-Version", version)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				var b strings.Builder
+				if _, err := io.Copy(&b, resp.Body); err != nil || resp.StatusCode != 200 {
+					t.Fatalf("GET %s: %d %v %s", path, resp.StatusCode, err, b.String())
+				}
+				return b.String()
+			}
+			retrieved := get("/v1/customers/" + cu.ID)
+			var list struct{ Data []json.RawMessage }
+			if err := json.Unmarshal([]byte(get("/v1/customers?limit=1")), &list); err != nil || len(list.Data) != 1 {
+				t.Fatalf("list: %v %d", err, len(list.Data))
+			}
+			if listed := string(list.Data[0]); retrieved != listed {
+				t.Errorf("version %q: retrieve answered\n%s\nlist renders\n%s", version, retrieved, listed)
+			}
+		}
+		if _, err := sc.V1Customers.Delete(ctx, cu.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		if stub, err := sc.V1Customers.Retrieve(ctx, cu.ID, nil); err != nil || !stub.Deleted || stub.Email != "" {
+			t.Errorf("retrieve deleted: %v %+v", err, stub)
 		}
 	})
 }
