@@ -293,20 +293,20 @@ func listUsageRecordSummaries(c *Ctx) (any, error) {
 // github.com/stripe/stripe-go/pull/743 and
 // github.com/laravel/cashier-stripe/issues/1819):
 //   - flexible billing mode refuses the parameter;
-//   - it is allowed only on the deletion of a metered item;
-//   - in classic mode a metered item can only be deleted with
-//     clear_usage=true, which discards its un-invoiced usage records.
+//   - it is allowed only on the deletion of a metered item, and "has no
+//     effect if the plan has a billing meter attached";
+//   - in classic mode an item billed by usage records can only be deleted
+//     with clear_usage=true, which discards its un-invoiced records.
 func clearUsage(c *Ctx, s *Subscription, it *SubscriptionItem, p Params, deleting bool) error {
 	clear, has := p.Bool("clear_usage")
 	if has && s.BillingMode.Type != "classic" {
 		return apierr.InvalidRequest(p.Path("clear_usage"), "With `billing_mode.type=flexible` set on a subscription, the following parameters are not supported: clear_usage.")
 	}
-	metered := it != nil && it.Price.metered()
-	if has && (!deleting || !metered) {
+	if has && (!deleting || it == nil || !it.Price.metered()) {
 		// UNCONFIRMED wording; the rule is the API reference's.
 		return apierr.InvalidRequest(p.Path("clear_usage"), "clear_usage can only be set when deleting a subscription item whose price has usage_type=metered.")
 	}
-	if !deleting || !metered || s.BillingMode.Type != "classic" {
+	if !deleting || it == nil || !it.Price.legacyMetered() || s.BillingMode.Type != "classic" {
 		return nil
 	}
 	if !clear {

@@ -288,3 +288,30 @@ func TestV76DeleteMeteredItemClearUsage(t *testing.T) {
 		}
 	})
 }
+
+// TestDeleteMeterItemInClassicMode: the clear_usage requirement is usage
+// records'; an item whose price has a billing meter is deleted without it
+// in classic mode, and clear_usage has no effect on it.
+func TestDeleteMeterItemInClassicMode(t *testing.T) {
+	eachMeter(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		m := newMeter(t, sc, "api_call", "sum")
+		pr := meteredPrice(t, sc, m.ID, nil)
+		flat := monthlyPrice(t, sc, 500, "month")
+		cu := payingCustomer(t, sc, "pm_card_visa", "")
+		for _, clear := range []*bool{nil, stripe.Bool(true)} {
+			s := subscribe(t, sc, &stripe.SubscriptionCreateParams{
+				Customer:    stripe.String(cu.ID),
+				Items:       append(meteredItems(pr.ID), &stripe.SubscriptionCreateItemParams{Price: stripe.String(flat.ID)}),
+				BillingMode: &stripe.SubscriptionCreateBillingModeParams{Type: stripe.String("classic")},
+			})
+			for _, it := range s.Items.Data {
+				if it.Price.ID != pr.ID {
+					continue
+				}
+				if _, err := sc.V1SubscriptionItems.Delete(ctx, it.ID, &stripe.SubscriptionItemDeleteParams{ClearUsage: clear}); err != nil {
+					t.Errorf("delete meter item (clear_usage %v): %v", clear != nil, err)
+				}
+			}
+		}
+	})
+}
