@@ -270,6 +270,17 @@ func TestServeTLS(t *testing.T) {
 	if _, err := sc.V1Customers.Retrieve(ctx, cu.ID, nil); err != nil {
 		t.Fatal(err)
 	}
+	// HTTP/2 is offered, as stripe-mock does (stripe-go's own test suite
+	// requires it).
+	h2 := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: true}}
+	resp, err := h2.Get(s.url + "/v1/customers/" + cu.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 || resp.StatusCode != 401 {
+		t.Errorf("%s %d, want HTTP/2 401 (no key)", resp.Proto, resp.StatusCode)
+	}
 	// Without trusting the certificate, the handshake fails.
 	if _, err := http.Get(s.url + "/v1/customers"); err == nil {
 		t.Error("a client that does not skip verification connected")
