@@ -291,6 +291,9 @@ func previewInvoice(c *Ctx) (any, error) {
 		case p.Has("subscription_details"):
 			return nil, errNoUpcoming(cu.ID)
 		default:
+			if err := checkNoAutomaticTax(p); err != nil {
+				return nil, err
+			}
 			return previewPendingItems(c, cu, p)
 		}
 	}

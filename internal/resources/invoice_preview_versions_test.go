@@ -109,6 +109,10 @@ func TestPreviewCustomerOnlyBeforeBasil(t *testing.T) {
 		if status != 200 || pv["total"] != float64(700) || !strings.HasPrefix(previewLine0(t, pv)["invoice"].(string), "upcoming_in_") {
 			t.Errorf("pending items, create_preview: %d %v", status, pv)
 		}
+		status, m = statusAt(t, f, acacia, "POST", "/v1/invoices/create_preview", url.Values{"customer": {other.ID}, "automatic_tax[enabled]": {"true"}})
+		if e, _ := m["error"].(map[string]any); status != 400 || e["param"] != "automatic_tax[enabled]" {
+			t.Errorf("pending items with automatic tax: %d %v", status, m)
+		}
 		status, up = statusAt(t, f, acacia, "GET", "/v1/invoices/upcoming?customer="+other.ID, nil)
 		if status != 200 || up["total"] != float64(700) || !strings.HasPrefix(previewLine0(t, up)["invoice"].(string), "upcoming_in_") {
 			t.Errorf("pending items, upcoming: %d %v", status, up)
