@@ -301,15 +301,29 @@ var basil = Release{
 			Doc: "coupon and promotion_code on subscriptions became discounts[][coupon] / " +
 				"discounts[][promotion_code].",
 			Routes: []string{"POST /v1/subscriptions", "POST /v1/subscriptions/{subscription_exposed_id}"},
-			Up:     func(p map[string]any) error { return singleDiscount(p, "coupon", "promotion_code") },
+			Up:     func(p map[string]any) error { return SingleDiscount(p, "coupon", "promotion_code") },
 		},
 		{
-			Name:   "PhaseCouponBecameDiscounts",
-			Doc:    "phases[][coupon] on subscription schedules became phases[][discounts][][coupon].",
-			Routes: []string{"POST /v1/subscription_schedules", "POST /v1/subscription_schedules/{schedule}"},
+			Name: "PhaseCouponBecameDiscounts",
+			Doc: "phases[][coupon] on subscription schedules, and schedule_details[phases][][coupon] on invoice " +
+				"previews, became phases[][discounts][][coupon].",
+			Routes: []string{"POST /v1/subscription_schedules", "POST /v1/subscription_schedules/{schedule}",
+				"POST /v1/invoices/create_preview", "GET /v1/invoices/upcoming", "GET /v1/invoices/upcoming/lines"},
 			Up: func(p map[string]any) error {
-				return eachElem(p["phases"], func(m map[string]any) error { return singleDiscount(m, "coupon") })
+				phases := p["phases"]
+				if sd, ok := p["schedule_details"].(map[string]any); ok {
+					phases = sd["phases"] // a preview's; it has no top-level phases
+				}
+				return eachElem(phases, func(m map[string]any) error { return SingleDiscount(m, "coupon") })
 			},
+		},
+		{
+			// The upcoming invoice's coupon goes through the same function
+			// (translateUpcoming), after validation: its legacy spec has it.
+			Name:   "PreviewCouponBecameDiscounts",
+			Doc:    "coupon on invoice previews became discounts[][coupon].",
+			Routes: []string{"POST /v1/invoices/create_preview"},
+			Up:     func(p map[string]any) error { return SingleDiscount(p, "coupon") },
 		},
 		{
 			Name: "CustomerCouponParamsRemoved",
@@ -365,10 +379,11 @@ var basil = Release{
 	},
 }
 
-// singleDiscount turns each one-discount parameter of keys (coupon,
-// promotion_code) into discounts[0][key]; an empty value clears, as
-// discounts="" does.
-func singleDiscount(p map[string]any, keys ...string) error {
+// SingleDiscount turns each one-discount parameter of keys (coupon,
+// promotion_code) into discounts[0][key] (a hash keyed by index, as the
+// form decoder leaves arrays); an empty value clears, as discounts=""
+// does. Both at once is an error naming the key.
+func SingleDiscount(p map[string]any, keys ...string) error {
 	for _, k := range keys {
 		v, ok := p[k]
 		if !ok {

@@ -52,10 +52,17 @@ var clover = Release{
 	}},
 	Params: []ParamChange{{
 		Name: "SchedulePhaseIterationsBecameDuration",
-		Doc: "phases[][iterations] on subscription schedules (a count of the phase's price interval) gave way to " +
-			"phases[][duration]; the schedule code still ends a phase after its iterations for older versions.",
-		Routes: []string{"POST /v1/subscription_schedules", "POST /v1/subscription_schedules/{schedule}"},
-		Aside:  func(p map[string]any) func(map[string]any) { return setAsideInElems(p, "phases", "iterations") },
+		Doc: "phases[][iterations] on subscription schedules and schedule_details[phases][][iterations] on invoice " +
+			"previews (a count of the phase's price interval) gave way to phases[][duration]; the schedule code " +
+			"still ends a phase after its iterations for older versions.",
+		Routes: []string{"POST /v1/subscription_schedules", "POST /v1/subscription_schedules/{schedule}",
+			"POST /v1/invoices/create_preview", "GET /v1/invoices/upcoming", "GET /v1/invoices/upcoming/lines"},
+		Aside: func(p map[string]any) func(map[string]any) {
+			if sd, ok := p["schedule_details"].(map[string]any); ok {
+				return setAsideIn(sd, "schedule_details", "phases", "iterations")
+			}
+			return setAsideInElems(p, "phases", "iterations")
+		},
 	}, {
 		Name:   "PromotionCodeCouponParamBecamePromotion",
 		Doc:    "coupon on promotion codes became promotion[type]=coupon with promotion[coupon].",

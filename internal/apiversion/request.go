@@ -209,6 +209,20 @@ func setAsideInElems(p map[string]any, list, key string) func(map[string]any) {
 	}
 }
 
+// setAsideIn is setAsideInElems for the array list inside the hash
+// parameter parent (schedule_details[phases]), p being that hash.
+func setAsideIn(p map[string]any, parent, list, key string) func(map[string]any) {
+	restore := setAsideInElems(p, list, key)
+	if restore == nil {
+		return nil
+	}
+	return func(validated map[string]any) {
+		if m, ok := validated[parent].(map[string]any); ok {
+			restore(m)
+		}
+	}
+}
+
 // rename moves params[from] to params[to]; both at once is an error naming
 // param.
 func rename(p map[string]any, from, to, param string) error {

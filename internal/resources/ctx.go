@@ -28,6 +28,10 @@ type Ctx struct {
 
 	events []*Event
 
+	// preview is the unsaved invoice a preview request answers with;
+	// version changes read it as if stored (its lines' own tax rates).
+	preview *Invoice
+
 	// endpoints are the webhook endpoints, read once per transaction by the
 	// first event; deliveries are the deliveries its events queued.
 	endpoints       []*WebhookEndpoint

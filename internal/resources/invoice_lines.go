@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/apiversion"
 )
 
 // Invoice lines: GET /v1/invoices/{id}/lines, add_lines, update_lines,
@@ -253,13 +254,48 @@ func removeInvoiceLines(c *Ctx) (any, error) {
 // unsaved invoice with id upcoming_in_…, billing_reason upcoming, the
 // customer's balance applied as finalization would.
 func createPreviewInvoice(c *Ctx) (any, error) {
-	return previewing(c, func() (any, error) { return previewInvoice(c) })
+	out, err := previewing(c, func() (any, error) { return previewInvoice(c) })
+	if err != nil {
+		return nil, err
+	}
+	c.preview = out.(*Invoice)
+	return out, nil
 }
 
 func previewInvoice(c *Ctx) (any, error) {
 	p := c.Params
 	if err := unsupported(p, "customer_account", "customer_details", "issuer", "on_behalf_of", "preview_mode"); err != nil {
 		return nil, err
+	}
+	d, _ := p.Map("subscription_details")
+	if c.Version.Before(apiversion.Basil) && !p.Has("subscription") && !d.Has("items") && !p.Has("schedule") &&
+		!p.Has("schedule_details") && !p.Has("invoice_items") {
+		// Before basil a preview without anything to preview was the
+		// customer's next invoice: "If neither subscription nor
+		// subscription_items is provided, you will retrieve the next
+		// upcoming invoice from among the customer's subscriptions"
+		// (docs.stripe.com/api/invoices/upcoming?api-version=2024-06-20);
+		// basil ended that on create_preview too
+		// (docs.stripe.com/changelog/basil/2025-03-31/invoice-preview-api-deprecations).
+		cu, err := customerParam(c, p)
+		if err != nil {
+			return nil, err
+		}
+		next, err := nextSubscription(c, cu.ID)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case next != nil:
+			p.Raw()["subscription"] = next.ID
+		case p.Has("subscription_details"):
+			return nil, errNoUpcoming(cu.ID)
+		default:
+			if err := checkNoAutomaticTax(p); err != nil {
+				return nil, err
+			}
+			return previewPendingItems(c, cu, p)
+		}
 	}
 	if p.Has("schedule") || p.Has("schedule_details") {
 		if err := unsupported(p, "invoice_items", "subscription", "subscription_details"); err != nil {
@@ -283,46 +319,56 @@ func previewInvoice(c *Ctx) (any, error) {
 	if !p.Has("invoice_items") {
 		return nil, apierr.InvalidRequest("", "You must pass at least one of `subscription`, `subscription_details.items`, `schedule`, `schedule_details.phases` or `invoice_items`.")
 	}
-	inv, err := newDraftInvoice(c, cu, InvoiceOptions{Currency: p.Str("currency"), BillingReason: "upcoming"})
+	return previewOneOff(c, cu, p, p.Str("currency"), func(inv *Invoice) error {
+		for _, ip := range p.List("invoice_items") {
+			if err := unsupported(ip, "tax_behavior", "tax_code", "invoiceitem"); err != nil {
+				return err
+			}
+			// The spec's preview item names its price "price" and takes
+			// unit_amount; map them onto the invoice item parameters.
+			raw := map[string]any{}
+			for k, v := range ip.Raw() {
+				raw[k] = v
+			}
+			if pr, ok := raw["price"]; ok {
+				delete(raw, "price")
+				raw["pricing"] = map[string]any{"price": pr}
+			}
+			if ua, ok := ip.Int("unit_amount"); ok {
+				delete(raw, "unit_amount")
+				raw["unit_amount_decimal"] = formatInt(ua)
+			}
+			item := Params{m: raw, path: ip.path}
+			ii, err := buildInvoiceItem(c, item, cu.ID, inv.Currency, cu.TestClock, inv.Created)
+			if err != nil {
+				return err
+			}
+			if ii.Currency != inv.Currency {
+				return apierr.InvalidRequest(ip.Path("currency"), fmt.Sprintf("The currency of an invoice item (%s) must match the currency of the preview (%s).", ii.Currency, inv.Currency))
+			}
+			if err := addPreviewLine(c, inv, ii); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// previewOneOff is the preview of an invoice outside any subscription,
+// whose lines add puts on it: an unsaved draft with id upcoming_in_…,
+// billing_reason upcoming, its discounts (create_preview's discounts, else
+// the customer's), and the customer's balance applied as finalization
+// would.
+func previewOneOff(c *Ctx, cu *Customer, p Params, currency string, add func(inv *Invoice) error) (*Invoice, error) {
+	inv, err := newDraftInvoice(c, cu, InvoiceOptions{Currency: currency, BillingReason: "upcoming"})
 	if err != nil {
 		return nil, err
 	}
 	inv.Preview = true
 	inv.ID = "upcoming_" + inv.ID
 	inv.Lines.URL = "/v1/invoices/upcoming/lines"
-	for _, ip := range p.List("invoice_items") {
-		if err := unsupported(ip, "tax_behavior", "tax_code", "invoiceitem"); err != nil {
-			return nil, err
-		}
-		// The spec's preview item names its price "price" and takes
-		// unit_amount; map them onto the invoice item parameters.
-		raw := map[string]any{}
-		for k, v := range ip.Raw() {
-			raw[k] = v
-		}
-		if pr, ok := raw["price"]; ok {
-			delete(raw, "price")
-			raw["pricing"] = map[string]any{"price": pr}
-		}
-		if ua, ok := ip.Int("unit_amount"); ok {
-			delete(raw, "unit_amount")
-			raw["unit_amount_decimal"] = formatInt(ua)
-		}
-		item := Params{m: raw, path: ip.path}
-		ii, err := buildInvoiceItem(c, item, cu.ID, inv.Currency, cu.TestClock, inv.Created)
-		if err != nil {
-			return nil, err
-		}
-		if ii.Currency != inv.Currency {
-			return nil, apierr.InvalidRequest(ip.Path("currency"), fmt.Sprintf("The currency of an invoice item (%s) must match the currency of the preview (%s).", ii.Currency, inv.Currency))
-		}
-		l, err := newInvoiceLine(c, LineInput{})
-		if err != nil {
-			return nil, err
-		}
-		if err := inv.addLine(lineFromItem(ii, l.ID, inv.ID)); err != nil {
-			return nil, err
-		}
+	if err := add(inv); err != nil {
+		return nil, err
 	}
 	if err := previewDiscounts(c, p, inv, customerDiscounts(cu)); err != nil {
 		return nil, err
@@ -331,4 +377,13 @@ func previewInvoice(c *Ctx) (any, error) {
 	inv.AmountDue, _ = applyBalance(inv.Total, inv.StartingBalance)
 	inv.AmountRemaining = inv.AmountDue
 	return inv, nil
+}
+
+// addPreviewLine adds invoice item ii to the preview inv as a new line.
+func addPreviewLine(c *Ctx, inv *Invoice, ii *InvoiceItem) error {
+	l, err := newInvoiceLine(c, LineInput{})
+	if err != nil {
+		return err
+	}
+	return inv.addLine(lineFromItem(ii, l.ID, inv.ID))
 }

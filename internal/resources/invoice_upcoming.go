@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/stripefake/stripefake/internal/apierr"
@@ -70,7 +72,9 @@ func translateUpcoming(legacy Params) (*upcomingRequest, error) {
 	for k, v := range sd.Raw() {
 		details[k] = v
 	}
-	for k, v := range legacy.Raw() {
+	// In name order, so that of two errors the same one is answered.
+	for _, k := range slices.Sorted(maps.Keys(legacy.Raw())) {
+		v := legacy.Raw()[k]
 		if upcomingPaging[k] || k == "subscription_details" {
 			continue
 		}
@@ -84,15 +88,18 @@ func translateUpcoming(legacy Params) (*upcomingRequest, error) {
 		}
 		raw[k] = v
 	}
+	// coupon is create_preview's own before basil: the same version change
+	// turns it into discounts (coupon="" into discounts="", no discount).
 	if coupon, ok := legacy.String("coupon"); ok {
-		if legacy.Has("discounts") {
-			return nil, apierr.InvalidRequest("coupon", "You may only specify one of these parameters: coupon, discounts.")
+		if err := apiversion.SingleDiscount(raw, "coupon"); err != nil {
+			return nil, err
 		}
-		delete(raw, "coupon")
-		raw["discounts"] = []any{map[string]any{"coupon": coupon}}
-		r.renames = append(r.renames, [2]string{"discounts[0][coupon]", "coupon"}, [2]string{"discounts", "coupon"})
-	} else if legacy.Has("coupon") {
-		delete(raw, "coupon") // coupon="": no coupon
+		if d, ok := raw["discounts"].(map[string]any); ok {
+			raw["discounts"] = []any{d["0"]} // validated arrays are lists
+		}
+		if coupon != "" {
+			r.renames = append(r.renames, [2]string{"discounts[0][coupon]", "coupon"}, [2]string{"discounts", "coupon"})
+		}
 	}
 	if len(details) > 0 {
 		raw["subscription_details"] = details
@@ -100,6 +107,8 @@ func translateUpcoming(legacy Params) (*upcomingRequest, error) {
 			r.renames = append(r.renames, [2]string{"subscription_details", "subscription_items"})
 		}
 	}
+	// Longest first, so that a prefix never takes a longer name's error.
+	slices.SortStableFunc(r.renames, func(a, b [2]string) int { return len(b[0]) - len(a[0]) })
 	r.params = NewParams(raw)
 	return r, nil
 }
@@ -148,61 +157,49 @@ func upcomingInvoice(c *Ctx) (*Invoice, error) {
 	}
 	c.Params = r.params
 	defer func() { c.Params = legacy }()
-	inv, err := previewing(c, func() (*Invoice, error) { return upcomingPreview(c, r.params) })
+	out, err := previewing(c, func() (any, error) { return previewInvoice(c) })
 	if err != nil {
 		return nil, r.legacyError(err)
 	}
+	inv := out.(*Invoice)
 	h := fnv.New64a()
 	h.Write([]byte(inv.Customer + "/" + inv.subscription()))
 	base := fmt.Sprintf("%016x", h.Sum64())
 	for i, l := range inv.Lines.Data {
-		l.ID = fmt.Sprintf("il_tmp_%s%04d", base, i)
+		id := fmt.Sprintf("il_tmp_%s%04d", base, i)
+		if t := inv.Terms; t != nil {
+			if rates, ok := t.LineTaxRates[l.ID]; ok {
+				delete(t.LineTaxRates, l.ID)
+				t.LineTaxRates[id] = rates
+			}
+		}
+		l.ID = id
 	}
+	c.preview = inv
 	return inv, nil
 }
 
-// upcomingPreview is create_preview for p, plus what only the legacy API
-// did: with neither a subscription nor items nor a schedule, the
-// customer's next invoice among their subscriptions, else their pending
-// invoice items ("If neither subscription nor subscription_items is
-// provided, you will retrieve the next upcoming invoice from among the
-// customer's subscriptions", docs.stripe.com/api/invoices/upcoming?api-version=2024-06-20).
-func upcomingPreview(c *Ctx, p Params) (*Invoice, error) {
-	d, _ := p.Map("subscription_details")
-	if !p.Has("subscription") && !d.Has("items") && !p.Has("schedule") && !p.Has("invoice_items") {
-		cu, err := customerParam(c, p)
-		if err != nil {
-			return nil, err
-		}
-		subs, err := scan(c, kindSubscription, "customer="+cu.ID, func(s *Subscription) bool {
-			return !s.ended() && s.Status != "incomplete"
-		})
-		if err != nil {
-			return nil, err
-		}
-		var next *Subscription
-		for _, s := range subs {
-			if next == nil || s.periodEnd() < next.periodEnd() || s.periodEnd() == next.periodEnd() && s.ID < next.ID {
-				next = s
-			}
-		}
-		if next == nil {
-			if p.Has("subscription_details") {
-				return nil, errNoUpcoming(cu.ID)
-			}
-			return previewPendingItems(c, cu, p)
-		}
-		p.Raw()["subscription"] = next.ID
-	}
-	out, err := previewInvoice(c)
+// nextSubscription is the customer's subscription that invoices next (the
+// earliest period end; the lower ID on a tie), or nil.
+func nextSubscription(c *Ctx, customer string) (*Subscription, error) {
+	subs, err := scan(c, kindSubscription, "customer="+customer, func(s *Subscription) bool {
+		return !s.ended() && s.Status != "incomplete"
+	})
 	if err != nil {
 		return nil, err
 	}
-	return out.(*Invoice), nil
+	var next *Subscription
+	for _, s := range subs {
+		if next == nil || s.periodEnd() < next.periodEnd() || s.periodEnd() == next.periodEnd() && s.ID < next.ID {
+			next = s
+		}
+	}
+	return next, nil
 }
 
-// previewPendingItems is the invoice of a customer without subscriptions:
-// their pending invoice items, as a one-off invoice would pull them.
+// previewPendingItems is the next invoice of a customer without
+// subscriptions, before basil: their pending invoice items, as a one-off
+// invoice would pull them.
 func previewPendingItems(c *Ctx, cu *Customer, p Params) (*Invoice, error) {
 	currency := p.Str("currency")
 	items, err := scan(c, kindInvoiceItem, "pending="+cu.ID, func(ii *InvoiceItem) bool {
@@ -224,24 +221,14 @@ func previewPendingItems(c *Ctx, cu *Customer, p Params) (*Invoice, error) {
 	if len(items) == 0 {
 		return nil, errNoUpcoming(cu.ID)
 	}
-	inv, err := newDraftInvoice(c, cu, InvoiceOptions{Currency: currency, BillingReason: "upcoming"})
-	if err != nil {
-		return nil, err
-	}
-	inv.Preview = true
-	inv.Lines.URL = "/v1/invoices/upcoming/lines"
-	for _, ii := range items {
-		if err := inv.addLine(lineFromItem(ii, "", inv.ID)); err != nil {
-			return nil, err
+	return previewOneOff(c, cu, p, currency, func(inv *Invoice) error {
+		for _, ii := range items {
+			if err := addPreviewLine(c, inv, ii); err != nil {
+				return err
+			}
 		}
-	}
-	if err := previewDiscounts(c, p, inv, customerDiscounts(cu)); err != nil {
-		return nil, err
-	}
-	inv.StartingBalance = balanceIn(cu, inv.Currency)
-	inv.AmountDue, _ = applyBalance(inv.Total, inv.StartingBalance)
-	inv.AmountRemaining = inv.AmountDue
-	return inv, nil
+		return nil
+	})
 }
 
 // retrieveUpcomingInvoice answers GET /v1/invoices/upcoming: the preview

@@ -87,7 +87,12 @@ func (r renderEnv) load(kind, id string) any {
 
 // Stored returns the object as stored, hidden fields included.
 func (r renderEnv) Stored(kind, id string) map[string]any {
-	obj := r.load(kind, id)
+	var obj any
+	if r.c != nil && r.c.preview != nil && kind == kindInvoice && id == r.c.preview.ID {
+		obj = r.c.preview
+	} else {
+		obj = r.load(kind, id)
+	}
 	if obj == nil {
 		return nil
 	}
