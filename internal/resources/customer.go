@@ -191,7 +191,7 @@ func createCustomer(c *Ctx) (any, error) {
 // rendering, which the answer may reuse.
 func newCustomer(c *Ctx) (cu *Customer, raw json.RawMessage, err error) {
 	p := c.Params
-	if err := unsupported(p, "source", "cash_balance", "tax", "tax_id_data"); err != nil {
+	if err := unsupported(p, "source", "cash_balance", "tax"); err != nil {
 		return nil, nil, err
 	}
 	id, err := c.NewID("cus")
@@ -260,6 +260,9 @@ func newCustomer(c *Ctx) (cu *Customer, raw json.RawMessage, err error) {
 		}
 	}
 	if err := c.emit("customer.created", json.RawMessage(raw), nil); err != nil {
+		return nil, nil, err
+	}
+	if err := createTaxIDData(c, cu, p); err != nil {
 		return nil, nil, err
 	}
 	if pm == nil {

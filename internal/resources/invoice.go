@@ -778,7 +778,9 @@ func newDraftInvoice(c *Ctx, cu *Customer, opts InvoiceOptions) (*Invoice, error
 	if method == sendInvoice {
 		inv.DueDate = dueDate(c, at, opts.DaysUntilDue, opts.DueDate)
 	}
-	mirrorCustomer(inv, cu)
+	if err := mirrorCustomer(c, inv, cu); err != nil {
+		return nil, err
+	}
 	inv.recomputeTotals()
 	return inv, nil
 }
@@ -798,17 +800,19 @@ func dueDate(c *Ctx, created int64, days, due *int64) *int64 {
 
 // mirrorCustomer copies the customer fields a draft mirrors and a
 // finalized invoice freezes.
-func mirrorCustomer(inv *Invoice, cu *Customer) {
+func mirrorCustomer(c *Ctx, inv *Invoice, cu *Customer) error {
 	inv.CustomerAddress = cu.Address
 	inv.CustomerEmail = cu.Email
 	inv.CustomerName = cu.Name
 	inv.CustomerPhone = cu.Phone
 	inv.CustomerShipping = cu.Shipping
 	inv.CustomerTaxExempt = new(cu.TaxExempt)
-	inv.CustomerTaxIDs = []any{}
 	if inv.Footer == nil && cu.InvoiceSettings.Footer != nil {
 		inv.Footer = new(*cu.InvoiceSettings.Footer)
 	}
+	var err error
+	inv.CustomerTaxIDs, err = customerTaxIDs(c, cu.ID)
+	return err
 }
 
 // pullPendingItems attaches the customer's pending items to a new invoice,
@@ -1131,7 +1135,9 @@ func updateInvoice(c *Ctx) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		mirrorCustomer(inv, cu)
+		if err := mirrorCustomer(c, inv, cu); err != nil {
+			return nil, err
+		}
 		var at *int64
 		if n, ok := p.Int("automatically_finalizes_at"); ok {
 			if err := checkAutoFinalizeAt(c, cu, n); err != nil {

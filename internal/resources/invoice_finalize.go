@@ -271,7 +271,9 @@ func finalizeInvoice(c *Ctx, inv *Invoice) error {
 		inv.Number = new(fmt.Sprintf("%s-%04d", cu.InvoicePrefix, cu.NextInvoiceSequence))
 		cu.NextInvoiceSequence++
 	}
-	mirrorCustomer(inv, cu)
+	if err := mirrorCustomer(c, inv, cu); err != nil {
+		return err
+	}
 	// Billing credits come off the metered lines first (pre-tax), so the
 	// customer's balance and the minimum charge see the reduced total.
 	// Nothing below may recompute the totals from the lines' amounts alone.
