@@ -64,3 +64,33 @@ type nilEnv struct{}
 func (nilEnv) Stored(string, string) map[string]any { return nil }
 func (nilEnv) Object(string, string) map[string]any { return nil }
 func (nilEnv) Find(string, string) map[string]any   { return nil }
+
+// An event whose data carries previous_attributes still goes through the
+// changes registered for events, and its other fields through the chain.
+func TestChainAppliesEventChangesWithPreviousAttributes(t *testing.T) {
+	c := &Chain{byObject: map[string][]*Change{
+		"event": {{Name: "TestEventRenamed", Object: "event", Down: func(_ Env, o map[string]any) {
+			o["old_name"] = o["new_name"]
+			delete(o, "new_name")
+		}}},
+		"thing": {{Name: "TestThingRenamed", Object: "thing", Down: func(_ Env, o map[string]any) {
+			o["size"] = o["length"]
+			delete(o, "length")
+		}}},
+	}}
+	ev := map[string]any{
+		"object":   "event",
+		"new_name": "x",
+		"request":  map[string]any{"object": "thing", "length": 1.0},
+		"data": map[string]any{
+			"object":              map[string]any{"object": "thing", "length": 2.0},
+			"previous_attributes": map[string]any{"length": 1.0},
+		},
+	}
+	c.Apply(nilEnv{}, ev)
+	got, _ := json.Marshal(ev)
+	want := `{"data":{"object":{"object":"thing","size":2},"previous_attributes":{"size":1}},"object":"event","old_name":"x","request":{"object":"thing","size":1}}`
+	if string(got) != want {
+		t.Errorf("event\n got %s\nwant %s", got, want)
+	}
+}

@@ -89,13 +89,19 @@ func (c *Chain) Touches(raw []byte) bool {
 func (c *Chain) Apply(env Env, node any) {
 	switch n := node.(type) {
 	case map[string]any:
-		if n["object"] == "event" && c.applyEvent(env, n) {
-			return
+		t, _ := n["object"].(string)
+		for _, ch := range c.byObject[t] {
+			ch.Down(env, n)
 		}
-		if t, ok := n["object"].(string); ok {
-			for _, ch := range c.byObject[t] {
-				ch.Down(env, n)
+		if t == "event" && c.applyEvent(env, n) {
+			// data.object and previous_attributes are done; the event's
+			// other fields still go through the chain.
+			for k, v := range n {
+				if k != "data" {
+					c.Apply(env, v)
+				}
 			}
+			return
 		}
 		for _, v := range n {
 			c.Apply(env, v)

@@ -167,11 +167,7 @@ func registerCheckout(e *Engine) {
 	e.route(Route{Method: "POST", Pattern: "/v1/checkout/sessions", Handle: createCheckoutSession})
 	e.route(Route{Method: "GET", Pattern: "/v1/checkout/sessions", Read: true, Handle: listCheckoutSessions})
 	e.route(Route{Method: "GET", Pattern: "/v1/checkout/sessions/{session}", Read: true, Handle: func(c *Ctx) (any, error) {
-		cs, err := get[CheckoutSession](c, kindCheckoutSession, c.Var("session"), "id")
-		if err != nil {
-			return nil, err
-		}
-		return withBreakdown(c, cs)
+		return get[CheckoutSession](c, kindCheckoutSession, c.Var("session"), "id")
 	}})
 	e.route(Route{Method: "GET", Pattern: "/v1/checkout/sessions/{session}/line_items", Read: true, Handle: listCheckoutLineItems})
 	e.route(Route{Method: "POST", Pattern: "/v1/checkout/sessions/{session}/expire", Handle: expireCheckoutHandler})
@@ -331,7 +327,7 @@ func createCheckoutSession(c *Ctx) (any, error) {
 	if err := saveCheckoutSession(c, cs); err != nil {
 		return nil, err
 	}
-	return withBreakdown(c, cs)
+	return cs, nil
 }
 
 // checkoutLineItems reads line_items: prices in one currency, recurring

@@ -18,7 +18,8 @@ import (
 // (priced_lines.go): amount_total is what the first invoice (subscription
 // mode) or the payment intent (payment mode) will be, and total_details
 // carries amount_discount and amount_tax (all tax, inclusive included),
-// with the breakdown when expand[]=total_details.breakdown.
+// with the breakdown when expand[]=total_details.breakdown
+// (includeCheckoutBreakdown).
 //
 // The coupon or promotion code is checked when it is set and again at
 // completion (when the customer is known: first_time_transaction,
@@ -211,19 +212,28 @@ func setCheckoutAmounts(c *Ctx, cs *CheckoutSession) error {
 	return nil
 }
 
-// withBreakdown is the session to answer: with total_details.breakdown
-// when expand[] asks for it (an includable field), else cs itself.
-func withBreakdown(c *Ctx, cs *CheckoutSession) (*CheckoutSession, error) {
-	if !includableRequested(c, "total_details.breakdown") || cs.AmountTotal == nil {
-		return cs, nil
+// includeCheckoutBreakdown adds total_details.breakdown, an includable
+// field, to the session rendered as node: every response that carries a
+// session and whose expand[] names the field (create, retrieve, expire, a
+// list's data) gets it here. The breakdown is rendered for the request's
+// version like the rest of the answer.
+func includeCheckoutBreakdown(c *Ctx, node map[string]any) error {
+	id, _ := node["id"].(string)
+	td, _ := node["total_details"].(map[string]any)
+	if id == "" || td == nil {
+		return nil // no amounts, no breakdown
+	}
+	cs, err := get[CheckoutSession](c, kindCheckoutSession, id, "id")
+	if err != nil || cs.AmountTotal == nil {
+		return err
 	}
 	priced, err := priceCheckout(c, cs)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	d, err := sessionDiscount(c, cs)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	discounts, taxes := []any{}, []any{}
 	if d != nil {
@@ -241,17 +251,20 @@ func withBreakdown(c *Ctx, cs *CheckoutSession) (*CheckoutSession, error) {
 		m := t.(map[string]any)
 		tr, err := get[TaxRate](c, kindTaxRate, taxRateOf(m), "tax_rates")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		taxes = append(taxes, map[string]any{"amount": m["amount"], "rate": tr, "taxability_reason": nil, "taxable_amount": m["taxable_amount"]})
 	}
-	out := *cs
-	out.TotalDetails = map[string]any{}
-	for k, v := range cs.TotalDetails {
-		out.TotalDetails[k] = v
+	raw, err := c.e.renderIn(c, c.Version, map[string]any{"discounts": discounts, "taxes": taxes})
+	if err != nil {
+		return err
 	}
-	out.TotalDetails["breakdown"] = map[string]any{"discounts": discounts, "taxes": taxes}
-	return &out, nil
+	breakdown, err := decodeTree(raw)
+	if err != nil {
+		return err
+	}
+	td["breakdown"] = breakdown
+	return nil
 }
 
 // ApplyCheckoutPromotionCode applies the promotion code a buyer types

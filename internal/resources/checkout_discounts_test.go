@@ -263,3 +263,79 @@ func TestCheckoutAllowPromotionCodes(t *testing.T) {
 		}
 	})
 }
+
+// expand[]=total_details.breakdown works on every response that carries a
+// session: create, retrieve, expire, and a list's data.
+func TestCheckoutBreakdownOnEveryResponse(t *testing.T) {
+	eachAt(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		book := oneTimePrice(t, sc, 1000, "Book")
+		sales := newTaxRate(t, sc, "Sales tax", 10, false)
+		tenth := newCoupon(t, sc, percentOff(10, "once", 0))
+		lines := checkoutLines(book)
+		lines[0].TaxRates = []*string{stripe.String(sales.ID)}
+		cp := &stripe.CheckoutSessionCreateParams{Mode: stripe.String("payment"), LineItems: lines,
+			Discounts: []*stripe.CheckoutSessionCreateDiscountParams{{Coupon: stripe.String(tenth.ID)}}}
+		cp.AddExpand("total_details.breakdown")
+		created := newCheckout(t, sc, cp)
+		check := func(what string, cs *stripe.CheckoutSession) {
+			t.Helper()
+			bd := cs.TotalDetails.Breakdown
+			if bd == nil || len(bd.Discounts) != 1 || bd.Discounts[0].Amount != 100 || bd.Discounts[0].Discount.Source.Coupon.ID != tenth.ID ||
+				len(bd.Taxes) != 1 || bd.Taxes[0].Amount != 90 || bd.Taxes[0].Rate.ID != sales.ID {
+				t.Errorf("%s: breakdown %+v", what, bd)
+			}
+		}
+		check("create", created)
+		check("retrieve", breakdownOf(t, sc, created.ID))
+
+		lp := &stripe.CheckoutSessionListParams{}
+		lp.AddExpand("data.total_details.breakdown")
+		n := 0
+		for cs, err := range sc.V1CheckoutSessions.List(ctx, lp).All(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("list", cs)
+			n++
+		}
+		if n != 1 {
+			t.Errorf("listed %d sessions", n)
+		}
+
+		// At 2023-10-16 the list's breakdown shows the discount's coupon
+		// in that version's shape, as the session's own discounts do.
+		status, body := statusAt(t, f, "2023-10-16", "GET", "/v1/checkout/sessions?expand[]=data.total_details.breakdown", nil)
+		data, _ := body["data"].([]any)
+		var coupon any
+		if len(data) == 1 {
+			s, _ := data[0].(map[string]any)
+			td, _ := s["total_details"].(map[string]any)
+			bd, _ := td["breakdown"].(map[string]any)
+			ds, _ := bd["discounts"].([]any)
+			if len(ds) == 1 {
+				d, _ := ds[0].(map[string]any)["discount"].(map[string]any)
+				coupon = d["coupon"]
+			}
+		}
+		if c, _ := coupon.(map[string]any); status != 200 || c["id"] != tenth.ID {
+			t.Errorf("2023-10-16 list: %d %v", status, body)
+		}
+
+		ep := &stripe.CheckoutSessionExpireParams{}
+		ep.AddExpand("total_details.breakdown")
+		expired, err := sc.V1CheckoutSessions.Expire(ctx, created.ID, ep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if expired.Status != "expired" {
+			t.Errorf("status %s", expired.Status)
+		}
+		check("expire", expired)
+
+		// Without expand the field stays absent.
+		plain, err := sc.V1CheckoutSessions.Retrieve(ctx, created.ID, nil)
+		if err != nil || plain.TotalDetails.Breakdown != nil {
+			t.Errorf("unexpanded: %v %+v", err, plain.TotalDetails)
+		}
+	})
+}

@@ -248,10 +248,13 @@ func newCustomer(c *Ctx) (cu *Customer, raw json.RawMessage, err error) {
 		return nil, nil, err
 	}
 	// A coupon or promotion code (before basil) is applied to the saved
-	// customer, which then has other bytes.
-	if changed, err := applyCustomerCoupon(c, cu, p); err != nil {
+	// customer, which then has other bytes; its discount's event follows
+	// customer.created.
+	emitDiscount, err := applyCustomerCoupon(c, cu, p)
+	if err != nil {
 		return nil, nil, err
-	} else if changed {
+	}
+	if emitDiscount != nil {
 		if err := saveCustomer(c, cu); err != nil {
 			return nil, nil, err
 		}
@@ -261,6 +264,11 @@ func newCustomer(c *Ctx) (cu *Customer, raw json.RawMessage, err error) {
 	}
 	if err := c.emit("customer.created", json.RawMessage(raw), nil); err != nil {
 		return nil, nil, err
+	}
+	if emitDiscount != nil {
+		if err := emitDiscount(); err != nil {
+			return nil, nil, err
+		}
 	}
 	if err := createTaxIDData(c, cu, p); err != nil {
 		return nil, nil, err
@@ -397,11 +405,17 @@ func updateCustomer(c *Ctx) (any, error) {
 	if err := setDefaultPaymentMethod(c, cu, p, nil); err != nil {
 		return nil, err
 	}
-	if _, err := applyCustomerCoupon(c, cu, p); err != nil {
+	emitDiscount, err := applyCustomerCoupon(c, cu, p)
+	if err != nil {
 		return nil, err
 	}
 	if err := saveCustomer(c, cu); err != nil {
 		return nil, err
+	}
+	if emitDiscount != nil {
+		if err := emitDiscount(); err != nil {
+			return nil, err
+		}
 	}
 	_, err = c.emitUpdated("customer.updated", &before, cu)
 	return cu, err

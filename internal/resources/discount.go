@@ -449,7 +449,7 @@ func deleteCustomerDiscount(c *Ctx) (any, error) {
 // endDiscount marks discount id deleted, emits customer.discount.deleted
 // and returns it as the DELETE answers it.
 func endDiscount(c *Ctx, id string) (*DeletedDiscount, error) {
-	d, err := loadDiscount(c, id, "discount")
+	d, err := retireDiscount(c, id)
 	if err != nil {
 		return nil, err
 	}
@@ -457,10 +457,22 @@ func endDiscount(c *Ctx, id string) (*DeletedDiscount, error) {
 		return nil, err
 	}
 	d.Deleted = true
-	if err := c.save(kindDiscount, d.ID, d); err != nil {
+	return &DeletedDiscount{Discount: *d}, nil
+}
+
+// retireDiscount marks discount id deleted, with no event, and returns it
+// as it was before.
+func retireDiscount(c *Ctx, id string) (*Discount, error) {
+	d, err := loadDiscount(c, id, "discount")
+	if err != nil {
 		return nil, err
 	}
-	return &DeletedDiscount{Discount: *d}, nil
+	ended := *d
+	ended.Deleted = true
+	if err := c.save(kindDiscount, d.ID, &ended); err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // DeletedDiscount is the deleted_discount a DELETE …/discount answers:
@@ -663,40 +675,54 @@ func expectedTotal(c *Ctx, s *Subscription, cu *Customer, lines []LineInput) (in
 // applyCustomerCoupon applies the coupon or promotion_code parameter of a
 // customer create or update, which versions before basil accept (from
 // basil on they are unknown parameters): the new discount replaces the
-// customer's, and an empty value removes it. It reports whether the
-// customer changed; the caller saves it.
-func applyCustomerCoupon(c *Ctx, cu *Customer, p Params) (bool, error) {
+// customer's, and an empty value removes it. The caller saves the customer
+// and then calls the returned emit (nil when nothing changed), so that a
+// new customer's customer.created comes before its discount's event.
+//
+// A switch from one discount to another is customer.discount.updated, the
+// new discount with the old one's fields in previous_attributes, not a
+// created and a deleted: "Occurs whenever a customer is switched from one
+// coupon to another" (docs.stripe.com/api/events/types, customer.discount.updated).
+func applyCustomerCoupon(c *Ctx, cu *Customer, p Params) (emit func() error, err error) {
 	key := ""
 	for _, k := range []string{"coupon", "promotion_code"} {
 		if p.Has(k) {
 			if key != "" {
-				return false, apierr.InvalidRequest(k, "You may only specify one of these parameters: coupon, promotion_code.")
+				return nil, apierr.InvalidRequest(k, "You may only specify one of these parameters: coupon, promotion_code.")
 			}
 			key = k
 		}
 	}
 	if key == "" {
-		return false, nil
+		return nil, nil
 	}
 	if _, isString := p.m[key].(string); !isString {
-		return false, apierr.InvalidRequest(key, "Invalid string: "+fmt.Sprint(p.m[key]))
+		return nil, apierr.InvalidRequest(key, "Invalid string: "+fmt.Sprint(p.m[key]))
 	}
-	old := customerDiscounts(cu)
-	cu.Discount = nil
-	if p.Str(key) != "" {
-		d, err := redeem(c, p, discountTarget{Customer: cu.ID})
-		if err != nil {
-			return false, err
+	var old *Discount
+	if ids := customerDiscounts(cu); len(ids) > 0 {
+		if old, err = retireDiscount(c, ids[0].(string)); err != nil {
+			return nil, err
 		}
-		if err := c.emit("customer.discount.created", d, nil); err != nil {
-			return false, err
+	}
+	cu.Discount = nil
+	var d *Discount
+	if p.Str(key) != "" {
+		if d, err = redeem(c, p, discountTarget{Customer: cu.ID}); err != nil {
+			return nil, err
 		}
 		cu.Discount = d
 	}
-	if len(old) > 0 {
-		if _, err := endDiscount(c, old[0].(string)); err != nil {
-			return false, err
+	return func() error {
+		switch {
+		case old != nil && d != nil:
+			_, err := c.emitUpdated("customer.discount.updated", old, d)
+			return err
+		case d != nil:
+			return c.emit("customer.discount.created", d, nil)
+		case old != nil:
+			return c.emit("customer.discount.deleted", old, nil)
 		}
-	}
-	return true, nil
+		return nil
+	}, nil
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/stripefake/stripefake/internal/apierr"
@@ -245,8 +244,8 @@ func (c *Ctx) expand(node map[string]any, segs []string, full string) error {
 			targets, k = t, 1
 		}
 	}
-	if k == 0 && includable[object][strings.Join(segs, ".")] {
-		return nil // the handler rendered it (includableRequested)
+	if include := includable[object][strings.Join(segs, ".")]; k == 0 && include != nil {
+		return include(c, node)
 	}
 	if k == 0 {
 		return cannotExpand(full)
@@ -316,16 +315,10 @@ func (c *Ctx) expandField(parent map[string]any, leaf string, rest, targets []st
 }
 
 // includable are the fields, per object, that Stripe renders only when
-// expand[] names them (its "includable" fields); the handler adds them
-// (includableRequested), so expansion has nothing left to do.
-var includable = map[string]map[string]bool{
-	"checkout.session": {"total_details.breakdown": true},
-}
-
-// includableRequested reports whether the request's expand[] names the
-// includable field path of the object it answers.
-func includableRequested(c *Ctx, path string) bool {
-	return slices.Contains(c.Params.Strings("expand"), path)
+// expand[] names them (its "includable" fields), each with the function
+// that adds it to the rendered object.
+var includable = map[string]map[string]func(c *Ctx, node map[string]any) error{
+	"checkout.session": {"total_details.breakdown": includeCheckoutBreakdown},
 }
 
 // loadExpanded loads the object with id among the possible target kinds.

@@ -218,11 +218,18 @@ func previewResume(c *Ctx, s *Subscription, d Params) (*Invoice, error) {
 	if err := c.onCustomerTimeline(cu); err != nil {
 		return nil, err
 	}
-	now := c.Now()
-	lines := planResume(s, now, d.Str("billing_cycle_anchor"), d.Str("proration_behavior"))
-	s.Status = "active"
-	u := &subscriptionUpdate{sub: s, before: s, cu: cu, now: now, behavior: "create_prorations", lines: lines, invoiceNow: total(lines) > 0}
+	u := resumeUpdate(s, cu, c.Now(), d.Str("billing_cycle_anchor"), d.Str("proration_behavior"))
 	return renderUpdate(c, u, Params{})
+}
+
+// resumeUpdate plans resuming the paused s at now: s becomes the resumed
+// subscription (planResume moves its period and anchor), and before keeps
+// a copy of it as it was, as planUpdate does.
+func resumeUpdate(s *Subscription, cu *Customer, now time.Time, anchor, behavior string) *subscriptionUpdate {
+	before := cloneSubscription(s)
+	lines := planResume(s, now, anchor, behavior)
+	s.Status = "active"
+	return &subscriptionUpdate{sub: s, before: before, cu: cu, now: now, behavior: "create_prorations", lines: lines, invoiceNow: total(lines) > 0}
 }
 
 // underDetails names a subscription_details parameter that subscription

@@ -423,3 +423,44 @@ func TestV76CustomerCoupon(t *testing.T) {
 		}
 	})
 }
+
+// Before basil, a customer created with a coupon has customer.created
+// before customer.discount.created, and switching to another coupon is one
+// customer.discount.updated carrying the old discount's fields in
+// previous_attributes; removing it is customer.discount.deleted.
+func TestV76CustomerCouponEvents(t *testing.T) {
+	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
+		co := must76(sc.Coupons.New(&stripe76.CouponParams{PercentOff: stripe76.Float64(10), Duration: stripe76.String("forever")}))(t)
+		co2 := must76(sc.Coupons.New(&stripe76.CouponParams{PercentOff: stripe76.Float64(20), Duration: stripe76.String("forever")}))(t)
+		n := len(f.Events())
+		cu := must76(sc.Customers.New(&stripe76.CustomerParams{Coupon: stripe76.String(co.ID)}))(t)
+		if got := eventTypes(f)[n:]; strings.Join(got, ",") != "customer.created,customer.discount.created" {
+			t.Errorf("create with a coupon: events %v", got)
+		}
+		first := cu.Discount.ID
+		n = len(f.Events())
+		cu = must76(sc.Customers.Update(cu.ID, &stripe76.CustomerParams{Coupon: stripe76.String(co2.ID)}))(t)
+		evs := f.Events()[n:]
+		var types []string
+		for _, ev := range evs {
+			types = append(types, ev.Type)
+		}
+		if strings.Join(types, ",") != "customer.discount.updated,customer.updated" {
+			t.Fatalf("switch coupon: events %v", types)
+		}
+		// The event as the 2023-10-16 client reads it: discount.coupon.
+		up := must76(sc.Events.Get(evs[0].ID, nil))(t)
+		if c, _ := up.Data.Object["coupon"].(map[string]any); up.Data.Object["id"] != cu.Discount.ID || c["id"] != co2.ID {
+			t.Errorf("updated discount %v, want %s with coupon %s", up.Data.Object, cu.Discount.ID, co2.ID)
+		}
+		prev := up.Data.PreviousAttributes
+		if c, _ := prev["coupon"].(map[string]any); prev["id"] != first || c["id"] != co.ID {
+			t.Errorf("previous_attributes %v, want id %s and coupon %s", prev, first, co.ID)
+		}
+		n = len(f.Events())
+		must76(sc.Customers.Update(cu.ID, &stripe76.CustomerParams{Coupon: stripe76.String("")}))(t)
+		if got := eventTypes(f)[n:]; strings.Join(got, ",") != "customer.discount.deleted,customer.updated" {
+			t.Errorf("remove coupon: events %v", got)
+		}
+	})
+}
