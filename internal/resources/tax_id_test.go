@@ -119,3 +119,34 @@ func TestCustomerTaxIDs(t *testing.T) {
 		}
 	})
 }
+
+// TestCustomerIncludables: expand[]=tax_ids and expand[]=subscriptions
+// include the customer's lists; without them the fields are absent.
+func TestCustomerIncludables(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		cu, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{
+			PaymentMethod:   stripe.String("pm_card_visa"),
+			InvoiceSettings: &stripe.CustomerCreateInvoiceSettingsParams{DefaultPaymentMethod: stripe.String("pm_card_visa")},
+			TaxIDData:       []*stripe.CustomerCreateTaxIDDataParams{{Type: stripe.String("eu_vat"), Value: stripe.String("DE123456789")}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr := monthlyPrice(t, sc, 1000, "month")
+		s := subscribe(t, sc, &stripe.SubscriptionCreateParams{Customer: stripe.String(cu.ID), Items: []*stripe.SubscriptionCreateItemParams{{Price: stripe.String(pr.ID)}}})
+		got, err := sc.V1Customers.Retrieve(ctx, cu.ID, &stripe.CustomerRetrieveParams{Params: stripe.Params{Expand: []*string{stripe.String("tax_ids"), stripe.String("subscriptions")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.TaxIDs == nil || len(got.TaxIDs.Data) != 1 || got.TaxIDs.Data[0].Value != "DE123456789" || got.TaxIDs.URL != "/v1/customers/"+cu.ID+"/tax_ids" {
+			t.Errorf("tax_ids: %+v", got.TaxIDs)
+		}
+		if got.Subscriptions == nil || len(got.Subscriptions.Data) != 1 || got.Subscriptions.Data[0].ID != s.ID {
+			t.Errorf("subscriptions: %+v", got.Subscriptions)
+		}
+		plain, err := sc.V1Customers.Retrieve(ctx, cu.ID, nil)
+		if err != nil || plain.TaxIDs != nil || plain.Subscriptions != nil {
+			t.Errorf("without expand: tax_ids %+v subscriptions %+v (err %v)", plain.TaxIDs, plain.Subscriptions, err)
+		}
+	})
+}
