@@ -148,8 +148,12 @@ func TestUsageRecordsGoneAtBasil(t *testing.T) {
 func rawAt(t *testing.T, f *fake.Fake, version, method, path string, form url.Values) (int, string) {
 	t.Helper()
 	target, body := f.URL()+path, strings.NewReader(form.Encode())
-	if method == "GET" {
-		target, body = target+"?"+form.Encode(), strings.NewReader("")
+	if method == "GET" && len(form) > 0 {
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		target, body = target+sep+form.Encode(), strings.NewReader("")
 	}
 	req, err := http.NewRequest(method, target, body)
 	if err != nil {

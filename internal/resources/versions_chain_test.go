@@ -2,8 +2,6 @@ package resources_test
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -185,24 +183,12 @@ func TestV76PlanBesidePrice(t *testing.T) {
 // the status and the decoded answer, errors included.
 func statusAt(t *testing.T, f *fake.Fake, version, method, path string, form url.Values) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(method, f.URL()+path, strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer sk_test_versions")
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Stripe-Version", version)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	status, body := rawAt(t, f, version, method, path, form)
 	var m map[string]any
-	if err := json.Unmarshal(body, &m); err != nil {
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
 		t.Fatalf("%s %s: %v: %s", method, path, err, body)
 	}
-	return resp.StatusCode, m
+	return status, m
 }
 
 // Before clover a promotion code is made with coupon and shows the whole
