@@ -26,17 +26,17 @@ const kindTaxID = "tax_id"
 
 // TaxID is Stripe's tax_id object (dahlia shape).
 type TaxID struct {
-	ID              string           `json:"id"`
-	Object          string           `json:"object"`
-	Country         *string          `json:"country"`
-	Created         int64            `json:"created"`
-	Customer        *string          `json:"customer"`
-	CustomerAccount *string          `json:"customer_account"`
-	Livemode        bool             `json:"livemode"`
-	Owner           TaxIDOwner       `json:"owner"`
-	Type            string           `json:"type"`
-	Value           string           `json:"value"`
-	Verification    TaxIDVerifcation `json:"verification"`
+	ID              string             `json:"id"`
+	Object          string             `json:"object"`
+	Country         *string            `json:"country"`
+	Created         int64              `json:"created"`
+	Customer        *string            `json:"customer"`
+	CustomerAccount *string            `json:"customer_account"`
+	Livemode        bool               `json:"livemode"`
+	Owner           TaxIDOwner         `json:"owner"`
+	Type            string             `json:"type"`
+	Value           string             `json:"value"`
+	Verification    *TaxIDVerification `json:"verification"`
 }
 
 // TaxIDOwner is the tax ID's owner: a customer, or the account itself.
@@ -45,8 +45,8 @@ type TaxIDOwner struct {
 	Type     string  `json:"type"`
 }
 
-// TaxIDVerifcation is the result of Stripe's check of the number.
-type TaxIDVerifcation struct {
+// TaxIDVerification is the result of Stripe's check of the number.
+type TaxIDVerification struct {
 	Status          string  `json:"status"`
 	VerifiedAddress *string `json:"verified_address"`
 	VerifiedName    *string `json:"verified_name"`
@@ -110,7 +110,7 @@ func newTaxID(c *Ctx, typ, value string, customer *string, typeParam, valueParam
 	if value == "" {
 		return nil, apierr.InvalidEmpty(valueParam)
 	}
-	if re := taxIDFormats[typ]; re != nil && !re.MatchString(strings.ToUpper(value)) {
+	if re := taxIDFormats[typ]; re != nil && !re.MatchString(asciiUpper(value)) {
 		return nil, apierr.Invalid("tax_id_invalid", valueParam, fmt.Sprintf("Invalid value for %s.", typ))
 	}
 	id, err := c.NewID("txi")
@@ -118,13 +118,15 @@ func newTaxID(c *Ctx, typ, value string, customer *string, typeParam, valueParam
 		return nil, err
 	}
 	t := &TaxID{ID: id, Object: kindTaxID, Created: c.Unix(), Customer: customer, Type: typ, Value: value,
-		Country: taxIDCountry(typ, value), Owner: TaxIDOwner{Type: "self"},
-		Verification: TaxIDVerifcation{Status: "unavailable"}}
+		Country: taxIDCountry(typ, value), Owner: TaxIDOwner{Type: "self"}}
 	if customer != nil {
+		// The account's own tax IDs show no verification (Stripe's example
+		// tax_id object, owner self: "verification": null).
 		t.Owner = TaxIDOwner{Type: "customer", Customer: customer}
-	}
-	if verifiedTaxIDTypes[typ] {
-		t.Verification.Status = "pending"
+		t.Verification = &TaxIDVerification{Status: "unavailable"}
+		if verifiedTaxIDTypes[typ] {
+			t.Verification.Status = "pending"
+		}
 	}
 	return t, nil
 }
@@ -137,7 +139,7 @@ func taxIDCountry(typ, value string) *string {
 	case "eu_oss_vat":
 		return nil
 	case "eu_vat":
-		cc := strings.ToUpper(value[:min(2, len(value))])
+		cc := asciiUpper(value[:min(2, len(value))])
 		switch cc {
 		case "EL":
 			cc = "GR"
@@ -146,8 +148,19 @@ func taxIDCountry(typ, value string) *string {
 		}
 		return &cc
 	}
-	cc := strings.ToUpper(typ[:strings.IndexByte(typ+"_", '_')])
+	cc := asciiUpper(typ[:strings.IndexByte(typ+"_", '_')])
 	return &cc
+}
+
+// asciiUpper upper-cases ASCII letters only: strings.ToUpper would turn
+// other letters (ſ, ı) into ASCII ones and let them pass a format check.
+func asciiUpper(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'a' <= r && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		return r
+	}, s)
 }
 
 // saveTaxID stores t (indexed by its owner) and sends customer.tax_id.created
@@ -159,7 +172,30 @@ func saveTaxID(c *Ctx, t *TaxID) error {
 	if t.Customer == nil {
 		return nil
 	}
-	return c.emit("customer.tax_id.created", t, nil)
+	if err := c.emit("customer.tax_id.created", t, nil); err != nil {
+		return err
+	}
+	return remirrorDraftTaxIDs(c, *t.Customer)
+}
+
+// remirrorDraftTaxIDs updates customer_tax_ids on the customer's drafts,
+// which mirror the customer until finalization.
+func remirrorDraftTaxIDs(c *Ctx, customer string) error {
+	drafts, err := scan(c, kindInvoice, "customer="+customer, func(inv *Invoice) bool { return inv.status() == invoiceDraft })
+	if err != nil || len(drafts) == 0 {
+		return err
+	}
+	ids, err := customerTaxIDs(c, customer)
+	if err != nil {
+		return err
+	}
+	for _, inv := range drafts {
+		inv.CustomerTaxIDs = ids
+		if err := saveInvoice(c, inv); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func taxIDOwnerTerm(customer *string) string {
@@ -190,6 +226,9 @@ func createTaxID(c *Ctx, customer string) (any, error) {
 	var owner *string
 	if customer != "" {
 		owner = &customer
+		if err := onTaxIDCustomerTimeline(c, customer); err != nil {
+			return nil, err
+		}
 	}
 	t, err := newTaxID(c, typ, value, owner, "type", "value")
 	if err != nil {
@@ -250,11 +289,27 @@ func customerTaxID(c *Ctx) (*TaxID, error) {
 }
 
 func deleteTaxID(c *Ctx, t *TaxID) (any, error) {
-	event := ""
-	if t.Customer != nil {
-		event = "customer.tax_id.deleted"
+	if t.Customer == nil {
+		return c.remove(kindTaxID, t.ID, t, "")
 	}
-	return c.remove(kindTaxID, t.ID, t, event)
+	if err := onTaxIDCustomerTimeline(c, *t.Customer); err != nil {
+		return nil, err
+	}
+	deleted, err := c.remove(kindTaxID, t.ID, t, "customer.tax_id.deleted")
+	if err != nil {
+		return nil, err
+	}
+	return deleted, remirrorDraftTaxIDs(c, *t.Customer)
+}
+
+// onTaxIDCustomerTimeline moves the request onto the customer's test clock
+// (if any): its tax IDs are created and deleted at the clock's time.
+func onTaxIDCustomerTimeline(c *Ctx, customer string) error {
+	cu, err := get[Customer](c, kindCustomer, customer, "customer")
+	if err != nil {
+		return err
+	}
+	return c.onCustomerTimeline(cu)
 }
 
 func taxIDMeta(t *TaxID) (string, int64) { return t.ID, t.Created }
@@ -283,6 +338,12 @@ func listTaxIDs(c *Ctx) (any, error) {
 // createTaxIDData creates a new customer's tax_id_data[] (after
 // customer.created, as Stripe orders the events).
 func createTaxIDData(c *Ctx, cu *Customer, p Params) error {
+	if !p.Has("tax_id_data") {
+		return nil
+	}
+	if err := c.onCustomerTimeline(cu); err != nil {
+		return err
+	}
 	for i, d := range p.List("tax_id_data") {
 		param := fmt.Sprintf("tax_id_data[%d]", i)
 		typ, err := d.Require("type")

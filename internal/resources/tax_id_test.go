@@ -43,6 +43,8 @@ func TestCustomerTaxIDs(t *testing.T) {
 		// Refused: a malformed value, a Connect owner; nothing is stored.
 		_, err = sc.V1TaxIDs.Create(ctx, &stripe.TaxIDCreateParams{Customer: stripe.String(cu.ID), Type: stripe.String("eu_vat"), Value: stripe.String("123")})
 		stripeErr(t, err, 400, "tax_id_invalid", "value", "Invalid value for eu_vat.")
+		_, err = sc.V1TaxIDs.Create(ctx, &stripe.TaxIDCreateParams{Customer: stripe.String(cu.ID), Type: stripe.String("eu_vat"), Value: stripe.String("\u017fE123456789")})
+		stripeErr(t, err, 400, "tax_id_invalid", "value", "Invalid value for eu_vat.")
 		_, err = sc.V1TaxIDs.Create(ctx, &stripe.TaxIDCreateParams{Type: stripe.String("us_ein"), Value: stripe.String("12-3456789"),
 			Params: stripe.Params{Extra: &stripe.ExtraValues{Values: map[string][]string{"owner[type]": {"account"}, "owner[account]": {"acct_1"}}}}})
 		stripeErr(t, err, 400, "", "owner[type]", "")
@@ -56,7 +58,7 @@ func TestCustomerTaxIDs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if self.Owner.Type != stripe.TaxIDOwnerTypeSelf || self.Customer != nil || self.Country != "US" {
+		if self.Owner.Type != stripe.TaxIDOwnerTypeSelf || self.Customer != nil || self.Country != "US" || self.Verification != nil {
 			t.Errorf("self tax ID: %+v", self)
 		}
 		var selfList []string
@@ -90,6 +92,20 @@ func TestCustomerTaxIDs(t *testing.T) {
 		if !slices.Equal(taxIDs(inv), want) {
 			t.Errorf("draft customer_tax_ids %v, want %v", taxIDs(inv), want)
 		}
+		// The draft follows the customer's tax IDs until finalization.
+		extra, err := sc.V1TaxIDs.Create(ctx, &stripe.TaxIDCreateParams{Customer: stripe.String(cu.ID), Type: stripe.String("nz_gst"), Value: stripe.String("123456789")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if inv, err = sc.V1Invoices.Retrieve(ctx, inv.ID, nil); err != nil || !slices.Equal(taxIDs(inv), append(slices.Clone(want), "nz_gst 123456789")) {
+			t.Errorf("draft after a new tax ID: %v (err %v)", taxIDs(inv), err)
+		}
+		if _, err := sc.V1TaxIDs.Delete(ctx, extra.ID, &stripe.TaxIDDeleteParams{Customer: stripe.String(cu.ID)}); err != nil {
+			t.Fatal(err)
+		}
+		if inv, err = sc.V1Invoices.Retrieve(ctx, inv.ID, nil); err != nil || !slices.Equal(taxIDs(inv), want) {
+			t.Errorf("draft after deleting a tax ID: %v (err %v)", taxIDs(inv), err)
+		}
 		if _, err := sc.V1Invoices.FinalizeInvoice(ctx, inv.ID, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +130,7 @@ func TestCustomerTaxIDs(t *testing.T) {
 				events = append(events, typ)
 			}
 		}
-		if !slices.Equal(events, []string{"customer.tax_id.created", "customer.tax_id.created", "customer.tax_id.deleted"}) {
+		if !slices.Equal(events, []string{"customer.tax_id.created", "customer.tax_id.created", "customer.tax_id.created", "customer.tax_id.deleted", "customer.tax_id.deleted"}) {
 			t.Errorf("events %v", events)
 		}
 	})
@@ -147,6 +163,36 @@ func TestCustomerIncludables(t *testing.T) {
 		plain, err := sc.V1Customers.Retrieve(ctx, cu.ID, nil)
 		if err != nil || plain.TaxIDs != nil || plain.Subscriptions != nil {
 			t.Errorf("without expand: tax_ids %+v subscriptions %+v (err %v)", plain.TaxIDs, plain.Subscriptions, err)
+		}
+	})
+}
+
+// TestTaxIDOnTestClock: a test-clock customer's tax IDs and their events
+// are dated at the clock's time.
+func TestTaxIDOnTestClock(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		clock, err := sc.V1TestHelpersTestClocks.Create(ctx, &stripe.TestHelpersTestClockCreateParams{FrozenTime: stripe.Int64(1700000000)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cu, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{
+			TestClock: stripe.String(clock.ID),
+			TaxIDData: []*stripe.CustomerCreateTaxIDDataParams{{Type: stripe.String("us_ein"), Value: stripe.String("12-3456789")}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tid, err := sc.V1TaxIDs.Create(ctx, &stripe.TaxIDCreateParams{Customer: stripe.String(cu.ID), Type: stripe.String("gb_vat"), Value: stripe.String("GB123456789")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tid.Created != 1700000000 {
+			t.Errorf("created %d, want the clock's 1700000000", tid.Created)
+		}
+		for _, ev := range f.Events() {
+			if ev.Type == "customer.tax_id.created" && ev.Created.Unix() != 1700000000 {
+				t.Errorf("%s created %d", ev.Type, ev.Created.Unix())
+			}
 		}
 	})
 }

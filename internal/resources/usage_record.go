@@ -1,12 +1,14 @@
 package resources
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/stripefake/stripefake/internal/apierr"
 	"github.com/stripefake/stripefake/internal/apiversion"
+	"github.com/stripefake/stripefake/store"
 )
 
 // Legacy usage-based billing, served to versions before basil: metered
@@ -312,8 +314,13 @@ func clearUsage(c *Ctx, s *Subscription, it *SubscriptionItem, p Params, deletin
 	if !clear {
 		return apierr.InvalidRequest(p.Path("clear_usage"), "When deleting the subscription item "+it.ID+" with a metered plan, all related usage records must be cleared too by setting `clear_usage=true`.")
 	}
-	if _, err := c.tx.Get(kindLegacyUsage, it.ID); err != nil || c.previewDiscounts != nil {
-		return nil // nothing reported, or a preview, which stores nothing
+	if c.previewDiscounts != nil {
+		return nil // a preview stores nothing
+	}
+	if _, err := c.tx.Get(kindLegacyUsage, it.ID); errors.Is(err, store.ErrNotFound) {
+		return nil // nothing reported
+	} else if err != nil {
+		return err
 	}
 	return c.tx.Delete(kindLegacyUsage, it.ID)
 }
