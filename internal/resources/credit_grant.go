@@ -395,11 +395,7 @@ func grantToChange(c *Ctx, action string) (*CreditGrant, error) {
 	if err != nil {
 		return nil, err
 	}
-	cu, err := get[Customer](c, kindCustomer, g.Customer, "customer")
-	if err != nil {
-		return nil, err
-	}
-	if err := c.onCustomerTimeline(cu); err != nil {
+	if _, err := c.customerTimeline(g.Customer, "customer"); err != nil {
 		return nil, err
 	}
 	switch {

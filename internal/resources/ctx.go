@@ -92,6 +92,16 @@ func (c *Ctx) onCustomerTimeline(cu *Customer) error {
 	return nil
 }
 
+// customerTimeline loads the customer id (param names it in errors) and
+// moves the request onto its timeline, as work for a customer does.
+func (c *Ctx) customerTimeline(id, param string) (*Customer, error) {
+	cu, err := get[Customer](c, kindCustomer, id, param)
+	if err != nil {
+		return nil, err
+	}
+	return cu, c.onCustomerTimeline(cu)
+}
+
 // nowFor is timeFor the customer's timeline.
 func (c *Ctx) nowFor(cu *Customer) (time.Time, error) { return c.timeFor(cu.Timeline()) }
 

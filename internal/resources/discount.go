@@ -419,11 +419,8 @@ func deleteSubscriptionDiscount(c *Ctx) (any, error) {
 // deleteCustomerDiscount removes a customer's discount
 // (DELETE /v1/customers/{id}/discount) and answers it, deleted.
 func deleteCustomerDiscount(c *Ctx) (any, error) {
-	cu, err := get[Customer](c, kindCustomer, c.Var("customer"), "id")
+	cu, err := c.customerTimeline(c.Var("customer"), "id")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.onCustomerTimeline(cu); err != nil {
 		return nil, err
 	}
 	ids := customerDiscounts(cu)

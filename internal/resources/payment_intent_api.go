@@ -312,11 +312,7 @@ func paymentIntentToChange(c *Ctx) (*PaymentIntent, error) {
 		return nil, apierr.InvalidRequest("", fmt.Sprintf("This PaymentIntent belongs to invoice %s: pay or void the invoice instead.", ips[0].Invoice))
 	}
 	if pi.Customer != nil {
-		cu, err := get[Customer](c, kindCustomer, *pi.Customer, "customer")
-		if err != nil {
-			return nil, err
-		}
-		if err := c.onCustomerTimeline(cu); err != nil {
+		if _, err := c.customerTimeline(*pi.Customer, "customer"); err != nil {
 			return nil, err
 		}
 	}

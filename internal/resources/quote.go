@@ -613,11 +613,7 @@ func cloneQuote(c *Ctx, fq Params) (any, error) {
 		return nil, apierr.InvalidRequest(fq.Path("is_revision"), fmt.Sprintf("You can only revise a quote that is in `draft` or `open` status, but quote %s is %s.", src.ID, src.Status))
 	}
 	if src.Customer != nil {
-		cu, err := get[Customer](c, kindCustomer, *src.Customer, "customer")
-		if err != nil {
-			return nil, err
-		}
-		if err := c.onCustomerTimeline(cu); err != nil {
+		if _, err := c.customerTimeline(*src.Customer, "customer"); err != nil {
 			return nil, err
 		}
 	}
@@ -743,11 +739,8 @@ func finalizeQuoteHandler(c *Ctx) (any, error) {
 	if len(q.Items) == 0 {
 		return nil, apierr.InvalidRequest("line_items", "A quote must have at least one line item before it can be finalized.")
 	}
-	cu, err := get[Customer](c, kindCustomer, *q.Customer, "customer")
+	cu, err := c.customerTimeline(*q.Customer, "customer")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.onCustomerTimeline(cu); err != nil {
 		return nil, err
 	}
 	now := c.Now()

@@ -205,11 +205,7 @@ func refundableCharge(c *Ctx, chargeID, piID, param string) (*Charge, error) {
 		return nil, err
 	}
 	if ch.Customer != nil {
-		cu, err := get[Customer](c, kindCustomer, *ch.Customer, "customer")
-		if err != nil {
-			return nil, err
-		}
-		if err := c.onCustomerTimeline(cu); err != nil {
+		if _, err := c.customerTimeline(*ch.Customer, "customer"); err != nil {
 			return nil, err
 		}
 	}

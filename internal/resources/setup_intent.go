@@ -262,11 +262,7 @@ func setupIntentToChange(c *Ctx) (*SetupIntent, error) {
 		return nil, err
 	}
 	if si.Customer != nil {
-		cu, err := get[Customer](c, kindCustomer, *si.Customer, "customer")
-		if err != nil {
-			return nil, err
-		}
-		if err := c.onCustomerTimeline(cu); err != nil {
+		if _, err := c.customerTimeline(*si.Customer, "customer"); err != nil {
 			return nil, err
 		}
 	}

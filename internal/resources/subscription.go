@@ -841,11 +841,8 @@ func cancelSubscriptionHandler(c *Ctx) (any, error) {
 	if s.ended() {
 		return nil, apierr.InvalidRequest("", "A canceled subscription can only update its cancellation_details and metadata.")
 	}
-	cu, err := get[Customer](c, kindCustomer, s.Customer, "customer")
+	cu, err := c.customerTimeline(s.Customer, "customer")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.onCustomerTimeline(cu); err != nil {
 		return nil, err
 	}
 	now := c.Now()
@@ -940,11 +937,8 @@ func resumeSubscription(c *Ctx) (any, error) {
 	if err := unsupported(p, "proration_date"); err != nil {
 		return nil, err
 	}
-	cu, err := get[Customer](c, kindCustomer, s.Customer, "customer")
+	cu, err := c.customerTimeline(s.Customer, "customer")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.onCustomerTimeline(cu); err != nil {
 		return nil, err
 	}
 	now := c.Now()

@@ -161,11 +161,8 @@ func previewCancelNow(c *Ctx, s *Subscription, d Params) (*Invoice, error) {
 			return nil, apierr.InvalidRequest(d.Path(k), "You may only specify one of these parameters: cancel_now, "+k+".")
 		}
 	}
-	cu, err := get[Customer](c, kindCustomer, s.Customer, "customer")
+	cu, err := c.customerTimeline(s.Customer, "customer")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.onCustomerTimeline(cu); err != nil {
 		return nil, err
 	}
 	now := c.Now()
@@ -211,11 +208,8 @@ func previewResume(c *Ctx, s *Subscription, d Params) (*Invoice, error) {
 			return nil, apierr.InvalidRequest(d.Path(k), "stripefake does not support previewing "+d.Path(k)+" together with resume_at yet.")
 		}
 	}
-	cu, err := get[Customer](c, kindCustomer, s.Customer, "customer")
+	cu, err := c.customerTimeline(s.Customer, "customer")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.onCustomerTimeline(cu); err != nil {
 		return nil, err
 	}
 	u := resumeUpdate(s, cu, c.Now(), d.Str("billing_cycle_anchor"), d.Str("proration_behavior"))
@@ -405,11 +399,7 @@ func previewScheduleInvoice(c *Ctx, p Params) (*Invoice, error) {
 	if s.ended() {
 		return nil, errNoUpcoming(s.Customer)
 	}
-	cu, err := get[Customer](c, kindCustomer, s.Customer, "customer")
-	if err != nil {
-		return nil, err
-	}
-	if err := c.onCustomerTimeline(cu); err != nil {
+	if _, err := c.customerTimeline(s.Customer, "customer"); err != nil {
 		return nil, err
 	}
 	now := c.Now()

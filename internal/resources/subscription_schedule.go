@@ -495,11 +495,7 @@ func scheduleFromSubscription(c *Ctx, subID string) (any, error) {
 	if s.ended() {
 		return nil, apierr.InvalidRequest("from_subscription", "You cannot migrate a subscription that is canceled.")
 	}
-	cu, err := get[Customer](c, kindCustomer, s.Customer, "customer")
-	if err != nil {
-		return nil, err
-	}
-	if err := c.onCustomerTimeline(cu); err != nil {
+	if _, err := c.customerTimeline(s.Customer, "customer"); err != nil {
 		return nil, err
 	}
 	now := c.Now()

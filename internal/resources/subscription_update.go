@@ -276,11 +276,8 @@ func applyUpdate(c *Ctx, u *subscriptionUpdate) error {
 // planUpdate applies change to s in memory and computes the update's
 // consequences (see subscriptionUpdate). It writes nothing.
 func planUpdate(c *Ctx, s *Subscription, p Params, change func(now time.Time) error) (*subscriptionUpdate, error) {
-	cu, err := get[Customer](c, kindCustomer, s.Customer, "customer")
+	cu, err := c.customerTimeline(s.Customer, "customer")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.onCustomerTimeline(cu); err != nil {
 		return nil, err
 	}
 	now := c.Now()

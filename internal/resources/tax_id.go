@@ -226,7 +226,7 @@ func createTaxID(c *Ctx, customer string) (any, error) {
 	var owner *string
 	if customer != "" {
 		owner = &customer
-		if err := onTaxIDCustomerTimeline(c, customer); err != nil {
+		if _, err := c.customerTimeline(customer, "customer"); err != nil {
 			return nil, err
 		}
 	}
@@ -292,7 +292,7 @@ func deleteTaxID(c *Ctx, t *TaxID) (any, error) {
 	if t.Customer == nil {
 		return c.remove(kindTaxID, t.ID, t, "")
 	}
-	if err := onTaxIDCustomerTimeline(c, *t.Customer); err != nil {
+	if _, err := c.customerTimeline(*t.Customer, "customer"); err != nil {
 		return nil, err
 	}
 	deleted, err := c.remove(kindTaxID, t.ID, t, "customer.tax_id.deleted")
@@ -300,16 +300,6 @@ func deleteTaxID(c *Ctx, t *TaxID) (any, error) {
 		return nil, err
 	}
 	return deleted, remirrorDraftTaxIDs(c, *t.Customer)
-}
-
-// onTaxIDCustomerTimeline moves the request onto the customer's test clock
-// (if any): its tax IDs are created and deleted at the clock's time.
-func onTaxIDCustomerTimeline(c *Ctx, customer string) error {
-	cu, err := get[Customer](c, kindCustomer, customer, "customer")
-	if err != nil {
-		return err
-	}
-	return c.onCustomerTimeline(cu)
 }
 
 func taxIDMeta(t *TaxID) (string, int64) { return t.ID, t.Created }
