@@ -44,21 +44,8 @@ func TestReopenResumesClock(t *testing.T) {
 	start := testfake.Start // Jan 15
 	f := openBolt(t, path, fake.WithStartTime(start))
 	sc := testfake.Client(f)
-	cu, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{
-		PaymentMethod:   stripe.String("pm_card_visa"),
-		InvoiceSettings: &stripe.CustomerCreateInvoiceSettingsParams{DefaultPaymentMethod: stripe.String("pm_card_visa")},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pr, err := sc.V1Prices.Create(ctx, &stripe.PriceCreateParams{
-		Currency: stripe.String("usd"), UnitAmount: stripe.Int64(1000),
-		Recurring:   &stripe.PriceCreateRecurringParams{Interval: stripe.String("month")},
-		ProductData: &stripe.PriceCreateProductDataParams{Name: stripe.String("Pro")},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cu := testfake.PayingCustomer(t, sc, "pm_card_visa", "")
+	pr := testfake.RecurringPrice(t, sc, 1000, "month")
 	sub, err := sc.V1Subscriptions.Create(ctx, &stripe.SubscriptionCreateParams{
 		Customer: stripe.String(cu.ID), Items: []*stripe.SubscriptionCreateItemParams{{Price: stripe.String(pr.ID)}},
 	})

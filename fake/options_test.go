@@ -15,21 +15,8 @@ import (
 func TestWithSubscriptionsChangesTheLifecycle(t *testing.T) {
 	f, sc := testfake.New(t, testfake.Memory, fake.WithStartTime(testfake.Start),
 		fake.WithSubscriptions(func(c *resources.SubscriptionsConfig) { c.TrialWillEndLead = 24 * time.Hour }))
-	cu, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{
-		PaymentMethod:   stripe.String("pm_card_visa"),
-		InvoiceSettings: &stripe.CustomerCreateInvoiceSettingsParams{DefaultPaymentMethod: stripe.String("pm_card_visa")},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	price, err := sc.V1Prices.Create(ctx, &stripe.PriceCreateParams{
-		Currency: stripe.String("usd"), UnitAmount: stripe.Int64(1000),
-		Recurring:   &stripe.PriceCreateRecurringParams{Interval: stripe.String("month")},
-		ProductData: &stripe.PriceCreateProductDataParams{Name: stripe.String("Pro")},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cu := testfake.PayingCustomer(t, sc, "pm_card_visa", "")
+	price := testfake.RecurringPrice(t, sc, 1000, "month")
 	sub, err := sc.V1Subscriptions.Create(ctx, &stripe.SubscriptionCreateParams{
 		Customer: stripe.String(cu.ID), Items: []*stripe.SubscriptionCreateItemParams{{Price: stripe.String(price.ID)}},
 		TrialPeriodDays: stripe.Int64(10),

@@ -616,11 +616,7 @@ func TestInvoiceOnTestClock(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cu, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{TestClock: stripe.String(tc.ID), PaymentMethod: stripe.String("pm_card_visa"),
-			InvoiceSettings: &stripe.CustomerCreateInvoiceSettingsParams{DefaultPaymentMethod: stripe.String("pm_card_visa")}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		cu := payingCustomer(t, sc, "pm_card_visa", tc.ID)
 		inv := invDraft(t, sc, cu.ID, 900, true)
 		if inv.Created != start || inv.AutomaticallyFinalizesAt != start+3600 {
 			t.Fatalf("created %d finalizes %d, clock %d", inv.Created, inv.AutomaticallyFinalizesAt, start)

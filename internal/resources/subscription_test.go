@@ -25,37 +25,12 @@ func eachAt(t *testing.T, fn func(t *testing.T, f *fake.Fake, sc *stripe.Client)
 	testfake.Each(t, fn, fake.WithStartTime(at))
 }
 
-func monthlyPrice(t *testing.T, sc *stripe.Client, amount int64, interval string) *stripe.Price {
-	t.Helper()
-	pr, err := sc.V1Prices.Create(ctx, &stripe.PriceCreateParams{
-		Currency: stripe.String("usd"), UnitAmount: stripe.Int64(amount),
-		Recurring:   &stripe.PriceCreateRecurringParams{Interval: stripe.String(interval)},
-		ProductData: &stripe.PriceCreateProductDataParams{Name: stripe.String("Pro")},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pr
-}
-
-// payingCustomer is a customer whose default payment method is the test
-// card pm (pm_card_visa, pm_card_chargeCustomerFail, …), on clock if set.
-func payingCustomer(t *testing.T, sc *stripe.Client, pm, clock string) *stripe.Customer {
-	t.Helper()
-	p := &stripe.CustomerCreateParams{}
-	if pm != "" {
-		p.PaymentMethod = stripe.String(pm)
-		p.InvoiceSettings = &stripe.CustomerCreateInvoiceSettingsParams{DefaultPaymentMethod: stripe.String(pm)}
-	}
-	if clock != "" {
-		p.TestClock = stripe.String(clock)
-	}
-	cu, err := sc.V1Customers.Create(ctx, p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cu
-}
+// monthlyPrice and payingCustomer are the shared fixtures of
+// internal/testfake.
+var (
+	monthlyPrice   = testfake.RecurringPrice
+	payingCustomer = testfake.PayingCustomer
+)
 
 func subscribe(t *testing.T, sc *stripe.Client, p *stripe.SubscriptionCreateParams) *stripe.Subscription {
 	t.Helper()
