@@ -575,14 +575,7 @@ func TestPriceList(t *testing.T) {
 		}
 		list := func(params *stripe.PriceListParams) []string {
 			t.Helper()
-			var out []string
-			for pr, err := range sc.V1Prices.List(ctx, params).All(ctx) {
-				if err != nil {
-					t.Fatal(err)
-				}
-				out = append(out, pr.ID)
-			}
-			return out
+			return ids(t, sc.V1Prices.List(ctx, params).All(ctx), func(x *stripe.Price) string { return x.ID })
 		}
 		var firstTen []string
 		for i := 9; i >= 0; i-- {

@@ -305,7 +305,7 @@ func TestProductBadInputChangesNothing(t *testing.T) {
 
 func TestProductList(t *testing.T) {
 	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
-		var ids []string
+		var created []string
 		for i := range 23 {
 			params := &stripe.ProductCreateParams{
 				Name:      stripe.String(fmt.Sprintf("p%02d", i)),
@@ -319,21 +319,14 @@ func TestProductList(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ids = append(ids, pr.ID)
+			created = append(created, pr.ID)
 			if i == 14 {
 				f.Advance(time.Second)
 			}
 		}
 		list := func(params *stripe.ProductListParams) []string {
 			t.Helper()
-			var out []string
-			for pr, err := range sc.V1Products.List(ctx, params).All(ctx) {
-				if err != nil {
-					t.Fatal(err)
-				}
-				out = append(out, pr.ID)
-			}
-			return out
+			return ids(t, sc.V1Products.List(ctx, params).All(ctx), func(x *stripe.Product) string { return x.ID })
 		}
 		// Auto-pagination over pages of 10; newest first, same-second ties
 		// newest inserted first.
@@ -342,15 +335,15 @@ func TestProductList(t *testing.T) {
 			t.Fatalf("listed %d", len(all))
 		}
 		for i, id := range all {
-			if id != ids[22-i] {
-				t.Fatalf("order at %d: %s, want %s", i, id, ids[22-i])
+			if id != created[22-i] {
+				t.Fatalf("order at %d: %s, want %s", i, id, created[22-i])
 			}
 		}
 		pick := func(keep func(i int) bool) []string {
 			var out []string
-			for i := len(ids) - 1; i >= 0; i-- {
+			for i := len(created) - 1; i >= 0; i-- {
 				if keep(i) {
-					out = append(out, ids[i])
+					out = append(out, created[i])
 				}
 			}
 			return out
@@ -365,7 +358,7 @@ func TestProductList(t *testing.T) {
 			{"inactive", &stripe.ProductListParams{Active: stripe.Bool(false)}, pick(func(i int) bool { return i%2 == 1 })},
 			{"shippable", &stripe.ProductListParams{Shippable: stripe.Bool(true)}, pick(func(i int) bool { return i%3 == 0 })},
 			{"url", &stripe.ProductListParams{URL: stripe.String("https://example.com/five")}, pick(func(i int) bool { return i%5 == 0 })},
-			{"ids", &stripe.ProductListParams{IDs: []*string{stripe.String(ids[3]), stripe.String(ids[20]), stripe.String("prod_nope")}}, []string{ids[20], ids[3]}},
+			{"ids", &stripe.ProductListParams{IDs: []*string{stripe.String(created[3]), stripe.String(created[20]), stripe.String("prod_nope")}}, []string{created[20], created[3]}},
 			{"created gte", &stripe.ProductListParams{CreatedRange: &stripe.RangeQueryParams{GreaterThanOrEqual: since}}, pick(func(i int) bool { return i > 14 })},
 			{"created exact", &stripe.ProductListParams{Created: stripe.Int64(since - 1)}, pick(func(i int) bool { return i <= 14 })},
 			{"active and shippable", &stripe.ProductListParams{Active: stripe.Bool(true), Shippable: stripe.Bool(true)}, pick(func(i int) bool { return i%6 == 0 })},
@@ -376,7 +369,7 @@ func TestProductList(t *testing.T) {
 			}
 		}
 		// One explicit page: has_more and the cursor.
-		pg := sc.V1Products.List(ctx, &stripe.ProductListParams{ListParams: stripe.ListParams{Limit: stripe.Int64(5), StartingAfter: stripe.String(ids[10])}})
+		pg := sc.V1Products.List(ctx, &stripe.ProductListParams{ListParams: stripe.ListParams{Limit: stripe.Int64(5), StartingAfter: stripe.String(created[10])}})
 		var got []string
 		for pr, err := range pg.All(ctx) {
 			if err != nil {
@@ -387,7 +380,7 @@ func TestProductList(t *testing.T) {
 				break
 			}
 		}
-		if !slices.Equal(got, []string{ids[9], ids[8], ids[7], ids[6], ids[5]}) {
+		if !slices.Equal(got, []string{created[9], created[8], created[7], created[6], created[5]}) {
 			t.Errorf("starting_after page %v", got)
 		}
 		_, err := catalogAll(sc.V1Products.List(ctx, &stripe.ProductListParams{ListParams: stripe.ListParams{StartingAfter: stripe.String("prod_nope")}}).All(ctx))
