@@ -286,9 +286,8 @@ func runPeriodEnd(c *Ctx, s *Subscription, cu *Customer) error {
 	if err != nil {
 		return err
 	}
-	if err := saveSubscription(c, s); err != nil {
-		return err
-	}
+	// billSubscription saves s with its new latest_invoice; the event
+	// renders s as it is here.
 	if _, err := emitSubscriptionUpdated(c, before, s); err != nil {
 		return err
 	}
