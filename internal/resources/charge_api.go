@@ -48,7 +48,7 @@ func chargeToChange(c *Ctx) (*Charge, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ch, onIntentTimeline(c, ch.Customer)
+	return ch, c.onTimelineOfCustomer(ch.Customer)
 }
 
 func updateCharge(c *Ctx) (any, error) {

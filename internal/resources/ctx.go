@@ -92,6 +92,16 @@ func (c *Ctx) onCustomerTimeline(cu *Customer) error {
 	return nil
 }
 
+// onTimelineOfCustomer moves the request onto the clock of customer, an
+// optional one (payment and setup intents, charges).
+func (c *Ctx) onTimelineOfCustomer(customer *string) error {
+	if customer == nil {
+		return nil
+	}
+	_, err := c.customerTimeline(*customer, "customer")
+	return err
+}
+
 // customerTimeline loads the customer id (param names it in errors) and
 // moves the request onto its timeline, as work for a customer does.
 func (c *Ctx) customerTimeline(id, param string) (*Customer, error) {

@@ -475,11 +475,8 @@ func onTimelineOf(c *Ctx, customer string, testClock *string) error {
 	if testClock == nil {
 		return nil
 	}
-	cu, err := get[Customer](c, kindCustomer, customer, "customer")
-	if err != nil {
-		return err
-	}
-	return c.onCustomerTimeline(cu)
+	_, err := c.customerTimeline(customer, "customer")
+	return err
 }
 
 // recomputeTotals sets the amounts that follow from the lines, with the

@@ -58,7 +58,7 @@ func runPaymentAction(c *Ctx, id string, complete bool) error {
 		if si.Status != "requires_action" {
 			return errNoAction(id, si.Status)
 		}
-		if err := onIntentTimeline(c, si.Customer); err != nil {
+		if err := c.onTimelineOfCustomer(si.Customer); err != nil {
 			return err
 		}
 		pm, err := get[PaymentMethod](c, kindPaymentMethod, *si.PaymentMethod, "payment_method")
@@ -84,7 +84,7 @@ func runPaymentAction(c *Ctx, id string, complete bool) error {
 	if pi.Status != "requires_action" {
 		return errNoAction(id, pi.Status)
 	}
-	if err := onIntentTimeline(c, pi.Customer); err != nil {
+	if err := c.onTimelineOfCustomer(pi.Customer); err != nil {
 		return err
 	}
 	pm, err := get[PaymentMethod](c, kindPaymentMethod, *pi.PaymentMethod, "payment_method")
@@ -115,17 +115,6 @@ func authenticationFailure(object string, pm *PaymentMethod) *PaymentError {
 		"The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this "+name+" again.")
 	e.DocURL = "https://docs.stripe.com/error-codes/" + strings.ReplaceAll(object, "_", "-") + "-authentication-failure"
 	return paymentError(e, "", pm)
-}
-
-func onIntentTimeline(c *Ctx, customer *string) error {
-	if customer == nil {
-		return nil
-	}
-	cu, err := get[Customer](c, kindCustomer, *customer, "customer")
-	if err != nil {
-		return err
-	}
-	return c.onCustomerTimeline(cu)
 }
 
 var authenticateTemplate = template.Must(template.New("authenticate").Parse(`<!doctype html>

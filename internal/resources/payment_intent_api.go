@@ -311,10 +311,8 @@ func paymentIntentToChange(c *Ctx) (*PaymentIntent, error) {
 		// UNCONFIRMED wording; see the file comment.
 		return nil, apierr.InvalidRequest("", fmt.Sprintf("This PaymentIntent belongs to invoice %s: pay or void the invoice instead.", ips[0].Invoice))
 	}
-	if pi.Customer != nil {
-		if _, err := c.customerTimeline(*pi.Customer, "customer"); err != nil {
-			return nil, err
-		}
+	if err := c.onTimelineOfCustomer(pi.Customer); err != nil {
+		return nil, err
 	}
 	return pi, nil
 }

@@ -204,10 +204,8 @@ func refundableCharge(c *Ctx, chargeID, piID, param string) (*Charge, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ch.Customer != nil {
-		if _, err := c.customerTimeline(*ch.Customer, "customer"); err != nil {
-			return nil, err
-		}
+	if err := c.onTimelineOfCustomer(ch.Customer); err != nil {
+		return nil, err
 	}
 	return ch, nil
 }

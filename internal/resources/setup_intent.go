@@ -261,10 +261,8 @@ func setupIntentToChange(c *Ctx) (*SetupIntent, error) {
 	if err != nil {
 		return nil, err
 	}
-	if si.Customer != nil {
-		if _, err := c.customerTimeline(*si.Customer, "customer"); err != nil {
-			return nil, err
-		}
+	if err := c.onTimelineOfCustomer(si.Customer); err != nil {
+		return nil, err
 	}
 	return si, nil
 }
