@@ -417,8 +417,10 @@ func updateCustomer(c *Ctx) (any, error) {
 			return nil, err
 		}
 	}
-	_, err = c.emitUpdated("customer.updated", &before, cu)
-	return cu, err
+	if _, err = c.emitUpdated("customer.updated", &before, cu); err != nil {
+		return nil, err
+	}
+	return cu, remirrorDrafts(c, cu)
 }
 
 func deleteCustomer(c *Ctx) (any, error) {

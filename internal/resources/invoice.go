@@ -812,6 +812,34 @@ func mirrorCustomer(c *Ctx, inv *Invoice, cu *Customer) error {
 	return err
 }
 
+// remirrorDrafts mirrors cu again onto its draft invoices, which follow the
+// customer (name, email, address, tax IDs, …) until finalization, after a
+// change to the customer or its tax IDs.
+func remirrorDrafts(c *Ctx, cu *Customer) error {
+	drafts, err := scan(c, kindInvoice, "customer="+cu.ID, func(inv *Invoice) bool { return inv.status() == invoiceDraft })
+	if err != nil {
+		return err
+	}
+	for _, inv := range drafts {
+		if err := mirrorCustomer(c, inv, cu); err != nil {
+			return err
+		}
+		if err := saveInvoice(c, inv); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// remirrorDraftsOf is remirrorDrafts for the customer with id.
+func remirrorDraftsOf(c *Ctx, id string) error {
+	cu, err := get[Customer](c, kindCustomer, id, "customer")
+	if err != nil {
+		return err
+	}
+	return remirrorDrafts(c, cu)
+}
+
 // pullPendingItems attaches the customer's pending items to a new invoice,
 // newest first (Stripe's order for pending items).
 func pullPendingItems(c *Ctx, inv *Invoice, opts InvoiceOptions) error {

@@ -670,3 +670,31 @@ func TestInvoiceFinalizationWaitsForWebhooks(t *testing.T) {
 		}
 	})
 }
+
+// TestDraftFollowsCustomerUpdate: a draft's customer_name and
+// customer_email follow the customer until finalization; a finalized
+// invoice keeps what it had.
+func TestDraftFollowsCustomerUpdate(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		cu, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{Name: stripe.String("Ada"), Email: stripe.String("ada@example.com")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		final := invDraft(t, sc, cu.ID, 500, false)
+		if _, err := sc.V1Invoices.FinalizeInvoice(ctx, final.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		draft := invDraft(t, sc, cu.ID, 700, false)
+		if _, err := sc.V1Customers.Update(ctx, cu.ID, &stripe.CustomerUpdateParams{Name: stripe.String("Grace"), Email: stripe.String("grace@example.com")}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := sc.V1Invoices.Retrieve(ctx, draft.ID, nil)
+		if err != nil || got.CustomerName != "Grace" || got.CustomerEmail != "grace@example.com" {
+			t.Errorf("draft after the update: %q %q (err %v)", got.CustomerName, got.CustomerEmail, err)
+		}
+		got, err = sc.V1Invoices.Retrieve(ctx, final.ID, nil)
+		if err != nil || got.CustomerName != "Ada" || got.CustomerEmail != "ada@example.com" {
+			t.Errorf("finalized invoice after the update: %q %q (err %v)", got.CustomerName, got.CustomerEmail, err)
+		}
+	})
+}

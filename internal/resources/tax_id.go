@@ -175,28 +175,9 @@ func saveTaxID(c *Ctx, t *TaxID) error {
 	if err := c.emit("customer.tax_id.created", t, nil); err != nil {
 		return err
 	}
-	return remirrorDraftTaxIDs(c, *t.Customer)
+	return remirrorDraftsOf(c, *t.Customer)
 }
 
-// remirrorDraftTaxIDs updates customer_tax_ids on the customer's drafts,
-// which mirror the customer until finalization.
-func remirrorDraftTaxIDs(c *Ctx, customer string) error {
-	drafts, err := scan(c, kindInvoice, "customer="+customer, func(inv *Invoice) bool { return inv.status() == invoiceDraft })
-	if err != nil || len(drafts) == 0 {
-		return err
-	}
-	ids, err := customerTaxIDs(c, customer)
-	if err != nil {
-		return err
-	}
-	for _, inv := range drafts {
-		inv.CustomerTaxIDs = ids
-		if err := saveInvoice(c, inv); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 func taxIDOwnerTerm(customer *string) string {
 	if customer == nil {
@@ -299,7 +280,7 @@ func deleteTaxID(c *Ctx, t *TaxID) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return deleted, remirrorDraftTaxIDs(c, *t.Customer)
+	return deleted, remirrorDraftsOf(c, *t.Customer)
 }
 
 func taxIDMeta(t *TaxID) (string, int64) { return t.ID, t.Created }
