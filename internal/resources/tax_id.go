@@ -178,7 +178,6 @@ func saveTaxID(c *Ctx, t *TaxID) error {
 	return remirrorDraftsOf(c, *t.Customer)
 }
 
-
 func taxIDOwnerTerm(customer *string) string {
 	if customer == nil {
 		return "owner=self"
