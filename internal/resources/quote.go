@@ -894,7 +894,7 @@ func acceptIntoSubscription(c *Ctx, q *Quote, cu *Customer) error {
 	if len(oneTime) > 0 {
 		params["add_invoice_items"] = oneTime
 	}
-	quoteDiscountParams(params, q.Discounts, stringsOf(q.DefaultTaxRates), "default_tax_rates")
+	quoteDiscountParams(params, q.Discounts, taxRateIDs(q.DefaultTaxRates), "default_tax_rates")
 	if q.CollectionMethod == sendInvoice && q.InvoiceSettings.DaysUntilDue != nil {
 		params["days_until_due"] = *q.InvoiceSettings.DaysUntilDue
 	}
@@ -940,7 +940,7 @@ func acceptIntoInvoice(c *Ctx, q *Quote, cu *Customer) error {
 	if opts.Description == nil {
 		opts.Description = q.Description
 	}
-	rates, err := loadTaxRates(c, stringsOf(q.DefaultTaxRates), "default_tax_rates")
+	rates, err := loadTaxRates(c, taxRateIDs(q.DefaultTaxRates), "default_tax_rates")
 	if err != nil {
 		return err
 	}

@@ -87,7 +87,7 @@ func priceQuote(c *Ctx, q *Quote) error {
 	if q.Currency == nil {
 		return nil
 	}
-	defaults, err := loadTaxRates(c, stringsOf(q.DefaultTaxRates), "default_tax_rates")
+	defaults, err := loadTaxRates(c, taxRateIDs(q.DefaultTaxRates), "default_tax_rates")
 	if err != nil {
 		return err
 	}
@@ -169,17 +169,6 @@ func setQuoteItemAmounts(c *Ctx, it *QuoteItem, l *LineItem) error {
 		it.Taxes = append(it.Taxes, map[string]any{"amount": m["amount"], "rate": tr, "taxability_reason": nil, "taxable_amount": m["taxable_amount"]})
 	}
 	return nil
-}
-
-// stringsOf are the strings of a list of IDs.
-func stringsOf(ids []any) []string {
-	out := make([]string, 0, len(ids))
-	for _, id := range ids {
-		if s, ok := id.(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // quoteItemDiscountParams are the discounts[] and tax_rates parameters

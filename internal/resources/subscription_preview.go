@@ -329,11 +329,11 @@ func renderUpdate(c *Ctx, u *subscriptionUpdate, d Params) (*Invoice, error) {
 	slices.Reverse(items)
 	items = append(items, pending...)
 	for i, ii := range items {
-		l, err := newInvoiceLine(c, LineInput{})
+		id, err := c.NewID("il")
 		if err != nil {
 			return nil, err
 		}
-		line := lineFromItem(ii, previewLineID(l.ID), inv.ID)
+		line := lineFromItem(ii, previewLineID(id), inv.ID)
 		if d := line.Parent.SubscriptionItemDetails; d != nil && i < len(prorations) {
 			d.InvoiceItem = nil // not created: the preview writes nothing
 		}
