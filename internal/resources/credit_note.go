@@ -531,7 +531,7 @@ func createCreditNote(c *Ctx) (any, error) {
 		if ch == nil {
 			return nil, apierr.InvalidRequest("refund_amount", fmt.Sprintf("Invoice %s has no payment to refund.", inv.ID))
 		}
-		r, err := refundCharge(c, ch, s.refund, nil, nil)
+		r, err := refundCharge(c, ch, s.refund, refundDetails{})
 		if err != nil {
 			return nil, err
 		}

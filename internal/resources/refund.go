@@ -171,19 +171,17 @@ func createRefund(c *Ctx, chargeID, piID, param string) (*Refund, error) {
 	if err != nil {
 		return nil, err
 	}
-	var reason *string
-	if v, ok := p.String("reason"); ok {
-		reason = &v
-	}
-	r, err := refundCharge(c, ch, amount, reason, md)
-	if err != nil {
-		return nil, err
-	}
-	if v, ok := p.String("instructions_email"); ok {
-		r.InstructionsEmail = &v
-		return r, saveRefund(c, r)
-	}
-	return r, nil
+	return refundCharge(c, ch, amount, refundDetails{
+		Reason: p.NullableString("reason"), Metadata: md, InstructionsEmail: p.NullableString("instructions_email"),
+	})
+}
+
+// refundDetails are a new refund's fields from the request (none for a
+// credit note's refund).
+type refundDetails struct {
+	Reason            *string
+	Metadata          map[string]string
+	InstructionsEmail *string
 }
 
 // refundableCharge loads the charge a refund is for: chargeID, else the
@@ -217,7 +215,7 @@ func errChargeRefunded(ch *Charge) *apierr.Error {
 
 // refundCharge refunds amount of ch: it saves the refund and the charge
 // and emits refund.created and charge.refunded. Credit notes call it too.
-func refundCharge(c *Ctx, ch *Charge, amount int64, reason *string, md map[string]string) (*Refund, error) {
+func refundCharge(c *Ctx, ch *Charge, amount int64, d refundDetails) (*Refund, error) {
 	switch {
 	case ch.Status != "succeeded":
 		// UNCONFIRMED wording.
@@ -235,6 +233,7 @@ func refundCharge(c *Ctx, ch *Charge, amount int64, reason *string, md map[strin
 		return nil, apierr.Invalid("amount_too_large", "amount", fmt.Sprintf("Refund amount (%s) is greater than unrefunded amount on charge (%s)",
 			formatMoney(amount, ch.Currency), formatMoney(left, ch.Currency)))
 	}
+	md := d.Metadata
 	if md == nil {
 		md = map[string]string{}
 	}
@@ -246,7 +245,8 @@ func refundCharge(c *Ctx, ch *Charge, amount int64, reason *string, md map[strin
 	chID := ch.ID
 	r := &Refund{
 		ID: id, Object: kindRefund, Amount: amount, BalanceTransaction: &txn, Charge: &chID,
-		Created: c.Unix(), Currency: ch.Currency, Metadata: md, PaymentIntent: ch.PaymentIntent, PaymentMethod: ch.PaymentMethod, Reason: reason,
+		Created: c.Unix(), Currency: ch.Currency, Metadata: md, PaymentIntent: ch.PaymentIntent, PaymentMethod: ch.PaymentMethod, Reason: d.Reason,
+		InstructionsEmail:  d.InstructionsEmail,
 		DestinationDetails: &RefundDestination{Type: "card", Card: RefundDestinationCard{ReferenceStatus: "pending", ReferenceType: "acquirer_reference_number", Type: "refund"}},
 		Status:             "succeeded",
 	}

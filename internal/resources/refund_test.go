@@ -1,6 +1,7 @@
 package resources_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/stripe/stripe-go/v85"
@@ -40,7 +41,8 @@ func TestRefunds(t *testing.T) {
 		// Partial, by charge.
 		r1, err := sc.V1Refunds.Create(ctx, &stripe.RefundCreateParams{
 			Charge: stripe.String(chID), Amount: stripe.Int64(300), Reason: stripe.String("requested_by_customer"),
-			Params: stripe.Params{Metadata: map[string]string{"ticket": "T-9"}},
+			InstructionsEmail: stripe.String("refunds@example.com"),
+			Params:            stripe.Params{Metadata: map[string]string{"ticket": "T-9"}},
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -57,7 +59,12 @@ func TestRefunds(t *testing.T) {
 		if ev.PreviousAttributes["amount_refunded"] != float64(0) {
 			t.Errorf("charge.refunded previous_attributes %v", ev.PreviousAttributes)
 		}
-		f.AssertEvent(t, "refund.created", r1.ID)
+		// The event carries the refund as answered, instructions_email included.
+		var created stripe.Refund
+		if err := json.Unmarshal(f.AssertEvent(t, "refund.created", r1.ID).Object, &created); err != nil ||
+			created.InstructionsEmail != "refunds@example.com" || r1.InstructionsEmail != "refunds@example.com" {
+			t.Errorf("instructions_email: event %q, refund %q (err %v)", created.InstructionsEmail, r1.InstructionsEmail, err)
+		}
 
 		// More than is left: refused, nothing changes.
 		_, err = sc.V1Refunds.Create(ctx, &stripe.RefundCreateParams{PaymentIntent: stripe.String(pi.ID), Amount: stripe.Int64(701)})
