@@ -33,13 +33,13 @@ type requestLog struct {
 }
 
 func (l *requestLog) add(r Request) {
+	if l.max > 0 { // max is fixed when the fake starts; mask outside the lock
+		r.Header = maskedHeader(r.Header)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return
-	}
-	if l.max > 0 {
-		r.Header = maskedHeader(r.Header)
 	}
 	switch {
 	case len(l.ring) < l.max:

@@ -81,7 +81,7 @@ func MatchAt(method, path string, gone func(until string) bool) (op *Operation, 
 	if !ok {
 		return nil, nil, false
 	}
-	op = load().root.find(segs, method, nil)
+	op = load().root.find(segs, method)
 	if op == nil || op.Until != "" && gone != nil && gone(op.Until) {
 		return nil, nil, false
 	}
@@ -99,7 +99,7 @@ func MatchAt(method, path string, gone func(until string) bool) (op *Operation, 
 // path; this tells the two apart for logging and tests.
 func PathExists(path string) bool {
 	segs, ok := splitPath(path)
-	return ok && load().root.find(segs, "", nil) != nil
+	return ok && load().root.find(segs, "") != nil
 }
 
 // Operations returns every operation, sorted by pattern then method. The
@@ -178,7 +178,7 @@ func (r *route) add(op *Operation) {
 
 // find returns the operation for segs and method, or with method "" any
 // operation on the path.
-func (r *route) find(segs []string, method string, gone func(string) bool) *Operation {
+func (r *route) find(segs []string, method string) *Operation {
 	if len(segs) == 0 {
 		if method == "" {
 			for _, op := range r.ops {
@@ -186,19 +186,15 @@ func (r *route) find(segs []string, method string, gone func(string) bool) *Oper
 			}
 			return nil
 		}
-		op := r.ops[method]
-		if op != nil && op.Until != "" && gone != nil && gone(op.Until) {
-			return nil
-		}
-		return op
+		return r.ops[method]
 	}
 	if next, ok := r.lit[segs[0]]; ok {
-		if op := next.find(segs[1:], method, gone); op != nil {
+		if op := next.find(segs[1:], method); op != nil {
 			return op
 		}
 	}
 	if r.param != nil && segs[0] != "" {
-		return r.param.find(segs[1:], method, gone)
+		return r.param.find(segs[1:], method)
 	}
 	return nil
 }
