@@ -366,7 +366,7 @@ func (f *Fake) controlAddFault(_ *http.Request, p url.Values, _ string) (any, er
 	if p.Get("pattern") == "" {
 		return nil, apierr.MissingParam("pattern")
 	}
-	pat, err := parsePattern(p.Get("pattern"))
+	pat, err := f.compilePattern(p.Get("pattern"))
 	if err != nil {
 		return nil, apierr.InvalidRequest("pattern", err.Error())
 	}

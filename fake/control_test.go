@@ -257,6 +257,7 @@ func TestControlFaults(t *testing.T) {
 	for _, tc := range []struct{ body, param string }{
 		{"fault=rate_limit", "pattern"},
 		{"pattern=customers&fault=rate_limit", "pattern"},
+		{"pattern=POST+/v1/custmers&fault=rate_limit", "pattern"}, // matches no route, as FailRequests refuses
 		{"pattern=*", "fault"},
 		{"pattern=*&fault=gremlins", "fault"},
 		{"pattern=*&fault=rate_limit&status=500", "status"},
