@@ -158,6 +158,9 @@ func TestJSONCloneIsARoundTrip(t *testing.T) {
 			if again := roundTripped(t, v.Interface()); !reflect.DeepEqual(again, want) {
 				t.Fatalf("%T (empty %v): changing the clone changed its source", proto, empty)
 			}
+			if reflect.DeepEqual(got.Interface(), want) && !empty {
+				t.Fatalf("%T: mutate changed nothing; the test tests nothing", proto)
+			}
 		}
 	}
 	// cloneSubscription is jsonClone, with a price that renders less than it holds.

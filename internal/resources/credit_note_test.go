@@ -197,10 +197,15 @@ func TestCreditNotePostPayment(t *testing.T) {
 		if n != 2 {
 			t.Errorf("by customer %d", n)
 		}
+		lines := 0
 		for l, err := range sc.V1CreditNotes.ListLines(ctx, &stripe.CreditNoteListLinesParams{CreditNote: stripe.String(cn.ID)}).All(ctx) {
 			if err != nil || l.Amount != 600 {
 				t.Fatalf("lines %v %+v", err, l)
 			}
+			lines++
+		}
+		if lines != 1 {
+			t.Errorf("credit note lines: %d, want 1", lines)
 		}
 		resp, err := http.Get(cn.PDF)
 		if err != nil {

@@ -45,7 +45,7 @@ func BenchmarkMeterEventsV1(b *testing.B) {
 
 func BenchmarkMeterEventsV2Stream(b *testing.B) {
 	benchMeter(b, func(b *testing.B, f *fake.Fake, sc *stripe.Client, customers []string) {
-		stream, _, _ := streamClient(b, f, sc)
+		stream, _ := streamClient(b, f, sc)
 		now := f.Now()
 		batch := make([]*stripe.V2BillingMeterEventStreamCreateEventParams, 0, 100)
 		for i := 0; i < benchMeterEvents; i++ {
