@@ -545,15 +545,15 @@ func createSubscription(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	pending, err := pendingTotal(c, s)
+	pending, err := pendingLines(c, s)
 	if err != nil {
 		return nil, err
 	}
-	expected, err := expectedTotal(c, s, cu, slices.Concat(lines, extra))
+	expected, err := expectedTotal(c, s, cu, slices.Concat(lines, extra, pending))
 	if err != nil {
 		return nil, err
 	}
-	if s.Status, err = predictFirstStatus(c, s, cu, expected+pending, behavior, now); err != nil {
+	if s.Status, err = predictFirstStatus(c, s, cu, expected, behavior, now); err != nil {
 		return nil, err
 	}
 	bill := len(lines) > 0 || len(extra) > 0

@@ -142,3 +142,31 @@ func subsOf(t *testing.T, sc *stripe.Client, customer string) []*stripe.Subscrip
 	}
 	return out
 }
+
+// A first invoice that its discounts bring to $0, pending items included,
+// needs no payment method: the pending items are priced with the
+// subscription's discounts, not added at their face amount.
+func TestSubscriptionFreeAfterDiscountNeedsNoPaymentMethod(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		pr := monthlyPrice(t, sc, 1000, "month")
+		cu := payingCustomer(t, sc, "", "")
+		if _, err := sc.V1InvoiceItems.Create(ctx, &stripe.InvoiceItemCreateParams{Customer: stripe.String(cu.ID), Amount: stripe.Int64(500), Currency: stripe.String("usd")}); err != nil {
+			t.Fatal(err)
+		}
+		co, err := sc.V1Coupons.Create(ctx, &stripe.CouponCreateParams{PercentOff: stripe.Float64(100), Duration: stripe.String("forever")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := sc.V1Subscriptions.Create(ctx, &stripe.SubscriptionCreateParams{
+			Customer: stripe.String(cu.ID), Items: itemsOf(pr.ID, 1),
+			Discounts: []*stripe.SubscriptionCreateDiscountParams{{Coupon: stripe.String(co.ID)}},
+		})
+		if err != nil || s.Status != stripe.SubscriptionStatusActive {
+			t.Fatalf("create: %v, status %v", err, s)
+		}
+		inv := latestInvoice(t, sc, s.ID)
+		if inv.Total != 0 || inv.Status != stripe.InvoiceStatusPaid || len(inv.Lines.Data) != 2 {
+			t.Errorf("first invoice: total %d status %s lines %d", inv.Total, inv.Status, len(inv.Lines.Data))
+		}
+	})
+}

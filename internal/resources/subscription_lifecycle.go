@@ -719,15 +719,19 @@ func dropPendingProrations(c *Ctx, s *Subscription) error {
 	return nil
 }
 
-// pendingTotal is what the customer's pending items a new invoice of s
-// would pull add up to.
-func pendingTotal(c *Ctx, s *Subscription) (int64, error) {
+// pendingLines are the pending items a new subscription's first invoice
+// will pull, as lines, so that its total is worked out with their
+// discounts and tax before the invoice exists.
+func pendingLines(c *Ctx, s *Subscription) ([]LineInput, error) {
 	items, err := pullableItems(c, s.Customer, s.Currency, s.ID, true)
-	var n int64
-	for _, ii := range items {
-		n += ii.Amount
+	if err != nil {
+		return nil, err
 	}
-	return n, err
+	lines := make([]LineInput, 0, len(items))
+	for _, ii := range items {
+		lines = append(lines, LineInput{Amount: ii.Amount, Currency: ii.Currency, Discountable: ii.Discountable, Discounts: ii.Discounts, TaxRates: ii.TaxRates})
+	}
+	return lines, nil
 }
 
 // billPending invoices s's pending items and lines (metered usage not yet
