@@ -114,7 +114,19 @@ func previewCreation(c *Ctx, cp, d Params) (*Invoice, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := &subscriptionUpdate{sub: ns.sub, before: ns.sub, cu: ns.cu, now: ns.now, behavior: "create_prorations", lines: lines, invoiceNow: true}
+	extra, err := addInvoiceItemLines(c, ns.sub, cp, ns.now)
+	if err != nil {
+		return nil, underDetails(d, err)
+	}
+	for i := range extra {
+		// Creation makes an invoice item of each (addPendingItems), pulled
+		// ahead of the subscription's lines; the preview's lines name one,
+		// as previews name the new subscription.
+		if extra[i].InvoiceItem, err = c.NewID("ii"); err != nil {
+			return nil, err
+		}
+	}
+	u := &subscriptionUpdate{sub: ns.sub, before: ns.sub, cu: ns.cu, now: ns.now, behavior: "create_prorations", lines: slices.Concat(extra, lines), invoiceNow: true}
 	return renderUpdate(c, u, Params{})
 }
 
@@ -144,9 +156,7 @@ func previewNewSchedule(c *Ctx, p, d Params) (*Invoice, error) {
 		ph := d.List("phases")[0]
 		return nil, apierr.InvalidRequest(ph.Path("start_date"), "stripefake does not support previewing a subscription schedule that starts later yet.")
 	}
-	params := phaseSubscriptionParams(sch, sch.Phases[0])
-	params["customer"] = cu.ID
-	return previewCreation(c, NewParams(params), d)
+	return previewCreation(c, NewParams(firstPhaseParams(c, sch)), d)
 }
 
 // previewCancelNow previews subscription_details[cancel_now]: the final

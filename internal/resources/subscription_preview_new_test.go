@@ -277,21 +277,31 @@ func TestPreviewNewScheduleMatchesCreation(t *testing.T) {
 				Duration: &stripe.InvoiceCreatePreviewScheduleDetailsPhaseDurationParams{Interval: stripe.String("month"), IntervalCount: stripe.Int64(1)},
 			}
 		}
+		// The first phase adds a one-time item to its first invoice.
+		setup, err := sc.V1Prices.Create(ctx, &stripe.PriceCreateParams{Currency: stripe.String("usd"), UnitAmount: stripe.Int64(700),
+			ProductData: &stripe.PriceCreateProductDataParams{Name: stripe.String("Setup")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := phase(basic.ID, 3)
+		first.AddInvoiceItems = []*stripe.InvoiceCreatePreviewScheduleDetailsPhaseAddInvoiceItemParams{{Price: stripe.String(setup.ID)}}
 		events := len(f.Events())
 		preview := previewOf(t, sc, &stripe.InvoiceCreatePreviewParams{Customer: stripe.String(cu.ID),
 			ScheduleDetails: &stripe.InvoiceCreatePreviewScheduleDetailsParams{EndBehavior: stripe.String("release"),
-				Phases: []*stripe.InvoiceCreatePreviewScheduleDetailsPhaseParams{phase(basic.ID, 3), phase(pro.ID, 1)}}})
-		if len(f.Events()) != events || preview.Total != 3000 {
+				Phases: []*stripe.InvoiceCreatePreviewScheduleDetailsPhaseParams{first, phase(pro.ID, 1)}}})
+		if len(f.Events()) != events || preview.Total != 3700 {
 			t.Fatalf("schedule preview: events %d → %d, total %d %v", events, len(f.Events()), preview.Total, samePricedLines(preview))
 		}
-		_, err := sc.V1Invoices.CreatePreview(ctx, &stripe.InvoiceCreatePreviewParams{Customer: stripe.String(cu.ID),
+		_, err = sc.V1Invoices.CreatePreview(ctx, &stripe.InvoiceCreatePreviewParams{Customer: stripe.String(cu.ID),
 			ScheduleDetails: &stripe.InvoiceCreatePreviewScheduleDetailsParams{Phases: []*stripe.InvoiceCreatePreviewScheduleDetailsPhaseParams{
 				{Items: []*stripe.InvoiceCreatePreviewScheduleDetailsPhaseItemParams{{Price: stripe.String(basic.ID)}}, StartDate: stripe.Int64(f.Now().Add(48 * time.Hour).Unix())}}}})
 		stripeErr(t, err, 400, "", "schedule_details[phases][0][start_date]", "")
 
+		createFirst := createPhase(basic.ID, 3, 1)
+		createFirst.AddInvoiceItems = []*stripe.SubscriptionScheduleCreatePhaseAddInvoiceItemParams{{Price: stripe.String(setup.ID)}}
 		sch, err := sc.V1SubscriptionSchedules.Create(ctx, &stripe.SubscriptionScheduleCreateParams{
 			Customer: stripe.String(cu.ID), StartDateNow: stripe.Bool(true), EndBehavior: stripe.String("release"),
-			Phases: []*stripe.SubscriptionScheduleCreatePhaseParams{createPhase(basic.ID, 3, 1), createPhase(pro.ID, 1, 1)},
+			Phases: []*stripe.SubscriptionScheduleCreatePhaseParams{createFirst, createPhase(pro.ID, 1, 1)},
 		})
 		if err != nil {
 			t.Fatal(err)

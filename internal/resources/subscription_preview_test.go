@@ -31,7 +31,9 @@ func linesOf(inv *stripe.Invoice) []previewLine {
 		if l.Pricing != nil && l.Pricing.PriceDetails != nil && l.Pricing.PriceDetails.Price != nil {
 			pl.Price = l.Pricing.PriceDetails.Price.ID
 		}
-		if d := l.Parent.SubscriptionItemDetails; d != nil {
+		if l.Parent == nil {
+			pl.Item = "no parent"
+		} else if d := l.Parent.SubscriptionItemDetails; d != nil {
 			pl.Proration, pl.Item = d.Proration, d.SubscriptionItem
 		}
 		out = append(out, pl)

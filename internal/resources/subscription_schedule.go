@@ -602,14 +602,13 @@ func advanceSchedule(c *Ctx, sch *SubscriptionSchedule, now time.Time) error {
 	return scheduleNextBoundary(c, sch)
 }
 
-// startSchedule starts sch's first phase: its subscription is created as
-// POST /v1/subscriptions would create it.
-func startSchedule(c *Ctx, sch *SubscriptionSchedule, now time.Time) error {
-	before := cloneSchedule(sch)
+// firstPhaseParams are the POST /v1/subscriptions parameters that create
+// sch's subscription in its first phase: startSchedule creates it with
+// them, and the preview of a new schedule previews them.
+func firstPhaseParams(c *Ctx, sch *SubscriptionSchedule) map[string]any {
 	ph := sch.Phases[0]
 	params := phaseSubscriptionParams(sch, ph)
 	params["customer"] = sch.Customer
-	params["_schedule"] = sch.ID
 	if len(ph.AddInvoiceItems) > 0 {
 		params["add_invoice_items"] = addInvoiceItemParams(ph)
 	}
@@ -630,6 +629,15 @@ func startSchedule(c *Ctx, sch *SubscriptionSchedule, now time.Time) error {
 			}
 		}
 	}
+	return params
+}
+
+// startSchedule starts sch's first phase: its subscription is created as
+// POST /v1/subscriptions would create it.
+func startSchedule(c *Ctx, sch *SubscriptionSchedule, now time.Time) error {
+	before := cloneSchedule(sch)
+	params := firstPhaseParams(c, sch)
+	params["_schedule"] = sch.ID
 	saved := c.Params
 	c.Params = NewParams(params)
 	res, err := createSubscription(c)
