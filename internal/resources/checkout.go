@@ -884,6 +884,9 @@ func completeCheckoutPayment(c *Ctx, cs *CheckoutSession, cu *Customer, pm *Paym
 	if d, ok := cs.PaymentIntentData["description"].(string); ok {
 		pi.Description = &d
 	}
+	if err := savePaymentIntent(c, pi); err != nil {
+		return err
+	}
 	if err := c.emit("payment_intent.created", pi, nil); err != nil {
 		return err
 	}

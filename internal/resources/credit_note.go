@@ -584,7 +584,7 @@ func creditNoteBalance(c *Ctx, cn *CreditNote, amount int64) (*CustomerBalanceTr
 // amounts on inv, saves it and emits its events; crediting an open invoice
 // to zero settles it.
 func applyCreditNoteToInvoice(c *Ctx, cn *CreditNote, inv *Invoice, sign int64) error {
-	before := snapshotInvoice(inv)
+	before := snapshotInvoice(c, inv)
 	inv.PrePaymentCreditNotesAmount += sign * cn.PrePaymentAmount
 	inv.PostPaymentCreditNotesAmount += sign * cn.PostPaymentAmount
 	if cn.PrePaymentAmount > 0 {

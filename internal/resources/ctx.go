@@ -51,6 +51,13 @@ type Ctx struct {
 	// the discounts it redeemed, kept here instead of the store, so a
 	// preview counts no redemption and stores nothing (preview_discount.go).
 	previewDiscounts map[string]*Discount
+
+	// pending holds the records saved in this write transaction and not
+	// yet written, in pendingOrder (pending_writes.go); pendingBySrc finds
+	// one by the value save was given.
+	pending      map[decodedKey]*pendingWrite
+	pendingBySrc map[any]*pendingWrite
+	pendingOrder []*pendingWrite
 }
 
 // after registers fn to run once this transaction has committed, before
@@ -148,11 +155,14 @@ func (c *Ctx) NewID(prefix string) (string, error) { return c.e.ids.New(c.tx, pr
 // load reads kind/id into v; it returns store.ErrNotFound as is. Records
 // already decoded are copied from the engine's decodedCache.
 func (c *Ctx) load(kind, id string, v any) error {
+	rv := reflect.ValueOf(v)
+	if len(c.pending) > 0 && cacheable(rv) && rv.Elem().IsZero() && c.loadPending(kind, id, rv) {
+		return nil
+	}
 	raw, err := c.tx.Get(kind, id)
 	if err != nil {
 		return err
 	}
-	rv := reflect.ValueOf(v)
 	if !cacheable(rv) || !rv.Elem().IsZero() {
 		return json.Unmarshal(raw, v) // decoding into a filled value merges: leave that to encoding/json
 	}
@@ -170,8 +180,13 @@ func (c *Ctx) load(kind, id string, v any) error {
 	return nil
 }
 
-// save writes v as kind/id with index terms.
+// save writes v as kind/id with index terms. In a write transaction the
+// write is deferred (pending_writes.go): the state saved is v's now, and
+// later changes to v are not saved unless v is saved again.
 func (c *Ctx) save(kind, id string, v any, terms ...string) error {
+	if _, ok := v.(*Event); !ok && c.deferSave(kind, id, v, terms) {
+		return nil
+	}
 	var raw []byte
 	var err error
 	if ev, ok := v.(*Event); ok {

@@ -322,6 +322,9 @@ func (e *Engine) Serve(call Call) (resp Response) {
 			body, err = e.renderResponse(c, obj)
 			resp = Response{Status: http.StatusOK, Body: body}
 		}
+		if err == nil {
+			err = c.flush()
+		}
 		if err != nil {
 			handlerErr = err
 		}
@@ -428,7 +431,7 @@ func (e *Engine) APIVersion() apiversion.Version {
 // transaction began could predate work an Advance committed meanwhile.
 // Scheduled jobs keep their due time instead (drain).
 func (c *Ctx) begin(tx store.Tx) {
-	c.tx = tx
+	c.bindWrite(tx)
 	c.now = c.e.clock.Now()
 	c.started = c.now
 }
@@ -549,7 +552,7 @@ func (e *Engine) drain(timeline string, target time.Time, setNow func(time.Time)
 		c.automatic = true
 		ran := false
 		err := e.store.Update(func(tx store.Tx) error {
-			c.tx = tx
+			c.bindWrite(tx)
 			j, ok, err := scheduler.Pop(tx, timeline, target)
 			if err != nil || !ok {
 				return err
@@ -567,7 +570,10 @@ func (e *Engine) drain(timeline string, target time.Time, setNow func(time.Time)
 			if !known {
 				return fmt.Errorf("resources: no runner for job kind %q", j.Kind)
 			}
-			return fn(c, j)
+			if err := fn(c, j); err != nil {
+				return err
+			}
+			return c.flush()
 		})
 		if err != nil {
 			return false, fmt.Errorf("resources: running scheduled job: %w", err)
@@ -595,7 +601,10 @@ func (e *Engine) Do(fn func(c *Ctx) error) error {
 	c.automatic = true
 	err := e.store.Update(func(tx store.Tx) error {
 		c.begin(tx)
-		return fn(c)
+		if err := fn(c); err != nil {
+			return err
+		}
+		return c.flush()
 	})
 	if err != nil {
 		return err

@@ -80,7 +80,7 @@ func (ev *Event) ObjectID() string {
 // emit writes an event of typ for obj. prev is data.previous_attributes for
 // *.updated events.
 func (c *Ctx) emit(typ string, obj any, prev map[string]any) error {
-	raw, err := c.e.render(DefaultAPIVersion, obj)
+	raw, err := c.render(obj)
 	if err != nil {
 		return err
 	}
@@ -127,11 +127,11 @@ func (c *Ctx) emit(typ string, obj any, prev map[string]any) error {
 // not decoded trees: cheap even for objects the size of an invoice. It
 // reports whether anything changed.
 func (c *Ctx) emitUpdated(typ string, before, after any) (bool, error) {
-	b, err := c.e.render(DefaultAPIVersion, before)
+	b, err := c.render(before)
 	if err != nil {
 		return false, err
 	}
-	a, err := c.e.render(DefaultAPIVersion, after)
+	a, err := c.render(after)
 	if err != nil {
 		return false, err
 	}

@@ -326,7 +326,7 @@ func (inv *Invoice) subscription() string {
 // rather than decoded trees: invoices are large and this runs on every
 // payment. It reports whether anything changed.
 func emitInvoiceUpdated(c *Ctx, before json.RawMessage, inv *Invoice) (bool, error) {
-	after, err := c.e.render(DefaultAPIVersion, inv)
+	after, err := c.render(inv)
 	if err != nil {
 		return false, err
 	}
@@ -399,9 +399,10 @@ func isJSONObject(raw json.RawMessage) bool { return len(raw) > 0 && raw[0] == '
 
 // snapshotInvoice is the invoice's wire form now, for the
 // previous_attributes of a later invoice.updated (compare it with
-// inv.wire("")).
-func snapshotInvoice(inv *Invoice) json.RawMessage {
-	raw, err := json.Marshal(inv.wire(""))
+// inv.wire("")): the bytes it was saved with, if it was saved unchanged
+// in this transaction.
+func snapshotInvoice(c *Ctx, inv *Invoice) json.RawMessage {
+	raw, err := c.render(inv)
 	if err != nil {
 		panic(err) // an Invoice always marshals
 	}
@@ -1094,7 +1095,7 @@ func updateInvoice(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	before := snapshotInvoice(inv)
+	before := snapshotInvoice(c, inv)
 	wasAutoAdvance := inv.AutoAdvance
 	status := inv.status()
 	draft := status == invoiceDraft

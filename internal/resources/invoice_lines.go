@@ -76,7 +76,7 @@ func addInvoiceLines(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	before := snapshotInvoice(inv)
+	before := snapshotInvoice(c, inv)
 	for _, lp := range c.Params.List("lines") {
 		if id, ok := lp.String("invoice_item"); ok {
 			ii, err := get[InvoiceItem](c, kindInvoiceItem, id, lp.Path("invoice_item"))
@@ -135,7 +135,7 @@ func updateInvoiceLines(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	before := snapshotInvoice(inv)
+	before := snapshotInvoice(c, inv)
 	for _, lp := range c.Params.List("lines") {
 		if err := updateLine(c, inv, lp.Str("id"), lp, lp.Path("id")); err != nil {
 			return nil, err
@@ -152,7 +152,7 @@ func updateInvoiceLine(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	before := snapshotInvoice(inv)
+	before := snapshotInvoice(c, inv)
 	id := c.Var("line_item_id")
 	if err := updateLine(c, inv, id, c.Params, "id"); err != nil {
 		return nil, err
@@ -216,7 +216,7 @@ func removeInvoiceLines(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	before := snapshotInvoice(inv)
+	before := snapshotInvoice(c, inv)
 	for _, lp := range c.Params.List("lines") {
 		id := lp.Str("id")
 		i := inv.lineIndex(id)

@@ -167,7 +167,7 @@ func attemptPayment(c *Ctx, inv *Invoice, a PaymentAttempt) (*apierr.Error, erro
 	if s := inv.status(); s != invoiceOpen && s != invoiceUncollectible {
 		return nil, errRefused(inv, "pay")
 	}
-	before := snapshotInvoice(inv)
+	before := snapshotInvoice(c, inv)
 	prevNext := inv.NextPaymentAttempt
 	now, err := invoiceNow(c, inv)
 	if err != nil {
@@ -275,7 +275,7 @@ func paymentSucceeded(c *Ctx, inv *Invoice, before json.RawMessage, pi *PaymentI
 	}
 	// invoice.paid, invoice.payment_succeeded and invoice.updated carry
 	// the same object: render it once.
-	raw, err := c.e.render(DefaultAPIVersion, inv)
+	raw, err := c.render(inv)
 	if err != nil {
 		return err
 	}
@@ -328,7 +328,7 @@ func stopAutoAdvance(c *Ctx, inv *Invoice) error {
 	if !inv.AutoAdvance {
 		return nil
 	}
-	before := snapshotInvoice(inv)
+	before := snapshotInvoice(c, inv)
 	if err := stopAutomaticCollection(c, inv); err != nil {
 		return err
 	}
@@ -412,7 +412,7 @@ func payInvoiceHandler(c *Ctx) (any, error) {
 
 // payOutOfBand marks an open or uncollectible invoice paid outside Stripe.
 func payOutOfBand(c *Ctx, inv *Invoice) error {
-	before := snapshotInvoice(inv)
+	before := snapshotInvoice(c, inv)
 	now, err := invoiceNow(c, inv)
 	if err != nil {
 		return err
@@ -497,7 +497,7 @@ func voidInvoiceHandler(c *Ctx) (any, error) {
 // voidInvoice voids an open or uncollectible invoice: the balance and the
 // billing credits it used go back, and its payment intent is canceled.
 func voidInvoice(c *Ctx, inv *Invoice) error {
-	before := snapshotInvoice(inv)
+	before := snapshotInvoice(c, inv)
 	now, err := invoiceNow(c, inv)
 	if err != nil {
 		return err
@@ -572,7 +572,7 @@ func markUncollectibleHandler(c *Ctx) (any, error) {
 
 // markUncollectible marks an open invoice uncollectible.
 func markUncollectible(c *Ctx, inv *Invoice) error {
-	before := snapshotInvoice(inv)
+	before := snapshotInvoice(c, inv)
 	now, err := invoiceNow(c, inv)
 	if err != nil {
 		return err

@@ -239,7 +239,7 @@ func retrieveUpcomingInvoice(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, err := c.e.render(DefaultAPIVersion, inv)
+	raw, err := c.render(inv)
 	if err != nil {
 		return nil, err
 	}

@@ -233,7 +233,7 @@ func createInvoiceItem(c *Ctx) (any, error) {
 		if err := checkItemFits(ii, inv, "invoice"); err != nil {
 			return nil, err
 		}
-		before := snapshotInvoice(inv)
+		before := snapshotInvoice(c, inv)
 		if err := attachItem(c, ii, inv); err != nil {
 			return nil, err
 		}
@@ -583,7 +583,7 @@ func updateInvoiceItem(c *Ctx) (any, error) {
 		return nil, err
 	}
 	if inv != nil {
-		before := snapshotInvoice(inv)
+		before := snapshotInvoice(c, inv)
 		if i := inv.lineOfItem(ii.ID); i >= 0 {
 			inv.Lines.Data[i] = lineFromItem(ii, inv.Lines.Data[i].ID, inv.ID)
 		}
@@ -604,7 +604,7 @@ func deleteInvoiceItem(c *Ctx) (any, error) {
 		return nil, err
 	}
 	if inv != nil {
-		before := snapshotInvoice(inv)
+		before := snapshotInvoice(c, inv)
 		if i := inv.lineOfItem(ii.ID); i >= 0 {
 			inv.Lines.Data = append(inv.Lines.Data[:i], inv.Lines.Data[i+1:]...)
 		}

@@ -116,7 +116,10 @@ func (e *Engine) ServePage(w http.ResponseWriter, r *http.Request) {
 			page := httptest.NewRecorder()
 			err := e.store.Update(func(tx store.Tx) error {
 				c.begin(tx)
-				return p.handle(c, page, r, rest)
+				if err := p.handle(c, page, r, rest); err != nil {
+					return err
+				}
+				return c.flush()
 			})
 			if err == nil {
 				err = e.afterCommit(c)

@@ -20,6 +20,11 @@ type versioned interface {
 	wire(version string) any
 }
 
+// render renders obj in the stored model's shape for c's transaction:
+// what events and diffs compare. A value saved in the transaction is
+// rendered as saved, once (pending_writes.go).
+func (c *Ctx) render(obj any) ([]byte, error) { return c.e.renderIn(c, DefaultAPIVersion, obj) }
+
 // render renders obj for version without a transaction to read related
 // objects from: for the stored model's own shape (events, diffs). Anything
 // rendered for a caller goes through renderIn.
@@ -42,6 +47,15 @@ func (e *Engine) renderIn(c *Ctx, version apiversion.Version, obj any) ([]byte, 
 		raw = r
 	default:
 		var err error
+		// A value saved in this transaction renders as saved, encoded once
+		// (the version changes below work on a copy of the tree).
+		if shared, ok, err := c.pendingWire(obj); err != nil || ok {
+			if err != nil {
+				return nil, err
+			}
+			raw = shared
+			break
+		}
 		w := wire(string(version), obj)
 		if ev, ok := w.(*Event); ok {
 			raw, err = ev.marshalJSON()

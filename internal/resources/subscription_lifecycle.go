@@ -177,7 +177,7 @@ func runInvoiceUpcoming(c *Ctx, s *Subscription, _ *Customer) error {
 	if err != nil {
 		return err
 	}
-	raw, err := c.e.render(DefaultAPIVersion, inv)
+	raw, err := c.render(inv)
 	if err != nil {
 		return err
 	}

@@ -328,7 +328,7 @@ func (e *Engine) runTestClock(id string, target time.Time) error {
 func (e *Engine) setFrozenTime(id string, at time.Time) error {
 	return e.store.Update(func(tx store.Tx) error {
 		c := e.newCtx(Call{})
-		c.tx = tx
+		c.bindWrite(tx)
 		var tc TestClock
 		if err := c.load(kindTestClock, id, &tc); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
@@ -340,7 +340,10 @@ func (e *Engine) setFrozenTime(id string, at time.Time) error {
 			return nil
 		}
 		tc.FrozenTime = at.Unix()
-		return saveTestClock(c, &tc)
+		if err := saveTestClock(c, &tc); err != nil {
+			return err
+		}
+		return c.flush()
 	})
 }
 

@@ -245,8 +245,11 @@ func (e *Engine) write(at time.Time, fn func(c *Ctx) error) error {
 	c.automatic = true
 	c.now = at
 	err := e.store.Update(func(tx store.Tx) error {
-		c.tx = tx
-		return fn(c)
+		c.bindWrite(tx)
+		if err := fn(c); err != nil {
+			return err
+		}
+		return c.flush()
 	})
 	if err != nil {
 		return err

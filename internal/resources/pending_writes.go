@@ -1,0 +1,261 @@
+package resources
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+
+	"github.com/stripefake/stripefake/store"
+)
+
+// Pending writes: inside a write transaction, save keeps a snapshot of the
+// object instead of encoding it at once, and the record is written when
+// the transaction ends, or sooner if something reads the store in a way
+// that must see it. A renewal saves its invoice, payment intent and
+// invoice payment two or three times in one job, and emits an event after
+// each save: encoding each state once, and sharing those bytes between the
+// event, the response and the store, was most of what a renewal cost.
+//
+// What a transaction reads is unchanged: load answers from the snapshot,
+// and every other read of a kind (Get of the record, scans, a Put of
+// another record of the kind, which takes the next place in insertion
+// order) writes that kind's pending records first, in the order they were
+// first saved.
+
+// pendingWrite is a record saved in this transaction and not yet written.
+type pendingWrite struct {
+	key   decodedKey
+	src   any           // the value save was given, to know emit(src)
+	snap  reflect.Value // *T: a deep copy of src when saved, owned here
+	terms []string
+	wire  []byte // snap rendered in the stored model's wire shape, once asked
+}
+
+// bindWrite makes c use tx for a write transaction, with writes deferred.
+func (c *Ctx) bindWrite(tx store.Tx) {
+	c.pending = nil
+	c.pendingOrder = nil
+	c.tx = &pendingTx{c: c, tx: tx}
+}
+
+// flush writes every pending record. A write transaction's function ends
+// with it: a record left pending would be lost.
+func (c *Ctx) flush() error {
+	for _, p := range c.pendingOrder {
+		if c.pending[p.key] != p {
+			continue // written already
+		}
+		if err := c.writePending(p); err != nil {
+			return err
+		}
+	}
+	c.pendingOrder = c.pendingOrder[:0]
+	return nil
+}
+
+// flushKind writes the pending records of kind, in order.
+func (c *Ctx) flushKind(kind string) error {
+	if len(c.pending) == 0 {
+		return nil
+	}
+	for _, p := range c.pendingOrder {
+		if p.key.kind == kind && c.pending[p.key] == p {
+			if err := c.writePending(p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// writePending encodes p once, writes it and hands its snapshot to the
+// decoded cache, which now owns it.
+func (c *Ctx) writePending(p *pendingWrite) error {
+	delete(c.pending, p.key)
+	delete(c.pendingBySrc, p.src)
+	var raw []byte
+	if _, versioned := p.snap.Interface().(versioned); !versioned && p.wire != nil {
+		raw = p.wire // the wire shape is the stored shape
+	} else {
+		var err error
+		if raw, err = json.Marshal(p.snap.Interface()); err != nil {
+			return err
+		}
+	}
+	pt := c.tx.(*pendingTx)
+	if err := pt.tx.Put(p.key.kind, p.key.id, raw, p.terms...); err != nil {
+		return err
+	}
+	if verifySavedClones() {
+		want := reflect.New(p.snap.Type().Elem())
+		if err := json.Unmarshal(raw, want.Interface()); err != nil {
+			panic(err)
+		}
+		if !reflect.DeepEqual(want.Interface(), p.snap.Interface()) {
+			panic(fmt.Sprintf("jsonClone of %s %s differs from decoding it:\n clone %#v\nwant %#v", p.key.kind, p.key.id, p.snap.Elem().Interface(), want.Elem().Interface()))
+		}
+	}
+	c.e.decoded.put(p.key, raw, p.snap)
+	return nil
+}
+
+// deferSave records v as the pending state of kind/id; it reports false if
+// v cannot be deferred (it is then written at once).
+func (c *Ctx) deferSave(kind, id string, v any, terms []string) bool {
+	if _, ok := c.tx.(*pendingTx); !ok {
+		return false
+	}
+	rv := reflect.ValueOf(v)
+	if !cacheable(rv) {
+		return false
+	}
+	snap := reflect.New(rv.Type().Elem())
+	jsonCloneInto(snap.Elem(), rv.Elem())
+	key := decodedKey{kind, id}
+	if c.pending == nil {
+		c.pending = make(map[decodedKey]*pendingWrite)
+		c.pendingBySrc = make(map[any]*pendingWrite)
+	}
+	if old := c.pending[key]; old != nil {
+		delete(c.pendingBySrc, old.src)
+		old.src, old.snap, old.terms, old.wire = v, snap, terms, nil
+		c.pendingBySrc[v] = old
+		return true
+	}
+	p := &pendingWrite{key: key, src: v, snap: snap, terms: terms}
+	c.pending[key] = p
+	c.pendingBySrc[v] = p
+	c.pendingOrder = append(c.pendingOrder, p)
+	return true
+}
+
+// pendingWire returns obj rendered in the stored model's wire shape when
+// obj is the value of a pending save: the saved state, rendered once for
+// the event, the response and (when the shapes agree) the store.
+func (c *Ctx) pendingWire(obj any) ([]byte, bool, error) {
+	if c == nil || len(c.pendingBySrc) == 0 {
+		return nil, false, nil
+	}
+	if t := reflect.TypeOf(obj); t == nil || t.Kind() != reflect.Pointer {
+		return nil, false, nil // only pointers are saved, and maps cannot be keys
+	}
+	p := c.pendingBySrc[obj]
+	if p == nil {
+		return nil, false, nil
+	}
+	if p.wire == nil {
+		raw, err := json.Marshal(wire(string(DefaultAPIVersion), p.snap.Interface()))
+		if err != nil {
+			return nil, false, err
+		}
+		p.wire = raw[:len(raw):len(raw)] // shared: an append must copy
+	}
+	if verifySavedClones() {
+		// The caller must not have changed obj since saving it: what is
+		// rendered is what was saved. (Values held as any, such as a
+		// subscription's default_tax_rates, come back from the snapshot as
+		// maps, so their keys may be ordered differently.)
+		now, err := json.Marshal(wire(string(DefaultAPIVersion), obj))
+		if err == nil && string(now) != string(p.wire) && !sameJSON(now, p.wire) {
+			i := 0
+			for i < len(now) && i < len(p.wire) && now[i] == p.wire[i] {
+				i++
+			}
+			from := max(0, i-80)
+			panic(fmt.Sprintf("%s %s changed between save and render, at byte %d:\nsaved    …%.200s\nrendered …%.200s", p.key.kind, p.key.id, i, p.wire[from:], now[from:]))
+		}
+	}
+	return p.wire, true, nil
+}
+
+// loadPending copies the pending state of kind/id into v (a zero *T of the
+// saved type) and reports whether there was one.
+func (c *Ctx) loadPending(kind, id string, rv reflect.Value) bool {
+	p := c.pending[decodedKey{kind, id}]
+	if p == nil || p.snap.Type() != rv.Type() {
+		return false
+	}
+	decodedCopy(rv.Elem(), p.snap.Elem())
+	return true
+}
+
+// pendingTx is the store.Tx of a Ctx with deferred writes: a read of a
+// kind first writes what is pending of that kind.
+type pendingTx struct {
+	c  *Ctx
+	tx store.Tx
+}
+
+func (t *pendingTx) flushKey(kind, id string) error {
+	if p := t.c.pending[decodedKey{kind, id}]; p != nil {
+		return t.c.flushKind(kind)
+	}
+	return nil
+}
+
+func (t *pendingTx) Get(kind, id string) ([]byte, error) {
+	if err := t.flushKey(kind, id); err != nil {
+		return nil, err
+	}
+	return t.tx.Get(kind, id)
+}
+
+func (t *pendingTx) Put(kind, id string, data []byte, terms ...string) error {
+	if err := t.c.flushKind(kind); err != nil {
+		return err
+	}
+	return t.tx.Put(kind, id, data, terms...)
+}
+
+func (t *pendingTx) Delete(kind, id string) error {
+	if err := t.c.flushKind(kind); err != nil {
+		return err
+	}
+	return t.tx.Delete(kind, id)
+}
+
+func (t *pendingTx) Scan(kind string, reverse bool, fn func(string, []byte) (bool, error)) error {
+	if err := t.c.flushKind(kind); err != nil {
+		return err
+	}
+	return t.tx.Scan(kind, reverse, fn)
+}
+
+func (t *pendingTx) ScanIndex(kind, term string, reverse bool, fn func(string, []byte) (bool, error)) error {
+	if err := t.c.flushKind(kind); err != nil {
+		return err
+	}
+	return t.tx.ScanIndex(kind, term, reverse, fn)
+}
+
+func (t *pendingTx) ScanFrom(kind, from string, reverse bool, fn func(string, []byte) (bool, error)) error {
+	if err := t.c.flushKind(kind); err != nil {
+		return err
+	}
+	return t.tx.ScanFrom(kind, from, reverse, fn)
+}
+
+func (t *pendingTx) ScanIndexFrom(kind, term, from string, reverse bool, fn func(string, []byte) (bool, error)) error {
+	if err := t.c.flushKind(kind); err != nil {
+		return err
+	}
+	return t.tx.ScanIndexFrom(kind, term, from, reverse, fn)
+}
+
+func (t *pendingTx) NextSequence(name string) (uint64, error) { return t.tx.NextSequence(name) }
+func (t *pendingTx) AddJob(j store.Job) (store.Job, error)    { return t.tx.AddJob(j) }
+func (t *pendingTx) RemoveJob(j store.Job) error              { return t.tx.RemoveJob(j) }
+func (t *pendingTx) RemoveJobs(kind, objectID string) error   { return t.tx.RemoveJobs(kind, objectID) }
+func (t *pendingTx) NextJob(timeline string) (store.Job, bool, error) {
+	return t.tx.NextJob(timeline)
+}
+func (t *pendingTx) Jobs() ([]store.Job, error) { return t.tx.Jobs() }
+
+// sameJSON reports whether a and b decode to equal values.
+func sameJSON(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
+}
