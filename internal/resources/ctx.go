@@ -156,14 +156,21 @@ func (c *Ctx) NewID(prefix string) (string, error) { return c.e.ids.New(c.tx, pr
 // already decoded are copied from the engine's decodedCache.
 func (c *Ctx) load(kind, id string, v any) error {
 	rv := reflect.ValueOf(v)
-	if len(c.pending) > 0 && cacheable(rv) && rv.Elem().IsZero() && c.loadPending(kind, id, rv) {
+	return c.loadInto(kind, id, rv, cacheable(rv) && rv.Elem().IsZero())
+}
+
+// loadInto is load for rv, a pointer; fresh says it is cacheable and
+// points to a zero value (a new(T), which get and loader know it is).
+func (c *Ctx) loadInto(kind, id string, rv reflect.Value, fresh bool) error {
+	v := rv.Interface()
+	if fresh && len(c.pending) > 0 && c.loadPending(kind, id, rv) {
 		return nil
 	}
 	raw, err := c.tx.Get(kind, id)
 	if err != nil {
 		return err
 	}
-	if !cacheable(rv) || !rv.Elem().IsZero() {
+	if !fresh {
 		return json.Unmarshal(raw, v) // decoding into a filled value merges: leave that to encoding/json
 	}
 	key := decodedKey{kind, id}
@@ -210,7 +217,8 @@ func (c *Ctx) save(kind, id string, v any, terms ...string) error {
 // missing ID: a 404 when param is "id" (the path), else a 400 naming param.
 func get[T any](c *Ctx, kind, id, param string) (*T, error) {
 	v := new(T)
-	err := c.load(kind, id, v)
+	rv := reflect.ValueOf(v)
+	err := c.loadInto(kind, id, rv, cacheable(rv))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, c.e.noSuch(kind, id, param)
 	}
@@ -248,7 +256,8 @@ func scan[T any](c *Ctx, kind, term string, keep func(*T) bool) ([]*T, error) {
 func loader[T any](kind string) func(c *Ctx, id string) (any, error) {
 	return func(c *Ctx, id string) (any, error) {
 		v := new(T)
-		return v, c.load(kind, id, v)
+		rv := reflect.ValueOf(v)
+		return v, c.loadInto(kind, id, rv, cacheable(rv))
 	}
 }
 

@@ -67,6 +67,9 @@ func (cu *Customer) wire(string) any {
 	return cu
 }
 
+// storedTail: a live customer's stored form is its wire form.
+func (cu *Customer) storedTail() (any, bool) { return nil, !cu.Deleted }
+
 // Timeline is the scheduler timeline of the customer's objects: its test
 // clock, or the fake's own clock.
 func (cu *Customer) Timeline() string {

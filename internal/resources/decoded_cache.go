@@ -22,10 +22,13 @@ import (
 type decodedCache struct {
 	mu sync.Mutex
 	m  map[decodedKey]decodedEntry
+	// old is the previous generation: when m is full it becomes old, so
+	// what was used lately survives a turnover (a hit moves it back).
+	old map[decodedKey]decodedEntry
 }
 
-// decodedCacheSize bounds the entries: a renewal round touches about six
-// records per subscription, and the cache is dropped whole when full.
+// decodedCacheSize bounds the entries of a generation: a renewal round
+// touches about seven records per subscription.
 const decodedCacheSize = 2048
 
 type decodedKey struct{ kind, id string }
@@ -40,6 +43,11 @@ func (d *decodedCache) get(key decodedKey, t reflect.Type, raw []byte) (reflect.
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	e, ok := d.m[key]
+	if !ok {
+		if e, ok = d.old[key]; ok {
+			d.putLocked(key, e)
+		}
+	}
 	if !ok || e.v.Type() != t || !bytes.Equal(e.raw, raw) {
 		return reflect.Value{}, false
 	}
@@ -49,10 +57,14 @@ func (d *decodedCache) get(key decodedKey, t reflect.Type, raw []byte) (reflect.
 func (d *decodedCache) put(key decodedKey, raw []byte, v reflect.Value) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.putLocked(key, decodedEntry{raw: raw, v: v})
+}
+
+func (d *decodedCache) putLocked(key decodedKey, e decodedEntry) {
 	if d.m == nil || len(d.m) >= decodedCacheSize {
-		d.m = make(map[decodedKey]decodedEntry, 64)
+		d.old, d.m = d.m, make(map[decodedKey]decodedEntry, 256)
 	}
-	d.m[key] = decodedEntry{raw: raw, v: v}
+	d.m[key] = e
 }
 
 // cacheable reports whether rv, the target of a load or the value of a

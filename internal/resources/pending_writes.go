@@ -73,20 +73,18 @@ func (c *Ctx) flushKind(kind string) error {
 func (c *Ctx) writePending(p *pendingWrite) error {
 	delete(c.pending, p.key)
 	delete(c.pendingBySrc, p.src)
-	var raw []byte
-	if _, versioned := p.snap.Interface().(versioned); !versioned && p.wire != nil {
-		raw = p.wire // the wire shape is the stored shape
-	} else {
-		var err error
-		if raw, err = json.Marshal(p.snap.Interface()); err != nil {
-			return err
-		}
+	raw, err := storedBytes(p)
+	if err != nil {
+		return err
 	}
 	pt := c.tx.(*pendingTx)
 	if err := pt.tx.Put(p.key.kind, p.key.id, raw, p.terms...); err != nil {
 		return err
 	}
 	if verifySavedClones() {
+		if enc, err := json.Marshal(p.snap.Interface()); err != nil || string(enc) != string(raw) {
+			panic(fmt.Sprintf("%s %s: stored bytes made from the wire form differ from encoding it:\n%s\n%s", p.key.kind, p.key.id, raw, enc))
+		}
 		want := reflect.New(p.snap.Type().Elem())
 		if err := json.Unmarshal(raw, want.Interface()); err != nil {
 			panic(err)
@@ -258,4 +256,50 @@ func sameJSON(a, b []byte) bool {
 		return false
 	}
 	return reflect.DeepEqual(x, y)
+}
+
+// storedTailer is implemented by types whose stored form can be made from
+// their wire form: the wire form's members, then storedTail's (a value
+// that encodes as a JSON object, or nil for none). ok is false when the
+// wire form leaves out more than that (an invoice's lines past the tenth).
+// The stored-only fields must be the type's last ones, so that the
+// members come out in the order encoding/json gives.
+type storedTailer interface {
+	storedTail() (tail any, ok bool)
+}
+
+// storedBytes is what p's snapshot encodes to, made from the wire bytes
+// already rendered for its events when the shapes allow.
+func storedBytes(p *pendingWrite) ([]byte, error) {
+	v := p.snap.Interface()
+	if p.wire != nil {
+		switch t := v.(type) {
+		case versioned:
+			st, ok := t.(storedTailer)
+			if !ok {
+				break
+			}
+			tail, ok := st.storedTail()
+			if !ok {
+				break
+			}
+			if tail == nil {
+				return p.wire, nil
+			}
+			extra, err := json.Marshal(tail)
+			if err != nil {
+				return nil, err
+			}
+			if len(extra) <= 2 {
+				return p.wire, nil // {}: nothing stored beyond the wire form
+			}
+			raw := make([]byte, 0, len(p.wire)+len(extra))
+			raw = append(raw, p.wire[:len(p.wire)-1]...)
+			raw = append(raw, ',')
+			return append(raw, extra[1:]...), nil
+		default:
+			return p.wire, nil // the wire shape is the stored shape
+		}
+	}
+	return json.Marshal(v)
 }
