@@ -499,3 +499,52 @@ func TestCustomerRetrieveServesStoredBytes(t *testing.T) {
 		}
 	})
 }
+
+// Expanded objects go into the response as rendered bytes; a later
+// expand[] path through one of them (customer, then
+// customer.invoice_settings.default_payment_method) still reaches inside,
+// for a single object and for every item of a list.
+func TestExpandThroughAnExpandedObject(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		cu := testfake.PayingCustomer(t, sc, "pm_card_visa", "")
+		pr := testfake.RecurringPrice(t, sc, 1200, "month")
+		sub, err := sc.V1Subscriptions.Create(ctx, &stripe.SubscriptionCreateParams{
+			Customer: stripe.String(cu.ID), Items: []*stripe.SubscriptionCreateItemParams{{Price: stripe.String(pr.ID)}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := &stripe.SubscriptionRetrieveParams{}
+		p.AddExpand("customer")
+		p.AddExpand("customer.invoice_settings.default_payment_method")
+		p.AddExpand("items.data.price.product")
+		got, err := sc.V1Subscriptions.Retrieve(ctx, sub.ID, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dpm := got.Customer.InvoiceSettings.DefaultPaymentMethod
+		if got.Customer.InvoicePrefix == "" || dpm == nil || dpm.Card == nil || dpm.Card.Last4 != "4242" {
+			t.Errorf("customer not expanded through: %+v", got.Customer)
+		}
+		if prod := got.Items.Data[0].Price.Product; prod == nil || prod.Name == "" {
+			t.Errorf("items.data.price.product not expanded: %+v", got.Items.Data[0].Price)
+		}
+		lp := &stripe.InvoiceListParams{Customer: stripe.String(cu.ID)}
+		lp.AddExpand("data.customer")
+		lp.AddExpand("data.customer.invoice_settings.default_payment_method")
+		n := 0
+		for inv, err := range sc.V1Invoices.List(ctx, lp).All(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+			if pm := inv.Customer.InvoiceSettings.DefaultPaymentMethod; pm == nil || pm.Card == nil || pm.Card.Last4 != "4242" {
+				t.Errorf("invoice %s: customer not expanded through: %+v", inv.ID, inv.Customer)
+			}
+		}
+		if n != 1 {
+			t.Errorf("listed %d invoices, want 1", n)
+		}
+		testfake.CheckResponses(t, f)
+	})
+}

@@ -261,6 +261,14 @@ func (c *Ctx) expand(node map[string]any, segs []string, full string) error {
 	if include := includable[object][strings.Join(segs, ".")]; k == 0 && include != nil {
 		return include(c, node)
 	}
+	if k == 0 && len(segs) > 1 {
+		// Through an object the parent embeds whole, such as a
+		// subscription's items list and each item's price
+		// (items.data.price.product).
+		if inner, ok := node[segs[0]].(map[string]any); ok && inner["object"] != nil {
+			return c.expand(inner, segs[1:], full)
+		}
+	}
 	if k == 0 {
 		return cannotExpand(full)
 	}
@@ -270,11 +278,22 @@ func (c *Ctx) expand(node map[string]any, segs []string, full string) error {
 	for _, s := range segs[:k-1] {
 		var next []map[string]any
 		for _, p := range parents {
-			switch v := p[s].(type) {
+			v, err := expandedTree(p, s)
+			if err != nil {
+				return err
+			}
+			switch v := v.(type) {
 			case map[string]any:
 				next = append(next, v)
 			case []any:
-				for _, el := range v {
+				for i, el := range v {
+					if raw, ok := el.(json.RawMessage); ok {
+						m, err := decodeTree(raw)
+						if err != nil {
+							return err
+						}
+						v[i], el = m, m
+					}
 					if m, ok := el.(map[string]any); ok {
 						next = append(next, m)
 					}
@@ -296,9 +315,23 @@ func (c *Ctx) expand(node map[string]any, segs []string, full string) error {
 // expandField expands parent[leaf], an ID or a list of IDs, then goes on
 // below it.
 func (c *Ctx) expandField(parent map[string]any, leaf string, rest, targets []string, full string) error {
-	switch v := parent[leaf].(type) {
+	v, err := expandedTree(parent, leaf)
+	if err != nil {
+		return err
+	}
+	switch v := v.(type) {
 	case string:
-		m, err := c.loadExpanded(v, targets)
+		raw, err := c.loadExpanded(v, targets)
+		if err != nil {
+			return err
+		}
+		if len(rest) == 0 {
+			// Nothing below it to expand: the rendered bytes go into the
+			// response as they are, not decoded and encoded again.
+			parent[leaf] = raw
+			return nil
+		}
+		m, err := decodeTree(raw)
 		if err != nil {
 			return err
 		}
@@ -310,7 +343,27 @@ func (c *Ctx) expandField(parent map[string]any, leaf string, rest, targets []st
 		for i, el := range v {
 			switch el := el.(type) {
 			case string:
-				m, err := c.loadExpanded(el, targets)
+				raw, err := c.loadExpanded(el, targets)
+				if err != nil {
+					return err
+				}
+				if len(rest) == 0 {
+					v[i] = raw
+					continue
+				}
+				m, err := decodeTree(raw)
+				if err != nil {
+					return err
+				}
+				v[i] = m
+				if err := c.expand(m, rest, full); err != nil {
+					return err
+				}
+			case json.RawMessage:
+				if len(rest) == 0 {
+					continue
+				}
+				m, err := decodeTree(el)
 				if err != nil {
 					return err
 				}
@@ -335,8 +388,24 @@ var includable = map[string]map[string]func(c *Ctx, node map[string]any) error{
 	"checkout.session": {"total_details.breakdown": includeCheckoutBreakdown},
 }
 
-// loadExpanded loads the object with id among the possible target kinds.
-func (c *Ctx) loadExpanded(id string, targets []string) (map[string]any, error) {
+// expandedTree returns node[key], first decoding it in place if an earlier
+// expand[] path left it as rendered bytes.
+func expandedTree(node map[string]any, key string) (any, error) {
+	raw, ok := node[key].(json.RawMessage)
+	if !ok {
+		return node[key], nil
+	}
+	m, err := decodeTree(raw)
+	if err != nil {
+		return nil, err
+	}
+	node[key] = m
+	return m, nil
+}
+
+// loadExpanded loads the object with id among the possible target kinds
+// and renders it for the request.
+func (c *Ctx) loadExpanded(id string, targets []string) (json.RawMessage, error) {
 	known := false
 	for _, t := range targets {
 		if _, ok := c.e.kinds[t]; ok {
@@ -359,11 +428,7 @@ func (c *Ctx) loadExpanded(id string, targets []string) (map[string]any, error) 
 		if err != nil {
 			return nil, err
 		}
-		raw, err := c.e.renderIn(c, c.Version, obj)
-		if err != nil {
-			return nil, err
-		}
-		return decodeTree(raw)
+		return c.e.renderIn(c, c.Version, obj)
 	}
 	return nil, fmt.Errorf("expand: no stored object %q among %v", id, targets)
 }
