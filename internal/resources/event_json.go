@@ -89,41 +89,81 @@ func appendJSONStringPtr(b []byte, s *string) []byte {
 // anything it does not expect (whitespace, escaped keys, not an object);
 // the caller then decodes the usual way.
 func jsonMembers(raw []byte) (keys []string, vals []json.RawMessage, ok bool) {
-	if len(raw) < 2 || raw[0] != '{' {
+	r := memberReader{raw: raw}
+	for m, more := r.next(); more; m, more = r.next() {
+		keys, vals = append(keys, string(m.key)), append(vals, m.val)
+	}
+	if !r.ok() {
 		return nil, nil, false
 	}
-	i := 1
-	if raw[i] == '}' {
-		return nil, nil, i+1 == len(raw)
+	return keys, vals, true
+}
+
+// member is one member of a JSON object: its key's bytes (unescaped
+// keys only) and its value, both aliasing the object.
+type member struct {
+	key []byte
+	val json.RawMessage
+}
+
+// memberReader reads the members of a compact JSON object in order. Once
+// next reports no more, ok says whether the whole object was read as one:
+// whitespace or an escaped key stop it early, as for jsonMembers.
+type memberReader struct {
+	raw  []byte
+	i    int // where the next member's key starts; 0 before the first
+	end  bool
+	good bool
+}
+
+func (r *memberReader) ok() bool { return r.end && r.good }
+
+func (r *memberReader) next() (member, bool) {
+	if r.end {
+		return member{}, false
 	}
-	for {
-		if i >= len(raw) || raw[i] != '"' {
-			return nil, nil, false
+	raw := r.raw
+	if r.i == 0 {
+		if len(raw) < 2 || raw[0] != '{' {
+			r.end = true
+			return member{}, false
 		}
-		n := bytes.IndexByte(raw[i+1:], '"')
-		if n < 0 || bytes.IndexByte(raw[i+1:i+1+n], '\\') >= 0 {
-			return nil, nil, false
-		}
-		end := i + 1 + n
-		if end+1 >= len(raw) || raw[end+1] != ':' {
-			return nil, nil, false
-		}
-		key := string(raw[i+1 : end])
-		start := end + 2
-		stop, ok := skipJSONValue(raw, start)
-		if !ok || stop == start || stop >= len(raw) {
-			return nil, nil, false
-		}
-		keys, vals = append(keys, key), append(vals, json.RawMessage(raw[start:stop]))
-		switch raw[stop] {
-		case ',':
-			i = stop + 1
-		case '}':
-			return keys, vals, stop+1 == len(raw)
-		default:
-			return nil, nil, false
+		r.i = 1
+		if raw[1] == '}' {
+			r.end, r.good = true, len(raw) == 2
+			return member{}, false
 		}
 	}
+	r.end = true // unless a member is read whole below
+	i := r.i
+	if i >= len(raw) || raw[i] != '"' {
+		return member{}, false
+	}
+	n := bytes.IndexByte(raw[i+1:], '"')
+	if n < 0 || bytes.IndexByte(raw[i+1:i+1+n], '\\') >= 0 {
+		return member{}, false
+	}
+	keyEnd := i + 1 + n
+	if keyEnd+1 >= len(raw) || raw[keyEnd+1] != ':' {
+		return member{}, false
+	}
+	start := keyEnd + 2
+	stop, valid := skipJSONValue(raw, start)
+	if !valid || stop == start || stop >= len(raw) {
+		return member{}, false
+	}
+	switch raw[stop] {
+	case ',':
+		r.end, r.i = false, stop+1
+	case '}':
+		r.good = stop+1 == len(raw)
+		if !r.good {
+			return member{}, false
+		}
+	default:
+		return member{}, false
+	}
+	return member{raw[i+1 : keyEnd], json.RawMessage(raw[start:stop])}, true
 }
 
 // stringEnd returns the index of the quote closing the JSON string whose

@@ -64,3 +64,35 @@ func TestRawMembers(t *testing.T) {
 		}
 	}
 }
+
+// rawDiff gives the same previous_attributes whether the two objects'
+// members come in the same order (walked side by side) or not (by key),
+// and when it must decode (whitespace, escaped keys).
+func TestRawDiff(t *testing.T) {
+	for _, tc := range []struct{ before, after, want string }{
+		{`{"a":1,"b":"x"}`, `{"a":1,"b":"x"}`, `{}`},
+		{`{"a":1,"b":"x","c":[1]}`, `{"a":2,"b":"x","c":[1,2]}`, `{"a":1,"c":[1]}`},
+		{`{"a":1,"m":{"k":"v","j":1}}`, `{"a":1,"m":{"k":"w","j":1}}`, `{"m":{"k":"v"}}`},
+		{`{"a":1,"m":{"k":"v"}}`, `{"a":1,"m":{"k":"v","n":2}}`, `{"m":{"n":null}}`},
+		{`{"b":2,"a":1}`, `{"a":1,"b":3}`, `{"b":2}`},
+		{`{"a":1,"gone":true}`, `{"a":1}`, `{"gone":true}`},
+		{`{"a":1}`, `{"a":1,"new":"x"}`, `{"new":null}`},
+		{`{"a":1, "b":2}`, `{"a":1,"b":3}`, `{"b":2}`},
+		{`{"a\"q":1,"b":2}`, `{"a\"q":2,"b":2}`, `{"a\"q":1}`},
+		{`{"s":"}","t":{"u":"{\"x\""}}`, `{"s":"}","t":{"u":"{"}}`, `{"t":{"u":"{\"x\""}}`},
+	} {
+		got, err := rawDiff(json.RawMessage(tc.before), json.RawMessage(tc.after))
+		if err != nil {
+			t.Errorf("%s → %s: %v", tc.before, tc.after, err)
+			continue
+		}
+		var want any
+		_ = json.Unmarshal([]byte(tc.want), &want)
+		gotJSON, _ := json.Marshal(got)
+		var gotTree any
+		_ = json.Unmarshal(gotJSON, &gotTree)
+		if !reflect.DeepEqual(gotTree, want) {
+			t.Errorf("rawDiff(%s, %s) = %s, want %s", tc.before, tc.after, gotJSON, tc.want)
+		}
+	}
+}

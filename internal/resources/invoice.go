@@ -365,6 +365,14 @@ func emitInvoiceUpdatedRaw(c *Ctx, before, after json.RawMessage) (bool, error) 
 // rawDiff returns the old values of the keys of two JSON objects that
 // differ; nested objects are compared key by key.
 func rawDiff(before, after json.RawMessage) (map[string]any, error) {
+	out := map[string]any{}
+	if bytes.Equal(before, after) {
+		return out, nil
+	}
+	if done, err := rawDiffInOrder(before, after, out); done || err != nil {
+		return out, err
+	}
+	clear(out)
 	b, err := rawMembers(before)
 	if err != nil {
 		return nil, err
@@ -373,7 +381,6 @@ func rawDiff(before, after json.RawMessage) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]any{}
 	for k, av := range a {
 		bv, had := b[k]
 		switch {
@@ -398,6 +405,37 @@ func rawDiff(before, after json.RawMessage) (map[string]any, error) {
 		}
 	}
 	return out, nil
+}
+
+// rawDiffInOrder is rawDiff for two renderings of one type, whose members
+// come in the same order: it walks them side by side, with no maps and no
+// key strings for what is equal. It reports false, having maybe written
+// to out, when the members' keys differ; rawDiff then starts over.
+func rawDiffInOrder(before, after json.RawMessage, out map[string]any) (bool, error) {
+	b, a := memberReader{raw: before}, memberReader{raw: after}
+	for {
+		am, more := a.next()
+		bm, bmore := b.next()
+		if !more || !bmore {
+			return !more && !bmore && a.ok() && b.ok(), nil
+		}
+		if !bytes.Equal(bm.key, am.key) {
+			return false, nil
+		}
+		switch {
+		case bytes.Equal(bm.val, am.val):
+		case isJSONObject(bm.val) && isJSONObject(am.val):
+			d, err := rawDiff(bm.val, am.val)
+			if err != nil {
+				return false, err
+			}
+			if len(d) > 0 {
+				out[string(am.key)] = d
+			}
+		default:
+			out[string(am.key)] = bm.val
+		}
+	}
 }
 
 // rawMembers is a JSON object's members by key, undecoded.
