@@ -27,6 +27,12 @@ import (
 type structFields struct {
 	fields    []copyField
 	roundTrip bool // jsonClone cannot mirror this struct (embedded fields): use encoding/json
+	// deep lists the exported fields that hold references (pointers,
+	// slices, maps, interfaces, or structs and arrays that may); when
+	// shallow, no other field does, so decodedCopy copies the struct whole
+	// and then copies only these fields deeply.
+	deep    []int
+	shallow bool
 }
 
 type copyField struct {
@@ -41,11 +47,18 @@ func fieldsOf(t reflect.Type) *structFields {
 	if f, ok := fieldsCache.Load(t); ok {
 		return f.(*structFields)
 	}
-	sf := &structFields{}
+	sf := &structFields{shallow: true}
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if f.Anonymous {
 			sf.roundTrip = true
+		}
+		if !scalar(f.Type.Kind()) {
+			if f.IsExported() {
+				sf.deep = append(sf.deep, i)
+			} else {
+				sf.shallow = false
+			}
 		}
 		if !f.IsExported() {
 			continue
@@ -132,7 +145,17 @@ func decodedCopy(dst, src reflect.Value) {
 		decodedCopy(p.Elem(), src.Elem())
 		dst.Set(p)
 	case reflect.Struct:
-		for _, f := range fieldsOf(src.Type()).fields {
+		sf := fieldsOf(src.Type())
+		if sf.shallow {
+			dst.Set(src) // the scalars, in one copy
+			for _, i := range sf.deep {
+				f := dst.Field(i)
+				f.SetZero()
+				decodedCopy(f, src.Field(i))
+			}
+			return
+		}
+		for _, f := range sf.fields {
 			decodedCopy(dst.Field(f.index), src.Field(f.index))
 		}
 	case reflect.Slice:
