@@ -115,7 +115,7 @@ func start(tb testing.TB, opts []Option) (*Fake, error) {
 	}
 	f.webhooks = newWebhookSender(cfg.webhook, &f.faults, tb)
 	f.engine.SetWebhooks(resources.Webhooks{Send: f.webhooks.send, Retries: cfg.webhook.retries})
-	f.srv = newServer(f)
+	f.srv = newServer(ownServer{f})
 	f.engine.SetBaseURL(cmp.Or(cfg.baseURL, f.srv.URL))
 	if err := f.startClock(forward); err != nil {
 		_ = f.Close()
@@ -253,8 +253,6 @@ func (f *Fake) Requests() []Request {
 	out, _ := f.log.all()
 	return out
 }
-
-func (f *Fake) record(r Request) { f.log.add(r) }
 
 // Event is one event the fake wrote, as recorded for assertions.
 type Event struct {

@@ -203,9 +203,9 @@ func (f *Fake) serveFault(r *http.Request, rec *Request, fault Fault) resources.
 
 // drop closes the connection without an answer and records the request
 // with status 0.
-func (f *Fake) drop(w http.ResponseWriter, r *http.Request, rec *Request) {
+func (f *Fake) drop(w http.ResponseWriter, r *http.Request, rec *Request, ownHeader bool) {
 	describeFaulted(r, rec, f.engine.APIVersion())
-	f.record(*rec)
+	f.log.add(*rec, ownHeader)
 	hj, ok := w.(http.Hijacker)
 	if !ok {
 		panic(http.ErrAbortHandler) // the server aborts the answer

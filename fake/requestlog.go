@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // defaultRequestLog is how many requests a fake keeps by default: enough
@@ -30,11 +31,22 @@ type requestLog struct {
 	next    int       // where the next request goes once the ring is full
 	dropped int       // requests answered but no longer (or never) kept
 	closed  bool      // the fake closed: nothing is kept any more
+
+	// lastAuth is the last Authorization value masked and its masking:
+	// a client sends the same key on every request.
+	lastAuth atomic.Pointer[[2]string]
 }
 
-func (l *requestLog) add(r Request) {
+// add keeps r. The log keeps r.Header itself when own is set (the fake's
+// server made it for this request alone), masking its key in place, and a
+// masked copy otherwise.
+func (l *requestLog) add(r Request, own bool) {
 	if l.max > 0 { // max is fixed when the fake starts; mask outside the lock
-		r.Header = maskedHeader(r.Header)
+		if !own {
+			r.Header = l.maskedHeader(r.Header)
+		} else if vs := r.Header.Values("Authorization"); len(vs) > 0 {
+			r.Header["Authorization"] = l.masked(vs)
+		}
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -99,28 +111,42 @@ func checkRequestLog(max int) error {
 }
 
 // maskedHeader is a copy of h with every Authorization value's key masked
-// by maskKey, the masking of Stripe's "Invalid API Key provided" message,
-// so that no recorded request holds a usable key, and none shares the
-// request's header.
-func maskedHeader(h http.Header) http.Header {
+// (masked), so that no recorded request holds a usable key, and none shares
+// the request's header.
+func (l *requestLog) maskedHeader(h http.Header) http.Header {
 	vs := h.Values("Authorization")
 	if len(vs) == 0 {
 		return h.Clone()
 	}
-	masked := make([]string, len(vs))
-	for i, v := range vs {
-		scheme, rest, found := strings.Cut(v, " ")
-		if !found {
-			masked[i] = maskKey(v) // a bare key
-			continue
-		}
-		key := authorizationKey(v)
-		if key == "" {
-			key = strings.TrimSpace(rest) // a scheme Stripe does not take
-		}
-		masked[i] = scheme + " " + maskKey(key)
-	}
+	masked := l.masked(vs)
 	h = h.Clone()
 	h["Authorization"] = masked
 	return h
+}
+
+// masked returns Authorization values with their keys masked by maskKey,
+// the masking of Stripe's "Invalid API Key provided" message.
+func (l *requestLog) masked(vs []string) []string {
+	masked := make([]string, len(vs))
+	for i, v := range vs {
+		if last := l.lastAuth.Load(); last != nil && last[0] == v {
+			masked[i] = last[1]
+			continue
+		}
+		masked[i] = maskAuthorization(v)
+		l.lastAuth.Store(&[2]string{v, masked[i]})
+	}
+	return masked
+}
+
+func maskAuthorization(v string) string {
+	scheme, rest, found := strings.Cut(v, " ")
+	if !found {
+		return maskKey(v) // a bare key
+	}
+	key := authorizationKey(v)
+	if key == "" {
+		key = strings.TrimSpace(rest) // a scheme Stripe does not take
+	}
+	return scheme + " " + maskKey(key)
 }
