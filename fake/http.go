@@ -18,7 +18,7 @@ const maxBody = 8 << 20
 
 // ServeHTTP answers one Stripe API request.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	defer f.bodies.guard(w, r)()
+	defer f.bodies.guard(w, r).end()
 	f.answer(w, r, false)
 }
 
@@ -28,7 +28,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type ownServer struct{ f *Fake }
 
 func (s ownServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	defer s.f.bodies.guard(w, r)()
+	defer s.f.bodies.guard(w, r).end()
 	s.f.answer(w, r, true)
 }
 
@@ -196,8 +196,12 @@ func decodeParams(r *http.Request) (url.Values, map[string]any, error) {
 	if err != nil {
 		return raw, nil, apierr.InvalidRequest("", "Invalid request body: "+err.Error())
 	}
-	for k, vs := range bodyValues {
-		raw[k] = append(raw[k], vs...)
+	if len(raw) == 0 {
+		raw = bodyValues // nothing to merge: the usual POST
+	} else {
+		for k, vs := range bodyValues {
+			raw[k] = append(raw[k], vs...)
+		}
 	}
 	tree, err := form.DecodeValues(raw)
 	return raw, tree, err
