@@ -139,7 +139,7 @@ func (f *Fake) serve(r *http.Request, rec *Request) resources.Response {
 	}
 	// Names an older version used are rewritten to the stored model's
 	// before validation, which knows only the newest spec.
-	aside, err := apiversion.Request(version, op.Method+" "+op.Pattern, tree)
+	aside, err := apiversion.Request(version, op.String(), tree)
 	if err != nil {
 		return fail(err)
 	}
