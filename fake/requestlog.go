@@ -34,7 +34,7 @@ type requestLog struct {
 
 	// lastAuth is the last Authorization value masked and its masking:
 	// a client sends the same key on every request.
-	lastAuth atomic.Pointer[[2]string]
+	lastAuth atomic.Pointer[maskedAuth]
 }
 
 // add keeps r. The log keeps r.Header itself when own is set (the fake's
@@ -125,18 +125,29 @@ func (l *requestLog) maskedHeader(h http.Header) http.Header {
 }
 
 // masked returns Authorization values with their keys masked by maskKey,
-// the masking of Stripe's "Invalid API Key provided" message.
+// the masking of Stripe's "Invalid API Key provided" message. The usual
+// single value is masked once per key: the result is shared between the
+// requests that sent it, and nothing writes to it.
 func (l *requestLog) masked(vs []string) []string {
+	if len(vs) == 1 {
+		if last := l.lastAuth.Load(); last != nil && last.value == vs[0] {
+			return last.masked
+		}
+		masked := []string{maskAuthorization(vs[0])}
+		l.lastAuth.Store(&maskedAuth{value: vs[0], masked: masked})
+		return masked
+	}
 	masked := make([]string, len(vs))
 	for i, v := range vs {
-		if last := l.lastAuth.Load(); last != nil && last[0] == v {
-			masked[i] = last[1]
-			continue
-		}
 		masked[i] = maskAuthorization(v)
-		l.lastAuth.Store(&[2]string{v, masked[i]})
 	}
 	return masked
+}
+
+// maskedAuth is an Authorization value and its masking.
+type maskedAuth struct {
+	value  string
+	masked []string
 }
 
 func maskAuthorization(v string) string {
