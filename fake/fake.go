@@ -115,7 +115,7 @@ func start(tb testing.TB, opts []Option) (*Fake, error) {
 	}
 	f.webhooks = newWebhookSender(cfg.webhook, &f.faults, tb)
 	f.engine.SetWebhooks(resources.Webhooks{Send: f.webhooks.send, Retries: cfg.webhook.retries})
-	f.srv = newServer(ownServer{f})
+	f.srv = newServer(f)
 	f.engine.SetBaseURL(cmp.Or(cfg.baseURL, f.srv.URL))
 	if err := f.startClock(forward); err != nil {
 		_ = f.Close()
@@ -229,21 +229,6 @@ type Request struct {
 	RequestID      string
 	Status         int
 	Response       []byte // the response body
-}
-
-func (r Request) clone() Request {
-	r.Params = cloneValues(r.Params)
-	r.Header = r.Header.Clone()
-	r.Response = append([]byte(nil), r.Response...)
-	return r
-}
-
-func cloneValues(v url.Values) url.Values {
-	out := make(url.Values, len(v))
-	for k, vs := range v {
-		out[k] = append([]string(nil), vs...)
-	}
-	return out
 }
 
 // Requests returns copies of the requests answered so far, oldest first:

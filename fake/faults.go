@@ -203,9 +203,9 @@ func (f *Fake) serveFault(r *http.Request, rec *Request, fault Fault) resources.
 
 // drop closes the connection without an answer and records the request
 // with status 0.
-func (f *Fake) drop(w http.ResponseWriter, r *http.Request, rec *Request, ownHeader bool) {
+func (f *Fake) drop(w http.ResponseWriter, r *http.Request, rec *Request) {
 	describeFaulted(r, rec, f.engine.APIVersion())
-	f.log.add(*rec, ownHeader)
+	f.log.add(*rec)
 	hj, ok := w.(http.Hijacker)
 	if !ok {
 		panic(http.ErrAbortHandler) // the server aborts the answer

@@ -19,39 +19,27 @@ const maxBody = 8 << 20
 // ServeHTTP answers one Stripe API request.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer f.bodies.guard(w, r).end()
-	f.answer(w, r, false)
-}
-
-// ownServer is the handler of the fake's own server. That server makes
-// each request's header for this request alone and never touches it once
-// the handler returns, so the request log may keep it instead of a copy.
-type ownServer struct{ f *Fake }
-
-func (s ownServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	defer s.f.bodies.guard(w, r).end()
-	s.f.answer(w, r, true)
+	f.answer(w, r)
 }
 
 // answer is ServeHTTP without the guard on the body read, which only
 // matters for a body arriving over a connection: the in-process transport
-// calls it directly. ownHeader says r's header is the fake's to keep
-// (ownServer).
-func (f *Fake) answer(w http.ResponseWriter, r *http.Request, ownHeader bool) {
+// calls it directly.
+func (f *Fake) answer(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, resources.PagesPrefix) {
 		f.serveUnderscore(w, r) // the control API and hosted pages: control.go
 		return
 	}
 	reqID := f.engine.NewRequestID()
 	rec := Request{
-		// The log keeps its own copy of the header unless ownHeader
-		// (requestLog.add).
+		// The log keeps its own copy of the header (requestLog.add).
 		Method: r.Method, Path: r.URL.Path, Header: r.Header,
 		IdempotencyKey: strings.TrimSpace(r.Header.Get("Idempotency-Key")), RequestID: reqID,
 	}
 	var resp resources.Response
 	if fault, ok := f.faults.forRequest(r); ok {
 		if fault.Drop {
-			f.drop(w, r, &rec, ownHeader)
+			f.drop(w, r, &rec)
 			return
 		}
 		resp = f.serveFault(r, &rec, fault)
@@ -90,7 +78,7 @@ func (f *Fake) answer(w http.ResponseWriter, r *http.Request, ownHeader bool) {
 
 	rec.Status = resp.Status
 	rec.Response = resp.Body
-	f.log.add(rec, ownHeader)
+	f.log.add(rec)
 }
 
 // serve does everything but writing: version, auth, decoding, routing,

@@ -102,7 +102,7 @@ func (t *inProcessTransport) serve(w *responseBuffer, sr *http.Request) (err err
 		}
 	}()
 	// No body guard: it bounds reads from a connection, and there is none.
-	t.f.answer(w, sr, false) // the header is the client's: the log copies it
+	t.f.answer(w, sr)
 	return nil
 }
 

@@ -3,7 +3,6 @@ package fake
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,26 +26,25 @@ func WithRequestLog(max int) Option { return func(cfg *config) { cfg.requestLog 
 type requestLog struct {
 	mu      sync.Mutex
 	max     int
-	ring    []Request // grows to max, then wraps
-	next    int       // where the next request goes once the ring is full
-	dropped int       // requests answered but no longer (or never) kept
-	closed  bool      // the fake closed: nothing is kept any more
+	ring    []packedRequest // grows to max, then wraps
+	next    int             // where the next request goes once the ring is full
+	dropped int             // requests answered but no longer (or never) kept
+	closed  bool            // the fake closed: nothing is kept any more
 
 	// lastAuth is the last Authorization value masked and its masking:
 	// a client sends the same key on every request.
 	lastAuth atomic.Pointer[maskedAuth]
 }
 
-// add keeps r. The log keeps r.Header itself when own is set (the fake's
-// server made it for this request alone), masking its key in place, and a
-// masked copy otherwise.
-func (l *requestLog) add(r Request, own bool) {
-	if l.max > 0 { // max is fixed when the fake starts; mask outside the lock
-		if !own {
-			r.Header = l.maskedHeader(r.Header)
-		} else if vs := r.Header.Values("Authorization"); len(vs) > 0 {
-			r.Header["Authorization"] = l.masked(vs)
+// add keeps r, packed, with its Authorization key masked.
+func (l *requestLog) add(r Request) {
+	var p packedRequest
+	if l.max > 0 { // max is fixed when the fake starts; pack outside the lock
+		var auth []string
+		if vs := r.Header.Values("Authorization"); len(vs) > 0 {
+			auth = l.masked(vs)
 		}
+		p = packRequest(&r, auth)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -55,13 +53,13 @@ func (l *requestLog) add(r Request, own bool) {
 	}
 	switch {
 	case len(l.ring) < l.max:
-		l.ring = append(l.ring, r)
+		l.ring = append(l.ring, p)
 		return
 	case l.max == 0:
 		l.dropped++
 		return
 	}
-	l.ring[l.next] = r
+	l.ring[l.next] = p
 	l.next = (l.next + 1) % l.max
 	l.dropped++
 }
@@ -73,7 +71,7 @@ func (l *requestLog) all() ([]Request, int) {
 	defer l.mu.Unlock()
 	out := make([]Request, 0, len(l.ring))
 	for i := range l.ring {
-		out = append(out, l.ring[(l.next+i)%len(l.ring)].clone())
+		out = append(out, l.ring[(l.next+i)%len(l.ring)].unpack())
 	}
 	return out, l.dropped
 }
@@ -108,20 +106,6 @@ func checkRequestLog(max int) error {
 		return errors.New("fake: WithRequestLog needs a count of zero or more")
 	}
 	return nil
-}
-
-// maskedHeader is a copy of h with every Authorization value's key masked
-// (masked), so that no recorded request holds a usable key, and none shares
-// the request's header.
-func (l *requestLog) maskedHeader(h http.Header) http.Header {
-	vs := h.Values("Authorization")
-	if len(vs) == 0 {
-		return h.Clone()
-	}
-	masked := l.masked(vs)
-	h = h.Clone()
-	h["Authorization"] = masked
-	return h
 }
 
 // masked returns Authorization values with their keys masked by maskKey,
