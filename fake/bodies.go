@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stripefake/stripefake/clockwork"
@@ -22,44 +23,34 @@ var longAgo = time.Unix(1, 0)
 type bodyReads struct {
 	mu     sync.Mutex
 	closed bool
-	active map[*http.ResponseController]struct{}
+	active map[*guardedBody]struct{}
 }
 
-// guard gives r's body a read deadline and registers it with Close. The
-// returned func ends the guard; reaching the end of the body ends it too.
-func (b *bodyReads) guard(w http.ResponseWriter, r *http.Request) (end func()) {
+// guard gives r's body a read deadline and registers it with Close. Its end
+// method ends the guard; reaching the end of the body ends it too. It is nil
+// when there is nothing to guard.
+func (b *bodyReads) guard(w http.ResponseWriter, r *http.Request) *guardedBody {
 	if r.Body == nil || r.Body == http.NoBody {
-		return func() {}
+		return nil
 	}
 	rc := http.NewResponseController(w)
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
 		_ = rc.SetReadDeadline(longAgo)
-		return func() {}
+		return nil
 	}
 	if b.active == nil {
-		b.active = map[*http.ResponseController]struct{}{}
+		b.active = map[*guardedBody]struct{}{}
 	}
-	b.active[rc] = struct{}{}
+	g := &guardedBody{ReadCloser: r.Body, reads: b, rc: rc}
+	b.active[g] = struct{}{}
 	// An in-process request has no connection: ErrNotSupported, and
 	// nothing to wait for.
 	_ = rc.SetReadDeadline(clockwork.ReadDeadline(bodyReadTimeout))
 	b.mu.Unlock()
-	var once sync.Once
-	end = func() {
-		once.Do(func() {
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			delete(b.active, rc)
-			if !b.closed {
-				// The deadline was for the body; the response has none.
-				_ = rc.SetReadDeadline(time.Time{})
-			}
-		})
-	}
-	r.Body = &guardedBody{ReadCloser: r.Body, end: end}
-	return end
+	r.Body = g
+	return g
 }
 
 // close fails every body read in progress, and every one to come.
@@ -67,15 +58,17 @@ func (b *bodyReads) close() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.closed = true
-	for rc := range b.active {
-		_ = rc.SetReadDeadline(longAgo)
+	for g := range b.active {
+		_ = g.rc.SetReadDeadline(longAgo)
 	}
 }
 
 // guardedBody ends its guard when the body has been read.
 type guardedBody struct {
 	io.ReadCloser
-	end func()
+	reads *bodyReads
+	rc    *http.ResponseController
+	ended atomic.Bool
 }
 
 func (g *guardedBody) Read(p []byte) (int, error) {
@@ -84,4 +77,19 @@ func (g *guardedBody) Read(p []byte) (int, error) {
 		g.end()
 	}
 	return n, err
+}
+
+// end ends the guard, once; a nil guard has nothing to end.
+func (g *guardedBody) end() {
+	if g == nil || !g.ended.CompareAndSwap(false, true) {
+		return
+	}
+	b := g.reads
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.active, g)
+	if !b.closed {
+		// The deadline was for the body; the response has none.
+		_ = g.rc.SetReadDeadline(time.Time{})
+	}
 }

@@ -231,21 +231,6 @@ type Request struct {
 	Response       []byte // the response body
 }
 
-func (r Request) clone() Request {
-	r.Params = cloneValues(r.Params)
-	r.Header = r.Header.Clone()
-	r.Response = append([]byte(nil), r.Response...)
-	return r
-}
-
-func cloneValues(v url.Values) url.Values {
-	out := make(url.Values, len(v))
-	for k, vs := range v {
-		out[k] = append([]string(nil), vs...)
-	}
-	return out
-}
-
 // Requests returns copies of the requests answered so far, oldest first:
 // the newest 10,000 unless WithRequestLog says otherwise, none after Close.
 // Authorization headers carry masked keys.
@@ -253,8 +238,6 @@ func (f *Fake) Requests() []Request {
 	out, _ := f.log.all()
 	return out
 }
-
-func (f *Fake) record(r Request) { f.log.add(r) }
 
 // Event is one event the fake wrote, as recorded for assertions.
 type Event struct {

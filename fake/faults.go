@@ -205,7 +205,7 @@ func (f *Fake) serveFault(r *http.Request, rec *Request, fault Fault) resources.
 // with status 0.
 func (f *Fake) drop(w http.ResponseWriter, r *http.Request, rec *Request) {
 	describeFaulted(r, rec, f.engine.APIVersion())
-	f.record(*rec)
+	f.log.add(*rec)
 	hj, ok := w.(http.Hijacker)
 	if !ok {
 		panic(http.ErrAbortHandler) // the server aborts the answer

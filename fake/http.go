@@ -18,7 +18,7 @@ const maxBody = 8 << 20
 
 // ServeHTTP answers one Stripe API request.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	defer f.bodies.guard(w, r)()
+	defer f.bodies.guard(w, r).end()
 	f.answer(w, r)
 }
 
@@ -78,7 +78,7 @@ func (f *Fake) answer(w http.ResponseWriter, r *http.Request) {
 
 	rec.Status = resp.Status
 	rec.Response = resp.Body
-	f.record(rec)
+	f.log.add(rec)
 }
 
 // serve does everything but writing: version, auth, decoding, routing,
@@ -127,7 +127,7 @@ func (f *Fake) serve(r *http.Request, rec *Request) resources.Response {
 	}
 	// Names an older version used are rewritten to the stored model's
 	// before validation, which knows only the newest spec.
-	aside, err := apiversion.Request(version, op.Method+" "+op.Pattern, tree)
+	aside, err := apiversion.Request(version, op.String(), tree)
 	if err != nil {
 		return fail(err)
 	}
@@ -184,8 +184,12 @@ func decodeParams(r *http.Request) (url.Values, map[string]any, error) {
 	if err != nil {
 		return raw, nil, apierr.InvalidRequest("", "Invalid request body: "+err.Error())
 	}
-	for k, vs := range bodyValues {
-		raw[k] = append(raw[k], vs...)
+	if len(raw) == 0 {
+		raw = bodyValues // nothing to merge: the usual POST
+	} else {
+		for k, vs := range bodyValues {
+			raw[k] = append(raw[k], vs...)
+		}
 	}
 	tree, err := form.DecodeValues(raw)
 	return raw, tree, err

@@ -3,9 +3,9 @@ package fake
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // defaultRequestLog is how many requests a fake keeps by default: enough
@@ -26,15 +26,25 @@ func WithRequestLog(max int) Option { return func(cfg *config) { cfg.requestLog 
 type requestLog struct {
 	mu      sync.Mutex
 	max     int
-	ring    []Request // grows to max, then wraps
-	next    int       // where the next request goes once the ring is full
-	dropped int       // requests answered but no longer (or never) kept
-	closed  bool      // the fake closed: nothing is kept any more
+	ring    []packedRequest // grows to max, then wraps
+	next    int             // where the next request goes once the ring is full
+	dropped int             // requests answered but no longer (or never) kept
+	closed  bool            // the fake closed: nothing is kept any more
+
+	// lastAuth is the last Authorization value masked and its masking:
+	// a client sends the same key on every request.
+	lastAuth atomic.Pointer[maskedAuth]
 }
 
+// add keeps r, packed, with its Authorization key masked.
 func (l *requestLog) add(r Request) {
-	if l.max > 0 { // max is fixed when the fake starts; mask outside the lock
-		r.Header = maskedHeader(r.Header)
+	var p packedRequest
+	if l.max > 0 { // max is fixed when the fake starts; pack outside the lock
+		var auth []string
+		if vs := r.Header.Values("Authorization"); len(vs) > 0 {
+			auth = l.masked(vs)
+		}
+		p = packRequest(&r, auth)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -43,13 +53,13 @@ func (l *requestLog) add(r Request) {
 	}
 	switch {
 	case len(l.ring) < l.max:
-		l.ring = append(l.ring, r)
+		l.ring = append(l.ring, p)
 		return
 	case l.max == 0:
 		l.dropped++
 		return
 	}
-	l.ring[l.next] = r
+	l.ring[l.next] = p
 	l.next = (l.next + 1) % l.max
 	l.dropped++
 }
@@ -61,7 +71,7 @@ func (l *requestLog) all() ([]Request, int) {
 	defer l.mu.Unlock()
 	out := make([]Request, 0, len(l.ring))
 	for i := range l.ring {
-		out = append(out, l.ring[(l.next+i)%len(l.ring)].clone())
+		out = append(out, l.ring[(l.next+i)%len(l.ring)].unpack())
 	}
 	return out, l.dropped
 }
@@ -98,29 +108,40 @@ func checkRequestLog(max int) error {
 	return nil
 }
 
-// maskedHeader is a copy of h with every Authorization value's key masked
-// by maskKey, the masking of Stripe's "Invalid API Key provided" message,
-// so that no recorded request holds a usable key, and none shares the
-// request's header.
-func maskedHeader(h http.Header) http.Header {
-	vs := h.Values("Authorization")
-	if len(vs) == 0 {
-		return h.Clone()
+// masked returns Authorization values with their keys masked by maskKey,
+// the masking of Stripe's "Invalid API Key provided" message. The usual
+// single value is masked once per key: the result is shared between the
+// requests that sent it, and nothing writes to it.
+func (l *requestLog) masked(vs []string) []string {
+	if len(vs) == 1 {
+		if last := l.lastAuth.Load(); last != nil && last.value == vs[0] {
+			return last.masked
+		}
+		masked := []string{maskAuthorization(vs[0])}
+		l.lastAuth.Store(&maskedAuth{value: vs[0], masked: masked})
+		return masked
 	}
 	masked := make([]string, len(vs))
 	for i, v := range vs {
-		scheme, rest, found := strings.Cut(v, " ")
-		if !found {
-			masked[i] = maskKey(v) // a bare key
-			continue
-		}
-		key := authorizationKey(v)
-		if key == "" {
-			key = strings.TrimSpace(rest) // a scheme Stripe does not take
-		}
-		masked[i] = scheme + " " + maskKey(key)
+		masked[i] = maskAuthorization(v)
 	}
-	h = h.Clone()
-	h["Authorization"] = masked
-	return h
+	return masked
+}
+
+// maskedAuth is an Authorization value and its masking.
+type maskedAuth struct {
+	value  string
+	masked []string
+}
+
+func maskAuthorization(v string) string {
+	scheme, rest, found := strings.Cut(v, " ")
+	if !found {
+		return maskKey(v) // a bare key
+	}
+	key := authorizationKey(v)
+	if key == "" {
+		key = strings.TrimSpace(rest) // a scheme Stripe does not take
+	}
+	return scheme + " " + maskKey(key)
 }

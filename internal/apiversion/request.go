@@ -41,14 +41,18 @@ func (a Aside) Restore(validated map[string]any) {
 // first, then the aliases Stripe accepts at every version. What it returns
 // puts back, after validation, what the changes set aside.
 func Request(v Version, route string, params map[string]any) (Aside, error) {
+	changes, ok := requestChanges[v]
+	if !ok {
+		changes = requestChangesFor(v)
+	}
 	var aside Aside
-	apply := func(pc *ParamChange) error {
+	for _, pc := range changes {
 		if !covers(pc.Routes, route) {
-			return nil
+			continue
 		}
 		if pc.Up != nil {
 			if err := pc.Up(params); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if pc.Aside != nil {
@@ -56,25 +60,37 @@ func Request(v Version, route string, params map[string]any) (Aside, error) {
 				aside = append(aside, fn)
 			}
 		}
-		return nil
 	}
+	return aside, nil
+}
+
+// requestChanges holds, for each known version, the request changes
+// Request applies, in order, so that a request does not walk the releases.
+var requestChanges = func() map[Version][]*ParamChange {
+	m := map[Version][]*ParamChange{}
+	for _, v := range Known() {
+		m[v] = requestChangesFor(v)
+	}
+	return m
+}()
+
+// requestChangesFor lists the request changes made after v, oldest first,
+// then everyVersion's.
+func requestChangesFor(v Version) []*ParamChange {
+	var out []*ParamChange
 	for i := len(releases) - 1; i >= 0; i-- {
 		r := releases[i]
 		if !v.Before(r.first()) || Default.Before(r.first()) {
 			continue
 		}
 		for j := range r.Params {
-			if err := apply(&r.Params[j]); err != nil {
-				return nil, err
-			}
+			out = append(out, &r.Params[j])
 		}
 	}
 	for j := range everyVersion {
-		if err := apply(&everyVersion[j]); err != nil {
-			return nil, err
-		}
+		out = append(out, &everyVersion[j])
 	}
-	return aside, nil
+	return out
 }
 
 func covers(routes []string, route string) bool {

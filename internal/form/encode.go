@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -26,43 +26,57 @@ import (
 // "0".."n-1" (what Decode gives for any array).
 func Encode(tree map[string]any) string {
 	var sb strings.Builder
-	for _, k := range sortedKeys(tree) {
-		encode(&sb, url.QueryEscape(k), tree[k])
+	sb.Grow(128) // most requests fit: one allocation
+	var buf [64]byte
+	var kbuf [8]string
+	for _, k := range sortedKeys(tree, kbuf[:0]) {
+		encode(&sb, append(buf[:0], url.QueryEscape(k)...), tree[k])
 	}
 	return sb.String()
 }
 
-func encode(sb *strings.Builder, prefix string, v any) {
+// encode writes the pairs of v under prefix, the key so far. Each call
+// appends to prefix for its children; the bytes past prefix's length are
+// scratch.
+func encode(sb *strings.Builder, prefix []byte, v any) {
+	var kbuf [8]string
 	switch v := v.(type) {
 	case map[string]any:
-		for _, k := range sortedKeys(v) {
-			encode(sb, prefix+"["+url.QueryEscape(k)+"]", v[k])
+		for _, k := range sortedKeys(v, kbuf[:0]) {
+			encode(sb, child(prefix, url.QueryEscape(k)), v[k])
 		}
 	case map[string]string:
-		keys := make([]string, 0, len(v))
+		keys := kbuf[:0]
 		for k := range v {
 			keys = append(keys, k)
 		}
-		sort.Strings(keys)
+		slices.Sort(keys)
 		for _, k := range keys {
-			encode(sb, prefix+"["+url.QueryEscape(k)+"]", v[k])
+			encode(sb, child(prefix, url.QueryEscape(k)), v[k])
 		}
 	case []any:
 		for i, e := range v {
-			encode(sb, prefix+"["+strconv.Itoa(i)+"]", e)
+			encode(sb, child(prefix, strconv.Itoa(i)), e)
 		}
 	case []string:
 		for i, e := range v {
-			encode(sb, prefix+"["+strconv.Itoa(i)+"]", e)
+			encode(sb, child(prefix, strconv.Itoa(i)), e)
 		}
 	default:
 		if sb.Len() > 0 {
 			sb.WriteByte('&')
 		}
-		sb.WriteString(prefix)
+		sb.Write(prefix)
 		sb.WriteByte('=')
 		sb.WriteString(url.QueryEscape(scalar(v)))
 	}
+}
+
+// child is prefix[key].
+func child(prefix []byte, key string) []byte {
+	prefix = append(prefix, '[')
+	prefix = append(prefix, key...)
+	return append(prefix, ']')
 }
 
 func scalar(v any) string {
@@ -83,11 +97,11 @@ func scalar(v any) string {
 	return fmt.Sprint(v)
 }
 
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
+// sortedKeys appends m's keys to buf, sorted.
+func sortedKeys(m map[string]any, buf []string) []string {
 	for k := range m {
-		keys = append(keys, k)
+		buf = append(buf, k)
 	}
-	sort.Strings(keys)
-	return keys
+	slices.Sort(buf)
+	return buf
 }

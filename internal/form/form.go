@@ -2,7 +2,7 @@ package form
 
 import (
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -77,11 +77,14 @@ func Decode(raw string) (map[string]any, error) {
 // url.ParseQuery leaves them). Keys are processed in sorted order, each key's
 // values in order.
 func DecodeValues(v url.Values) (map[string]any, error) {
+	if len(v) == 0 {
+		return map[string]any{}, nil
+	}
 	keys := make([]string, 0, len(v))
 	for k := range v {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	b := newBuilder()
 	for _, k := range keys {
 		for _, val := range v[k] {
@@ -93,28 +96,22 @@ func DecodeValues(v url.Values) (map[string]any, error) {
 	return b.tree(), nil
 }
 
-// node is the mutable tree Decode builds before converting it to plain maps
-// and strings. Every container is a hash: numeric segments are kept as the
-// key strings that were sent, because only the schema can say whether
-// metadata[7] is an array element or the metadata key "7".
-type node struct {
-	leaf  bool
-	value string           // leaf
-	keys  map[string]*node // container
-	last  int              // container: largest array-index key so far, -1 when none
-	// named is set once the container holds a key that is not an array
-	// index; appended once a[] has added to it. a[] says "array" beyond
-	// doubt, so the two together are rejected (a[b]=1&a[]=2), as Rack does.
+// hash is a hash being built: its map holds the string leaves and the
+// *hash containers, which tree replaces by their maps when the tree is done.
+// Every container is a hash: numeric segments are kept as the key strings
+// that were sent, because only the schema can say whether metadata[7] is an
+// array element or the metadata key "7".
+type hash struct {
+	m    map[string]any
+	last int // largest array-index key so far, -1 when none
+	// named is set once the hash holds a key that is not an array index;
+	// appended once a[] has added to it. a[] says "array" beyond doubt, so
+	// the two together are rejected (a[b]=1&a[]=2), as Rack does.
 	named    bool
 	appended bool
 }
 
-func newNode(leaf bool) *node {
-	if leaf {
-		return &node{leaf: true}
-	}
-	return &node{keys: map[string]*node{}, last: -1}
-}
+func newHash() *hash { return &hash{m: map[string]any{}, last: -1} }
 
 // seg is one path segment: a hash key (possibly an array index) or an
 // append ([]).
@@ -130,13 +127,24 @@ type seg struct {
 func (s seg) arrayish() bool { return s.isIdx || s.append }
 
 type builder struct {
-	root   *node
+	root   *hash
 	leaves int
+	path   [MaxDepth]seg // parseKey's buffer: a path lives for one add
 }
 
-func newBuilder() *builder { return &builder{root: newNode(false)} }
+func newBuilder() *builder { return &builder{root: newHash()} }
 
-func (b *builder) tree() map[string]any { return b.root.export().(map[string]any) }
+// tree returns the plain maps and strings built.
+func (b *builder) tree() map[string]any { return b.root.done() }
+
+func (h *hash) done() map[string]any {
+	for k, v := range h.m {
+		if c, ok := v.(*hash); ok {
+			h.m[k] = c.done()
+		}
+	}
+	return h.m
+}
 
 // add inserts one key/value pair.
 func (b *builder) add(key, value string) error {
@@ -144,7 +152,7 @@ func (b *builder) add(key, value string) error {
 	if b.leaves > MaxLeaves {
 		return apierr.InvalidRequest(topLevel(key), MsgTooManyParams)
 	}
-	top, path, err := parseKey(key)
+	top, path, err := parseKey(key, b.path[:0])
 	if err != nil {
 		return err
 	}
@@ -153,7 +161,8 @@ func (b *builder) add(key, value string) error {
 	cur := b.root
 	for i, s := range path {
 		final := i == len(path)-1
-		var child *node
+		name := s.name
+		var child any // a string leaf, a *hash, or nil when there is none yet
 		if s.append {
 			if cur.named {
 				return invalidArray()
@@ -162,18 +171,16 @@ func (b *builder) add(key, value string) error {
 			// Rack style: a[][k]=v merges into the last element when that
 			// element is a hash that does not hold the path k yet.
 			if !final && !path[i+1].arrayish() && cur.last >= 0 {
-				if prev := cur.keys[strconv.Itoa(cur.last)]; !prev.leaf && prev.named && !hasPath(prev, path[i+1:]) {
-					child = prev
+				if prev, ok := cur.m[strconv.Itoa(cur.last)].(*hash); ok && prev.named && !hasPath(prev, path[i+1:]) {
+					cur = prev
+					continue
 				}
 			}
-			if child == nil {
-				if cur.last >= maxIndex {
-					return invalidArray()
-				}
-				cur.last++
-				child = newNode(final)
-				cur.keys[strconv.Itoa(cur.last)] = child
+			if cur.last >= maxIndex {
+				return invalidArray()
 			}
+			cur.last++
+			name = strconv.Itoa(cur.last)
 		} else {
 			if s.isIdx {
 				cur.last = max(cur.last, s.index)
@@ -183,78 +190,85 @@ func (b *builder) add(key, value string) error {
 				}
 				cur.named = true
 			}
-			child = cur.keys[s.name]
-			if child == nil {
-				child = newNode(final)
-				cur.keys[s.name] = child
-			}
+			child = cur.m[name]
 		}
-		switch {
-		case final && !child.leaf:
-			// a[]=1&a=2 or a[b]=1&a=2: the wording follows what the
-			// container looked like.
-			if child.named {
-				return apierr.InvalidRequest(top, MsgInvalidHash)
+		switch c := child.(type) {
+		case nil:
+			if final {
+				cur.m[name] = value
+				break
 			}
-			return invalidArray()
-		case !final && child.leaf:
-			if path[i+1].arrayish() {
+			h := newHash()
+			cur.m[name] = h
+			cur = h
+		case *hash:
+			if final {
+				// a[]=1&a=2 or a[b]=1&a=2: the wording follows what the
+				// container looked like.
+				if c.named {
+					return apierr.InvalidRequest(top, MsgInvalidHash)
+				}
 				return invalidArray()
 			}
-			return apierr.InvalidRequest(top, MsgInvalidHash)
-		case final:
-			child.value = value
+			cur = c
+		default: // a leaf
+			if !final {
+				if path[i+1].arrayish() {
+					return invalidArray()
+				}
+				return apierr.InvalidRequest(top, MsgInvalidHash)
+			}
+			cur.m[name] = value // the last value wins
 		}
-		cur = child
 	}
 	return nil
 }
 
 // hasPath reports whether the rest of a Rack-style path already exists under
-// n. A path containing another append never "exists", as in Rack.
-func hasPath(n *node, path []seg) bool {
+// h. A path containing another append never "exists", as in Rack.
+func hasPath(h *hash, path []seg) bool {
 	for _, s := range path {
 		if s.append {
 			return false
 		}
 	}
+	var n any = h
 	for _, s := range path {
-		if n.leaf {
+		c, ok := n.(*hash)
+		if !ok {
 			return false
 		}
-		next := n.keys[s.name]
-		if next == nil {
+		if n, ok = c.m[s.name]; !ok {
 			return false
 		}
-		n = next
 	}
 	return true
 }
 
 // parseKey splits name[a][b] into its top-level name and path (the name is
-// the first segment of the path).
-func parseKey(key string) (string, []seg, error) {
+// the first segment of the path), appending the path to buf.
+func parseKey(key string, buf []seg) (string, []seg, error) {
 	top := topLevel(key)
-	bad := apierr.InvalidRequest(top, MsgInvalidName+key)
+	bad := func() error { return apierr.InvalidRequest(top, MsgInvalidName+key) }
 	open := strings.IndexAny(key, "[]")
 	if open == 0 || key == "" {
-		return top, nil, bad
+		return top, nil, bad()
 	}
 	if open < 0 {
-		return key, []seg{{name: key}}, nil
+		return key, append(buf, seg{name: key}), nil
 	}
 	if key[open] == ']' {
-		return top, nil, bad
+		return top, nil, bad()
 	}
-	path := []seg{{name: key[:open]}}
+	path := append(buf, seg{name: key[:open]})
 	rest := key[open:]
 	for rest != "" {
 		if rest[0] != '[' {
-			return top, nil, bad
+			return top, nil, bad()
 		}
 		end := strings.IndexAny(rest[1:], "[]")
 		if end < 0 || rest[1+end] != ']' {
-			return top, nil, bad
+			return top, nil, bad()
 		}
 		inner := rest[1 : 1+end]
 		rest = rest[2+end:]
@@ -303,16 +317,4 @@ func topLevel(key string) string {
 		return key[:i]
 	}
 	return key
-}
-
-// export converts the mutable tree into plain maps and strings.
-func (n *node) export() any {
-	if n.leaf {
-		return n.value
-	}
-	m := make(map[string]any, len(n.keys))
-	for k, c := range n.keys {
-		m[k] = c.export()
-	}
-	return m
 }

@@ -33,7 +33,7 @@ func DecodeJSON(body []byte) (map[string]any, error) {
 		return nil, apierr.InvalidRequest("", MsgInvalidJSON+"the body must be a JSON object")
 	}
 	leaves := 0
-	for _, k := range sortedKeys(m) {
+	for _, k := range sortedKeys(m, nil) {
 		if err := checkJSON(k, m[k], 1, &leaves); err != nil {
 			return nil, err
 		}

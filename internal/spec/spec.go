@@ -45,12 +45,18 @@ type Operation struct {
 	// operation (legacy routes such as usage records, gone at basil).
 	Until string
 
+	route  string   // "METHOD /pattern"
 	segs   []string // pattern segments; "{name}" marks a path variable
 	params *node    // object node of every accepted parameter
 }
 
 // String returns "METHOD /pattern".
-func (op *Operation) String() string { return op.Method + " " + op.Pattern }
+func (op *Operation) String() string {
+	if op.route == "" { // an Operation not made by the table
+		return op.Method + " " + op.Pattern
+	}
+	return op.route
+}
 
 // Match finds the operation for method and a request path, and returns it
 // with the path variables by their spec names.
@@ -77,7 +83,8 @@ func Match(method, path string) (op *Operation, vars map[string]string, ok bool)
 // (GET /v1/invoices/upcoming does not fall through to
 // /v1/invoices/{invoice}). A nil gone keeps every operation.
 func MatchAt(method, path string, gone func(until string) bool) (op *Operation, vars map[string]string, ok bool) {
-	segs, ok := splitPath(path)
+	var buf [8]string
+	segs, ok := splitPath(path, buf[:0])
 	if !ok {
 		return nil, nil, false
 	}
@@ -98,7 +105,8 @@ func MatchAt(method, path string, gone func(until string) bool) (op *Operation, 
 // answers an unknown method on a known path with the same 404 as an unknown
 // path; this tells the two apart for logging and tests.
 func PathExists(path string) bool {
-	segs, ok := splitPath(path)
+	var buf [8]string
+	segs, ok := splitPath(path, buf[:0])
 	return ok && load().root.find(segs, "") != nil
 }
 
@@ -122,19 +130,25 @@ func Expandable(object string) map[string][]string {
 	return load().expandable[object]
 }
 
-func splitPath(path string) ([]string, bool) {
+// splitPath appends path's segments, unescaped, to buf.
+func splitPath(path string, buf []string) ([]string, bool) {
 	if !strings.HasPrefix(path, "/") {
 		return nil, false
 	}
-	segs := strings.Split(path[1:], "/")
-	for i, s := range segs {
+	segs, rest := buf, path[1:]
+	for {
+		s, after, more := strings.Cut(rest, "/")
 		if strings.ContainsAny(s, "%+") {
 			if u, err := url.QueryUnescape(s); err == nil {
-				segs[i] = u
+				s = u
 			}
 		}
+		segs = append(segs, s)
+		if !more {
+			return segs, true
+		}
+		rest = after
 	}
-	return segs, true
 }
 
 func varName(seg string) (string, bool) {
@@ -322,6 +336,7 @@ func parse(gz []byte) (*compiled, error) {
 			Method:  to.Method,
 			Pattern: to.Pattern,
 			Until:   to.Until,
+			route:   to.Method + " " + to.Pattern,
 			segs:    strings.Split(strings.TrimPrefix(to.Pattern, "/"), "/"),
 			params:  params,
 		}

@@ -17,34 +17,34 @@ import (
 // downstream, least of all the store's indexes, can hold one), the spec's
 // maxLength, then the node's format (currency, email, URL). It returns nil
 // when s passes.
-func checkString(n *node, s, path string) *apierr.Error {
+func checkString(n *node, s string, path at) *apierr.Error {
 	if strings.IndexByte(s, 0) >= 0 {
-		return nulError(path, s)
+		return nulError(path.String(), s)
 	}
 	if n.max > 0 && len(s) > n.max && utf8.RuneCountInString(s) > n.max {
 		// Stripe's wording, e.g. "Invalid string: nnnnnnnnnn...nnnnnnnnnn;
 		// must be at most 30 characters" (an invoice custom field name).
-		return apierr.InvalidRequest(path, fmt.Sprintf("Invalid string: %s; must be at most %d characters", abbreviate(s), n.max))
+		return apierr.InvalidRequest(path.String(), fmt.Sprintf("Invalid string: %s; must be at most %d characters", abbreviate(s), n.max))
 	}
 	return checkFormat(n.format, s, path)
 }
 
 // checkFormat checks s against a table.Format* value.
-func checkFormat(format, s, path string) *apierr.Error {
+func checkFormat(format, s string, path at) *apierr.Error {
 	switch format {
 	case table.FormatCurrency:
 		if _, ok := currencies.Lookup(s); !ok {
-			return apierr.InvalidRequest(path, currencies.InvalidMessage(s))
+			return apierr.InvalidRequest(path.String(), currencies.InvalidMessage(s))
 		}
 	case table.FormatEmail:
 		if !validEmail(s) {
-			return apierr.Invalid("email_invalid", path, "Invalid email address: "+abbreviate(s))
+			return apierr.Invalid("email_invalid", path.String(), "Invalid email address: "+abbreviate(s))
 		}
 	case table.FormatURL:
 		if !validURL(s) {
 			// Checkout's wording for success_url and cancel_url; Stripe
 			// documents the code url_invalid.
-			return apierr.Invalid("url_invalid", path, "Not a valid URL")
+			return apierr.Invalid("url_invalid", path.String(), "Not a valid URL")
 		}
 	}
 	return nil
@@ -112,11 +112,10 @@ func validURL(s string) bool {
 // (metadata[k], currency_options[k]): no NUL byte, and the object's key
 // format. The error names the key's own path.
 func checkKey(n *node, k, path string) *apierr.Error {
-	p := child(path, k)
 	if strings.IndexByte(k, 0) >= 0 {
-		return nulError(p, k)
+		return nulError(child(path, k), k)
 	}
-	return checkFormat(n.keys, k, p)
+	return checkFormat(n.keys, k, at{path: path, key: k})
 }
 
 // checkFree finds a NUL byte in a value without a schema, keys included.

@@ -93,8 +93,37 @@ func child(path, key string) string {
 	return path + "[" + key + "]"
 }
 
+// at is the path of a value: key under the container at path, an array
+// element when elem is set. Most values are valid, so the string is only
+// built for an error message (String).
+type at struct {
+	path, key string
+	elem      bool
+}
+
+func (p at) String() string {
+	if p.elem {
+		return p.path + "[" + p.key + "]"
+	}
+	return child(p.path, p.key)
+}
+
+// name is the innermost name in the path, as isAmount reads it from
+// the path's string: what follows its last '[', less the closing ']'.
+func (p at) name() string {
+	bracketed := p.elem || p.path != ""
+	i := strings.LastIndexByte(p.key, '[')
+	switch {
+	case i < 0:
+		return p.key
+	case bracketed:
+		return p.key[i+1:] // the ']' the string trims is the path's own
+	}
+	return strings.TrimSuffix(p.key[i+1:], "]")
+}
+
 // value checks v against n. ok is false when a problem was recorded.
-func (w *walker) value(n *node, v any, path string) (out any, ok bool) {
+func (w *walker) value(n *node, v any, path at) (out any, ok bool) {
 	switch x := v.(type) {
 	case nil:
 		if n.empty {
@@ -110,11 +139,11 @@ func (w *walker) value(n *node, v any, path string) (out any, ok bool) {
 	case kString:
 		s, isStr := v.(string)
 		if !isStr {
-			w.fail(rankInvalid, apierr.InvalidRequest(path, "Invalid string: "+describe(v)))
+			w.fail(rankInvalid, apierr.InvalidRequest(path.String(), "Invalid string: "+describe(v)))
 			return nil, false
 		}
 		if len(n.enum) > 0 && !contains(n.enum, s) {
-			w.fail(rankInvalid, apierr.InvalidEnum(path, s, n.enum))
+			w.fail(rankInvalid, apierr.InvalidEnum(path.String(), s, n.enum))
 			return nil, false
 		}
 		if err := checkString(n, s, path); err != nil {
@@ -138,25 +167,25 @@ func (w *walker) value(n *node, v any, path string) (out any, ok bool) {
 				return false, true
 			}
 		}
-		w.fail(rankInvalid, apierr.InvalidBoolean(path, raw(v)))
+		w.fail(rankInvalid, apierr.InvalidBoolean(path.String(), raw(v)))
 		return nil, false
 	case kObject:
 		switch x := v.(type) {
 		case map[string]any:
-			return w.object(n, x, path)
+			return w.object(n, x, path.String())
 		}
 		// A scalar, or an []any (only a v2 JSON body has those), is no hash.
-		w.fail(rankInvalid, apierr.InvalidRequest(path, "Invalid hash"))
+		w.fail(rankInvalid, apierr.InvalidRequest(path.String(), "Invalid hash"))
 		return nil, false
 	case kArray:
-		return w.array(n, v, path)
+		return w.array(n, v, path.String())
 	case kAnyOf:
 		return w.anyOf(n, v, path)
 	case kFree:
 		// No schema to say what numeric keys mean: keep what was sent, as
 		// a hash, rather than guess an array and lose the keys. Only the
 		// rule for every string holds: no NUL byte.
-		if err := checkFree(v, path); err != nil {
+		if err := checkFree(v, path.String()); err != nil {
 			w.fail(rankInvalid, err)
 			return nil, false
 		}
@@ -167,7 +196,7 @@ func (w *walker) value(n *node, v any, path string) (out any, ok bool) {
 
 // empty handles "": Empty{} where the spec allows unsetting, the string
 // itself where any plain string is accepted, else parameter_invalid_empty.
-func (w *walker) empty(n *node, v any, path string) (any, bool) {
+func (w *walker) empty(n *node, v any, path at) (any, bool) {
 	if n.empty {
 		return Empty{}, true
 	}
@@ -185,7 +214,7 @@ func (w *walker) empty(n *node, v any, path string) (any, bool) {
 		w.fail(rankInvalid, checkFormat(n.format, "", path))
 		return nil, false
 	}
-	w.fail(rankInvalid, apierr.InvalidEmpty(path))
+	w.fail(rankInvalid, apierr.InvalidEmpty(path.String()))
 	return nil, false
 }
 
@@ -213,7 +242,7 @@ func (w *walker) object(n *node, m map[string]any, path string) (map[string]any,
 			ok = false
 			return !w.stop()
 		}
-		cv, cok := w.value(c, v, child(path, k))
+		cv, cok := w.value(c, v, at{path: path, key: k})
 		if !cok {
 			ok = false
 			return !w.stop()
@@ -263,7 +292,7 @@ func (w *walker) array(n *node, v any, path string) (any, bool) {
 		out := make([]any, 0, len(x))
 		ok := true
 		for i, el := range x {
-			ev, eok := w.value(n.items, el, path+"["+strconv.Itoa(i)+"]")
+			ev, eok := w.value(n.items, el, at{path: path, key: strconv.Itoa(i), elem: true})
 			if !eok {
 				ok = false
 				if w.stop() {
@@ -298,7 +327,7 @@ func (w *walker) array(n *node, v any, path string) (any, bool) {
 		out := make([]any, 0, len(entries))
 		ok := true
 		for _, e := range entries {
-			ev, eok := w.value(n.items, x[e.key], path+"["+e.key+"]")
+			ev, eok := w.value(n.items, x[e.key], at{path: path, key: e.key, elem: true})
 			if !eok {
 				ok = false
 				if w.stop() {
@@ -318,7 +347,7 @@ func (w *walker) array(n *node, v any, path string) (any, bool) {
 
 // anyOf returns the value of the first alternative that accepts v. When
 // none does, the alternative closest to v's shape reports the problem.
-func (w *walker) anyOf(n *node, v any, path string) (any, bool) {
+func (w *walker) anyOf(n *node, v any, path at) (any, bool) {
 	for _, a := range n.alts {
 		if !fits(a, v) {
 			continue
@@ -369,7 +398,7 @@ func closest(alts []*node, v any) *node {
 	return alts[0]
 }
 
-func (w *walker) integer(v any, path string) (any, bool) {
+func (w *walker) integer(v any, path at) (any, bool) {
 	var i int64
 	var err error
 	switch x := v.(type) {
@@ -386,11 +415,11 @@ func (w *walker) integer(v any, path string) (any, bool) {
 		err = strconv.ErrSyntax
 	}
 	if err != nil {
-		w.fail(rankInvalid, apierr.InvalidInteger(path, raw(v)))
+		w.fail(rankInvalid, apierr.InvalidInteger(path.String(), raw(v)))
 		return nil, false
 	}
-	if isAmount(path) && (i > MaxAmount || i < -MaxAmount) {
-		w.fail(rankInvalid, apierr.InvalidRequest(path,
+	if isAmount(path.name()) && (i > MaxAmount || i < -MaxAmount) {
+		w.fail(rankInvalid, apierr.InvalidRequest(path.String(),
 			fmt.Sprintf("This value must be between -%d and %d.", int64(MaxAmount), int64(MaxAmount))))
 		return nil, false
 	}
@@ -402,17 +431,13 @@ func (w *walker) integer(v any, path string) (any, bool) {
 // quantities the fake computes cannot overflow int64.
 const MaxAmount = 99_999_999_999
 
-// isAmount reports whether the parameter at path is an amount in minor
-// units (amount, unit_amount, amount_off, minimum_amount, …).
-func isAmount(path string) bool {
-	name := path
-	if i := strings.LastIndexByte(path, '['); i >= 0 {
-		name = strings.TrimSuffix(path[i+1:], "]")
-	}
+// isAmount reports whether the parameter named name (at.name) is an amount
+// in minor units (amount, unit_amount, amount_off, minimum_amount, …).
+func isAmount(name string) bool {
 	return name == "amount" || name == "amount_off" || strings.HasSuffix(name, "_amount")
 }
 
-func (w *walker) number(v any, path string) (any, bool) {
+func (w *walker) number(v any, path at) (any, bool) {
 	switch x := v.(type) {
 	case string:
 		if f, err := strconv.ParseFloat(x, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
@@ -425,7 +450,7 @@ func (w *walker) number(v any, path string) (any, bool) {
 	case float64:
 		return x, true
 	}
-	w.fail(rankInvalid, apierr.InvalidRequest(path, "Invalid decimal: "+raw(v)))
+	w.fail(rankInvalid, apierr.InvalidRequest(path.String(), "Invalid decimal: "+raw(v)))
 	return nil, false
 }
 
