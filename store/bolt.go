@@ -20,27 +20,34 @@ import (
 // Layout of the bbolt file. Sequences are 8-byte big-endian, so byte order
 // is numeric order.
 //
-//	kind/<kind>      one bucket per record kind, keyed by record:
-//	  'r' + id -> seq + n + terms + data
-//	                                  (n is the length of terms in 4
-//	                                  big-endian bytes, each term is followed
-//	                                  by 0x00)
+//	kind/<kind>      one bucket per record kind, keyed by the record's seq,
+//	                 its place in the kind's insertion order:
+//	  seq -> len(id) + id + len(terms) + terms + data
+//	                                  (the lengths are uvarints; each term
+//	                                  is followed by 0x00)
 //	  The bucket's own sequence is the last seq handed out.
 //	counters         name -> value
 //	jobs             timeline + 0x00 + due + seq -> JSON of the Job (the bucket's sequence hands out Seq)
 //	jobobjects       kind + 0x00 + object ID + 0x00 + seq -> key in jobs
 //	layout           "version" -> boltLayout in 8 big-endian bytes
 //
-// The insertion order and the index terms of the records are kept in
+// The map from ID to seq and the index terms of the records are kept in
 // memory, not in the file: OpenBolt rebuilds them from the records (each
-// carries its seq and terms), and transactions keep them as the memory
+// carries its ID and terms), and transactions keep them as the memory
 // store does (see NewMemory), with the same locking: an Update excludes
-// Views. So a Put writes one key, and a transaction dirties only the leaf
-// of each record it writes, the branches above them and the root leaf
-// holding the bucket headers, where the small counters bucket also lives
-// inline. Files of layout 1 also kept the order ('o' + seq -> id) and the
-// index ('i' + term + 0x00 + seq -> id) in each kind's bucket; OpenBolt
-// drops those keys once, and marks the file as layout 2.
+// Views. So a Put writes one key, and Get looks its seq up in memory.
+// Keying by seq rather than by ID (which the resources scramble) puts every
+// new record at the right edge of its bucket: a transaction that creates
+// records dirties the last leaf or two of each kind it adds to, the
+// branches above them and the root leaf holding the bucket headers, where
+// the small counters bucket also lives inline. Kind buckets are filled
+// full (FillPercent 1), as appends dominate.
+//
+// Earlier layouts keyed records by ID: 'r' + id -> seq + n + terms + data,
+// n being the length of terms in 4 big-endian bytes (layout 2); layout 1
+// also kept the order ('o' + seq -> id) and the index ('i' + term + 0x00 +
+// seq -> id) in each kind's bucket. OpenBolt rewrites the kind buckets of
+// such a file once, and marks it as layout 3.
 //
 // due is Due.UnixNano with the sign bit flipped, so that times before 1970
 // sort first. Terms, timelines, job kinds and object IDs contain no NUL
@@ -55,13 +62,19 @@ var (
 
 // boltLayout is the version of the layout this code writes. Files without
 // a layout bucket are layout 1.
-const boltLayout = 2
+const boltLayout = 3
+
+// kindFillPercent is how full bbolt packs the pages of a kind bucket when
+// it splits them: records are appended at the right edge, so pages left
+// behind are rarely written again and may as well be full.
+const kindFillPercent = 1.0
 
 // kindBucketPrefix starts the name of every kind's bucket; no fixed
 // bucket's name starts with it.
 const kindBucketPrefix = "kind/"
 
-// regionRecord starts the key of every record in a kind's bucket.
+// regionRecord started the key of every record in a kind's bucket up to
+// layout 2.
 const regionRecord = 'r'
 
 // fixedBuckets are the buckets every file has.
@@ -157,49 +170,96 @@ func (s *boltStore) load(tx *bolt.Tx) error {
 		return err
 	}
 	for _, name := range kinds {
-		if err := s.loadKind(tx.Bucket(name), string(name[len(kindBucketPrefix):])); err != nil {
-			return fmt.Errorf("kind %q: %w", name[len(kindBucketPrefix):], err)
+		kind := string(name[len(kindBucketPrefix):])
+		if version < 3 {
+			if err := upgradeKind(tx, name); err != nil {
+				return fmt.Errorf("kind %q: %w", kind, err)
+			}
+		}
+		if err := s.loadKind(tx.Bucket(name), kind); err != nil {
+			return fmt.Errorf("kind %q: %w", kind, err)
 		}
 	}
 	return nil
 }
 
-// loadKind rebuilds the order and index of the kind bucket b in memory,
-// deleting the keys of layout 1 that kept them in the file.
-func (s *boltStore) loadKind(b *bolt.Bucket, kind string) error {
-	k := newMemKind(kind)
-	k.lastSeq = b.Sequence()
-	var stale [][]byte
-	c := b.Cursor()
+// upgradeKind rewrites the kind bucket name of a file of layout 1 or 2,
+// keyed by ID, as a bucket keyed by seq, dropping the order and index keys
+// of layout 1.
+func upgradeKind(tx *bolt.Tx, name []byte) error {
+	old := tx.Bucket(name)
+	lastSeq := old.Sequence()
+	type entry struct {
+		seq uint64
+		id  []byte
+		val []byte
+	}
+	var recs []entry
+	c := old.Cursor()
 	for key, v := c.First(); key != nil; key, v = c.Next() {
 		if key[0] != regionRecord {
-			stale = append(stale, clone(key))
 			continue
 		}
-		id := string(key[1:])
-		rec, err := decodeRecord(v)
+		id := key[1:]
+		rec, err := decodeLayout2Record(v)
 		if err != nil {
 			return fmt.Errorf("record %q: %w", id, err)
 		}
-		r := &memRecord{seq: rec.seq, terms: decodeTerms(rec.terms)}
-		k.records[id] = r
-		k.order = append(k.order, memEntry{seq: r.seq, id: id})
-		for _, term := range r.terms {
-			k.index[term] = append(k.index[term], memEntry{seq: r.seq, id: id})
+		recs = append(recs, entry{seq: rec.seq, id: id, val: encodeRecord(id, rec.terms, rec.data)})
+	}
+	slices.SortFunc(recs, func(a, b entry) int { return cmp.Compare(a.seq, b.seq) })
+	for i := 1; i < len(recs); i++ {
+		if recs[i].seq == recs[i-1].seq {
+			return fmt.Errorf("records %q and %q have the same seq %d", recs[i-1].id, recs[i].id, recs[i].seq)
 		}
-		k.lastSeq = max(k.lastSeq, r.seq)
 	}
-	bySeq := func(a, b memEntry) int { return cmp.Compare(a.seq, b.seq) }
-	slices.SortFunc(k.order, bySeq)
-	for _, list := range k.index {
-		slices.SortFunc(list, bySeq)
+	// The new values are copies, so the old bucket's pages may go.
+	if err := tx.DeleteBucket(name); err != nil {
+		return err
 	}
-	s.idx.kinds[kind] = k
-	for _, key := range stale {
-		if err := b.Delete(key); err != nil {
+	b, err := tx.CreateBucket(name)
+	if err != nil {
+		return err
+	}
+	b.FillPercent = kindFillPercent
+	for _, r := range recs {
+		if err := b.Put(seqKey(nil, r.seq), r.val); err != nil {
 			return err
 		}
+		lastSeq = max(lastSeq, r.seq)
 	}
+	return b.SetSequence(lastSeq)
+}
+
+// loadKind rebuilds the order and index of the kind bucket b in memory.
+func (s *boltStore) loadKind(b *bolt.Bucket, kind string) error {
+	k := newMemKind(kind)
+	k.lastSeq = b.Sequence()
+	// Keys are seqs in ascending order, so the order and every index list
+	// come out sorted.
+	c := b.Cursor()
+	for key, v := c.First(); key != nil; key, v = c.Next() {
+		if len(key) != 8 {
+			return fmt.Errorf("key %x is not a seq", key)
+		}
+		seq := binary.BigEndian.Uint64(key)
+		rec, err := decodeRecord(v)
+		if err != nil {
+			return fmt.Errorf("record %d: %w", seq, err)
+		}
+		id := string(rec.id)
+		if k.records[id] != nil {
+			return fmt.Errorf("records %d and %d have the same ID %q", k.records[id].seq, seq, id)
+		}
+		r := &memRecord{seq: seq, terms: decodeTerms(rec.terms)}
+		k.records[id] = r
+		k.order = append(k.order, memEntry{seq: seq, id: id})
+		for _, term := range r.terms {
+			k.index[term] = append(k.index[term], memEntry{seq: seq, id: id})
+		}
+		k.lastSeq = max(k.lastSeq, seq)
+	}
+	s.idx.kinds[kind] = k
 	return nil
 }
 
@@ -267,7 +327,7 @@ func (s *boltStore) run(begin func(func(*bolt.Tx) error) error, writable bool, f
 	err := begin(func(btx *bolt.Tx) error {
 		called = true
 		tx := &boltTx{tx: btx, idx: idx}
-		idx.data = tx.data
+		idx.data = tx.getRecord
 		defer func() { tx.done = true }()
 		return fn(tx)
 	})
@@ -329,6 +389,9 @@ func (t *boltTx) kind(kind string) *bolt.Bucket {
 	if t.kinds == nil {
 		t.kinds = make(map[string]*bolt.Bucket)
 	}
+	if t.tx.Writable() {
+		b.FillPercent = kindFillPercent
+	}
 	t.kinds[kind] = b
 	return b
 }
@@ -347,35 +410,79 @@ func (t *boltTx) createKind(kind string) (*bolt.Bucket, error) {
 // record is a decoded record value. Its slices are bbolt's: valid until the
 // transaction ends, copied before they are handed out.
 type record struct {
-	seq   uint64
+	id    []byte
 	terms []byte // each term followed by 0x00; see decodeTerms
 	data  []byte
 }
 
-func encodeRecord(seq uint64, terms []string, data []byte) []byte {
-	n := 0
-	for _, term := range terms {
-		n += len(term) + 1
-	}
-	v := make([]byte, 0, 12+n+len(data))
-	v = binary.BigEndian.AppendUint64(v, seq)
-	v = binary.BigEndian.AppendUint32(v, uint32(n))
-	for _, term := range terms {
-		v = append(v, term...)
-		v = append(v, 0)
-	}
+// encodeRecord returns a new value holding a record of id with terms (each
+// followed by 0x00) and data.
+func encodeRecord[ID string | []byte](id ID, terms []byte, data []byte) []byte {
+	v := make([]byte, 0, 2*binary.MaxVarintLen32+len(id)+len(terms)+len(data))
+	v = binary.AppendUvarint(v, uint64(len(id)))
+	v = append(v, id...)
+	v = binary.AppendUvarint(v, uint64(len(terms)))
+	v = append(v, terms...)
 	return append(v, data...)
 }
 
 func decodeRecord(v []byte) (record, error) {
+	var r record
+	var err error
+	if r.id, v, err = lengthPrefixed(v); err != nil {
+		return record{}, fmt.Errorf("id: %w", err)
+	}
+	if r.terms, v, err = lengthPrefixed(v); err != nil {
+		return record{}, fmt.Errorf("terms: %w", err)
+	}
+	r.data = v
+	return r, nil
+}
+
+// lengthPrefixed splits v after the field that starts it, a uvarint length
+// then that many bytes.
+func lengthPrefixed(v []byte) (field, rest []byte, err error) {
+	n, size := binary.Uvarint(v)
+	if size <= 0 {
+		return nil, nil, errors.New("bad length")
+	}
+	v = v[size:]
+	if n > uint64(len(v)) {
+		return nil, nil, fmt.Errorf("%d bytes overrun the value", n)
+	}
+	return v[:n], v[n:], nil
+}
+
+// layout2Record is a record value of layouts 1 and 2.
+type layout2Record struct {
+	seq   uint64
+	terms []byte
+	data  []byte
+}
+
+func decodeLayout2Record(v []byte) (layout2Record, error) {
 	if len(v) < 12 {
-		return record{}, fmt.Errorf("value of %d bytes is too short", len(v))
+		return layout2Record{}, fmt.Errorf("value of %d bytes is too short", len(v))
 	}
 	n := binary.BigEndian.Uint32(v[8:])
 	if uint64(n) > uint64(len(v)-12) {
-		return record{}, fmt.Errorf("terms of %d bytes overrun the value", n)
+		return layout2Record{}, fmt.Errorf("terms of %d bytes overrun the value", n)
 	}
-	return record{seq: binary.BigEndian.Uint64(v), terms: v[12 : 12+n], data: v[12+n:]}, nil
+	return layout2Record{seq: binary.BigEndian.Uint64(v), terms: v[12 : 12+n], data: v[12+n:]}, nil
+}
+
+// joinTerms returns terms, each followed by 0x00, as a record holds them.
+func joinTerms(terms []string) []byte {
+	n := 0
+	for _, term := range terms {
+		n += len(term) + 1
+	}
+	b := make([]byte, 0, n)
+	for _, term := range terms {
+		b = append(b, term...)
+		b = append(b, 0)
+	}
+	return b
 }
 
 // decodeTerms returns the terms of a record as new strings.
@@ -386,36 +493,49 @@ func decodeTerms(b []byte) []string {
 	return strings.Split(string(b[:len(b)-1]), "\x00")
 }
 
-// getRecord returns the record of id in the kind bucket b, and false if
-// there is none.
-func getRecord(b *bolt.Bucket, id string) (record, bool, error) {
-	v := b.Get(recordKey(id))
+// seq returns the seq of the record of kind with id, as the index of this
+// transaction has it, and false if there is no such record.
+func (t *boltTx) seq(kind, id string) (uint64, bool) {
+	k := t.idx.s.kinds[kind]
+	if k == nil {
+		return 0, false
+	}
+	r := k.records[id]
+	if r == nil {
+		return 0, false
+	}
+	return r.seq, true
+}
+
+// getRecord returns the data of the record of kind with id and seq, copied.
+func (t *boltTx) getRecord(kind, id string, seq uint64) ([]byte, error) {
+	b := t.kind(kind)
+	if b == nil {
+		return nil, fmt.Errorf("store: no bucket for kind %q", kind)
+	}
+	v := b.Get(seqKey(nil, seq))
 	if v == nil {
-		return record{}, false, nil
+		return nil, fmt.Errorf("store: the index names record %q of kind %q, which the file lacks", id, kind)
 	}
 	r, err := decodeRecord(v)
 	if err != nil {
-		return record{}, false, fmt.Errorf("store: record %q: %w", id, err)
+		return nil, fmt.Errorf("store: record %q of kind %q: %w", id, kind, err)
 	}
-	return r, true, nil
+	if string(r.id) != id {
+		return nil, fmt.Errorf("store: record %d of kind %q is %q, but the index says %q", seq, kind, r.id, id)
+	}
+	return clone(r.data), nil
 }
 
 func (t *boltTx) Get(kind, id string) ([]byte, error) {
 	if err := t.read(); err != nil {
 		return nil, err
 	}
-	b := t.kind(kind)
-	if b == nil {
-		return nil, ErrNotFound
-	}
-	r, ok, err := getRecord(b, id)
-	if err != nil {
-		return nil, err
-	}
+	seq, ok := t.seq(kind, id)
 	if !ok {
 		return nil, ErrNotFound
 	}
-	return clone(r.data), nil
+	return t.getRecord(kind, id, seq)
 }
 
 func (t *boltTx) Put(kind, id string, data []byte, terms ...string) error {
@@ -434,16 +554,16 @@ func (t *boltTx) Put(kind, id string, data []byte, terms ...string) error {
 		return err
 	}
 	// The index hands out seq: a new record's is one past the kind's last.
-	seq := uint64(1)
-	if k := t.idx.s.kinds[kind]; k != nil {
-		seq = k.lastSeq + 1
-		if r := k.records[id]; r != nil {
-			seq = r.seq
+	seq, ok := t.seq(kind, id)
+	if !ok {
+		seq = 1
+		if k := t.idx.s.kinds[kind]; k != nil {
+			seq = k.lastSeq + 1
 		}
 	}
 	// bbolt keeps keys and values until commit, so none of these slices
 	// are reused or changed after being handed over.
-	if err := b.Put(recordKey(id), encodeRecord(seq, terms, data)); err != nil {
+	if err := b.Put(seqKey(nil, seq), encodeRecord(id, joinTerms(terms), data)); err != nil {
 		return err
 	}
 	if seq > b.Sequence() {
@@ -458,31 +578,18 @@ func (t *boltTx) Delete(kind, id string) error {
 	if err := t.write(); err != nil {
 		return err
 	}
+	seq, ok := t.seq(kind, id)
+	if !ok {
+		return ErrNotFound
+	}
 	b := t.kind(kind)
 	if b == nil {
-		return ErrNotFound
+		return fmt.Errorf("store: no bucket for kind %q", kind)
 	}
 	if err := t.idx.Delete(kind, id); err != nil {
 		return err
 	}
-	return b.Delete(recordKey(id))
-}
-
-// data returns a copy of the data of the record of kind with id, for the
-// scans of idx.
-func (t *boltTx) data(kind, id string) ([]byte, error) {
-	b := t.kind(kind)
-	if b == nil {
-		return nil, fmt.Errorf("store: no bucket for kind %q", kind)
-	}
-	r, ok, err := getRecord(b, id)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, fmt.Errorf("store: the index names record %q of kind %q, which the file lacks", id, kind)
-	}
-	return clone(r.data), nil
+	return b.Delete(seqKey(nil, seq))
 }
 
 func (t *boltTx) Scan(kind string, reverse bool, fn func(id string, data []byte) (bool, error)) error {
@@ -656,12 +763,6 @@ func seqKey(prefix []byte, seq uint64) []byte {
 	k := make([]byte, 0, len(prefix)+8)
 	k = append(k, prefix...)
 	return binary.BigEndian.AppendUint64(k, seq)
-}
-
-func recordKey(id string) []byte {
-	k := make([]byte, 0, 1+len(id))
-	k = append(k, regionRecord)
-	return append(k, id...)
 }
 
 // jobKey orders jobs by timeline, due time, then Seq.

@@ -3,6 +3,8 @@ package store_test
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"maps"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -159,11 +161,19 @@ func BenchmarkBoltPutGet(b *testing.B) {
 	benchmarkPutGet(b, s)
 }
 
-// TestBoltOpensLayout1 opens a file as the previous layout wrote it, which
-// also kept each kind's order ('o' keys) and index ('i' keys) in the file:
-// records, order, index, counters and sequences survive, and the old keys
-// are gone.
-func TestBoltOpensLayout1(t *testing.T) {
+// TestBoltOpensOlderLayouts opens files as layouts 1 and 2 wrote them,
+// keyed by 'r' + ID, layout 1 also keeping each kind's order ('o' keys) and
+// index ('i' keys) in the file: records, order, index, counters and
+// sequences survive, and the kind is keyed by seq alone.
+func TestBoltOpensOlderLayouts(t *testing.T) {
+	for _, layout := range []uint64{1, 2} {
+		t.Run(fmt.Sprintf("layout%d", layout), func(t *testing.T) {
+			testBoltOpensLayout(t, layout)
+		})
+	}
+}
+
+func testBoltOpensLayout(t *testing.T, layout uint64) {
 	path := filepath.Join(t.TempDir(), "store.db")
 	seq := func(prefix string, n uint64) []byte {
 		return binary.BigEndian.AppendUint64([]byte(prefix), n)
@@ -193,11 +203,22 @@ func TestBoltOpensLayout1(t *testing.T) {
 			return err
 		}
 		// c (seq 3) was deleted; the bucket's sequence stayed at 4.
-		for k, v := range map[string][]byte{
-			"rb": record(1, "data b", "term"), "ra": record(2, "data a", "term", "x"), "rd": record(4, "data d"),
-			string(seq("o", 1)): []byte("b"), string(seq("o", 2)): []byte("a"), string(seq("o", 4)): []byte("d"),
-			string(seq("iterm\x00", 1)): []byte("b"), string(seq("iterm\x00", 2)): []byte("a"), string(seq("ix\x00", 2)): []byte("a"),
-		} {
+		keys := map[string][]byte{"rb": record(1, "data b", "term"), "ra": record(2, "data a", "term", "x"), "rd": record(4, "data d")}
+		if layout == 1 {
+			maps.Copy(keys, map[string][]byte{
+				string(seq("o", 1)): []byte("b"), string(seq("o", 2)): []byte("a"), string(seq("o", 4)): []byte("d"),
+				string(seq("iterm\x00", 1)): []byte("b"), string(seq("iterm\x00", 2)): []byte("a"), string(seq("ix\x00", 2)): []byte("a"),
+			})
+		} else {
+			l, err := tx.CreateBucket([]byte("layout"))
+			if err != nil {
+				return err
+			}
+			if err := l.Put([]byte("version"), seq("", layout)); err != nil {
+				return err
+			}
+		}
+		for k, v := range keys {
 			if err := b.Put([]byte(k), v); err != nil {
 				return err
 			}
@@ -221,7 +242,17 @@ func TestBoltOpensLayout1(t *testing.T) {
 	}
 	var all, term, x []rec
 	var next uint64
+	var got []string
 	err = s.Update(func(tx store.Tx) error {
+		for _, id := range []string{"a", "b", "c", "d"} {
+			data, err := tx.Get("thing", id)
+			if errors.Is(err, store.ErrNotFound) {
+				data = []byte("not found")
+			} else if err != nil {
+				return err
+			}
+			got = append(got, string(data))
+		}
 		if err := tx.Put("thing", "e", []byte("data e"), "x"); err != nil {
 			return err
 		}
@@ -240,6 +271,9 @@ func TestBoltOpensLayout1(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"data a", "data b", "not found", "data d"}, got); diff != "" {
+		t.Errorf("Get a, b, c, d (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]rec{{"b", "data b"}, {"a", "data a"}, {"d", "data d"}, {"e", "data e"}}, all); diff != "" {
 		t.Errorf("Scan (-want +got):\n%s", diff)
@@ -266,16 +300,16 @@ func TestBoltOpensLayout1(t *testing.T) {
 	}
 	defer db.Close()
 	err = db.View(func(tx *bolt.Tx) error {
-		var keys []string
+		var keys []uint64
 		_ = tx.Bucket([]byte("kind/thing")).ForEach(func(k, _ []byte) error {
-			keys = append(keys, string(k))
+			keys = append(keys, binary.BigEndian.Uint64(k))
 			return nil
 		})
-		if diff := cmp.Diff([]string{"ra", "rb", "rd", "re"}, keys); diff != "" {
+		if diff := cmp.Diff([]uint64{1, 2, 4, 5}, keys); diff != "" {
 			t.Errorf("keys of the kind after the upgrade (-want +got):\n%s", diff)
 		}
-		if v := tx.Bucket([]byte("layout")).Get([]byte("version")); binary.BigEndian.Uint64(v) != 2 {
-			t.Errorf("layout version %x, want 2", v)
+		if v := tx.Bucket([]byte("layout")).Get([]byte("version")); binary.BigEndian.Uint64(v) != 3 {
+			t.Errorf("layout version %x, want 3", v)
 		}
 		return nil
 	})
@@ -297,7 +331,7 @@ func TestBoltRefusesNewerLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte("layout")).Put([]byte("version"), binary.BigEndian.AppendUint64(nil, 3))
+		return tx.Bucket([]byte("layout")).Put([]byte("version"), binary.BigEndian.AppendUint64(nil, 4))
 	})
 	if cerr := db.Close(); err == nil {
 		err = cerr
@@ -308,9 +342,9 @@ func TestBoltRefusesNewerLayout(t *testing.T) {
 	s, err = store.OpenBolt(path, store.BoltNoSync())
 	if err == nil {
 		s.Close()
-		t.Fatal("OpenBolt of a layout 3 file succeeded")
+		t.Fatal("OpenBolt of a layout 4 file succeeded")
 	}
-	if !strings.Contains(err.Error(), "layout 3") {
-		t.Errorf("OpenBolt = %v, want an error naming layout 3", err)
+	if !strings.Contains(err.Error(), "layout 4") {
+		t.Errorf("OpenBolt = %v, want an error naming layout 4", err)
 	}
 }

@@ -184,13 +184,13 @@ type memTx struct {
 	// data, when not nil, reads the bytes of a record that a scan visits:
 	// the bolt store keeps records in its file and only their order and
 	// index terms here (with no data).
-	data func(kind, id string) ([]byte, error)
+	data func(kind, id string, seq uint64) ([]byte, error)
 }
 
 // recordData returns a copy of the bytes of r, the record of k with id.
 func (tx *memTx) recordData(k *memKind, id string, r *memRecord) ([]byte, error) {
 	if tx.data != nil {
-		return tx.data(k.name, id)
+		return tx.data(k.name, id, r.seq)
 	}
 	return clone(r.data), nil
 }
