@@ -20,9 +20,8 @@ import (
 // Layout of the bbolt file. Sequences are 8-byte big-endian, so byte order
 // is numeric order.
 //
-//	kind/<kind>      one bucket per record kind, keyed by the record's seq,
-//	                 its place in the kind's insertion order:
-//	  seq -> len(id) + id + len(terms) + terms + data
+//	records          every record of every kind, keyed by its seq:
+//	  seq -> len(kind) + kind + len(id) + id + len(terms) + terms + data
 //	                                  (the lengths are uvarints; each term
 //	                                  is followed by 0x00)
 //	  The bucket's own sequence is the last seq handed out.
@@ -31,28 +30,34 @@ import (
 //	jobobjects       kind + 0x00 + object ID + 0x00 + seq -> key in jobs
 //	layout           "version" -> boltLayout in 8 big-endian bytes
 //
-// The map from ID to seq and the index terms of the records are kept in
-// memory, not in the file: OpenBolt rebuilds them from the records (each
-// carries its ID and terms), and transactions keep them as the memory
-// store does (see NewMemory), with the same locking: an Update excludes
-// Views. So a Put writes one key, and Get looks its seq up in memory.
-// Keying by seq rather than by ID (which the resources scramble) puts every
-// new record at the right edge of its bucket: a transaction that creates
-// records dirties the last leaf or two of each kind it adds to, the
-// branches above them and the root leaf holding the bucket headers, where
-// the small counters bucket also lives inline. Kind buckets are filled
-// full (FillPercent 1), as appends dominate.
+// A record's seq is its place in the insertion order of its kind; seqs are
+// handed out by one counter for all kinds (see memStore.lastSeq). The map
+// from kind and ID to seq, and the index terms, are kept in memory, not in
+// the file: OpenBolt rebuilds them from the records (each carries its kind,
+// ID and terms), and transactions keep them as the memory store does (see
+// NewMemory), with the same locking: an Update excludes Views. So a Put
+// writes one key and Get looks its seq up in memory. Keying by seq rather
+// than by ID (which the resources scramble) puts every new record, of any
+// kind, at the right edge of the one records bucket: a transaction that
+// creates records dirties the last leaf or two of that bucket, the
+// branches above them, the leaves of the older records it replaces and the
+// root leaf holding the bucket headers, where the small counters bucket
+// also lives inline. The records bucket's pages are filled full
+// (FillPercent 1), as appends dominate.
 //
-// Earlier layouts keyed records by ID: 'r' + id -> seq + n + terms + data,
-// n being the length of terms in 4 big-endian bytes (layout 2); layout 1
-// also kept the order ('o' + seq -> id) and the index ('i' + term + 0x00 +
-// seq -> id) in each kind's bucket. OpenBolt rewrites the kind buckets of
-// such a file once, and marks it as layout 3.
+// Layouts 1 and 2 kept a bucket per kind ("kind/" + kind), keyed by 'r' +
+// ID, with values seq + n + terms + data (n being the length of terms in 4
+// big-endian bytes) and seqs counted per kind; layout 1 also kept the
+// order ('o' + seq -> id) and the index ('i' + term + 0x00 + seq -> id) in
+// each kind's bucket. OpenBolt moves the records of such a file into the
+// records bucket once, keeping each kind's order, and marks the file as
+// layout 3.
 //
 // due is Due.UnixNano with the sign bit flipped, so that times before 1970
 // sort first. Terms, timelines, job kinds and object IDs contain no NUL
 // byte, so a name followed by 0x00 is never the prefix of a longer name.
 var (
+	bucketRecords    = []byte("records")
 	bucketCounters   = []byte("counters")
 	bucketJobs       = []byte("jobs")
 	bucketJobObjects = []byte("jobobjects")
@@ -64,13 +69,12 @@ var (
 // a layout bucket are layout 1.
 const boltLayout = 3
 
-// kindFillPercent is how full bbolt packs the pages of a kind bucket when
-// it splits them: records are appended at the right edge, so pages left
-// behind are rarely written again and may as well be full.
-const kindFillPercent = 1.0
+// recordsFillPercent is how full bbolt packs the pages of the records
+// bucket when it splits them: records are appended at the right edge, so
+// pages left behind are rarely written again and may as well be full.
+const recordsFillPercent = 1.0
 
-// kindBucketPrefix starts the name of every kind's bucket; no fixed
-// bucket's name starts with it.
+// kindBucketPrefix started the name of each kind's bucket up to layout 2.
 const kindBucketPrefix = "kind/"
 
 // regionRecord started the key of every record in a kind's bucket up to
@@ -78,7 +82,7 @@ const kindBucketPrefix = "kind/"
 const regionRecord = 'r'
 
 // fixedBuckets are the buckets every file has.
-var fixedBuckets = [][]byte{bucketCounters, bucketJobs, bucketJobObjects, bucketLayout}
+var fixedBuckets = [][]byte{bucketRecords, bucketCounters, bucketJobs, bucketJobObjects, bucketLayout}
 
 // BoltOption configures OpenBolt.
 type BoltOption func(*boltConfig)
@@ -159,97 +163,92 @@ func (s *boltStore) load(tx *bolt.Tx) error {
 	if err := tx.Bucket(bucketLayout).Put(keyLayoutVersion, seqKey(nil, boltLayout)); err != nil {
 		return err
 	}
-	var kinds [][]byte
-	err := tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
-		if bytes.HasPrefix(name, []byte(kindBucketPrefix)) {
-			kinds = append(kinds, clone(name))
+	if version < 3 {
+		if err := upgradeKinds(tx); err != nil {
+			return err
 		}
-		return nil
+	}
+	return s.loadRecords(tx.Bucket(bucketRecords))
+}
+
+// upgradeKinds moves the records of a file of layout 1 or 2 from the
+// bucket of each kind, keyed by ID, to the records bucket, keyed by new
+// seqs that keep each kind's order, and drops the kind buckets.
+func upgradeKinds(tx *bolt.Tx) error {
+	type entry struct {
+		seq uint64 // in the kind
+		val []byte // as layout 3 stores it
+	}
+	var recs []entry
+	var kinds [][]byte
+	err := tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+		kind, ok := bytes.CutPrefix(name, []byte(kindBucketPrefix))
+		if !ok {
+			return nil
+		}
+		kinds = append(kinds, clone(name))
+		return b.ForEach(func(key, v []byte) error {
+			if key[0] != regionRecord {
+				return nil // layout 1's order and index
+			}
+			id := key[1:]
+			rec, err := decodeLayout2Record(v)
+			if err != nil {
+				return fmt.Errorf("kind %q: record %q: %w", kind, id, err)
+			}
+			// The new value is a copy: the old pages go with their bucket.
+			recs = append(recs, entry{seq: rec.seq, val: encodeRecord(kind, id, rec.terms, rec.data)})
+			return nil
+		})
 	})
 	if err != nil {
 		return err
 	}
+	// Seqs were counted per kind: ordering by them keeps each kind's
+	// order, and the stable sort keeps records of one seq in kind order.
+	slices.SortStableFunc(recs, func(a, b entry) int { return cmp.Compare(a.seq, b.seq) })
 	for _, name := range kinds {
-		kind := string(name[len(kindBucketPrefix):])
-		if version < 3 {
-			if err := upgradeKind(tx, name); err != nil {
-				return fmt.Errorf("kind %q: %w", kind, err)
-			}
-		}
-		if err := s.loadKind(tx.Bucket(name), kind); err != nil {
-			return fmt.Errorf("kind %q: %w", kind, err)
-		}
-	}
-	return nil
-}
-
-// upgradeKind rewrites the kind bucket name of a file of layout 1 or 2,
-// keyed by ID, as a bucket keyed by seq, dropping the order and index keys
-// of layout 1.
-func upgradeKind(tx *bolt.Tx, name []byte) error {
-	old := tx.Bucket(name)
-	lastSeq := old.Sequence()
-	type entry struct {
-		seq uint64
-		id  []byte
-		val []byte
-	}
-	var recs []entry
-	c := old.Cursor()
-	for key, v := c.First(); key != nil; key, v = c.Next() {
-		if key[0] != regionRecord {
-			continue
-		}
-		id := key[1:]
-		rec, err := decodeLayout2Record(v)
-		if err != nil {
-			return fmt.Errorf("record %q: %w", id, err)
-		}
-		recs = append(recs, entry{seq: rec.seq, id: id, val: encodeRecord(id, rec.terms, rec.data)})
-	}
-	slices.SortFunc(recs, func(a, b entry) int { return cmp.Compare(a.seq, b.seq) })
-	for i := 1; i < len(recs); i++ {
-		if recs[i].seq == recs[i-1].seq {
-			return fmt.Errorf("records %q and %q have the same seq %d", recs[i-1].id, recs[i].id, recs[i].seq)
-		}
-	}
-	// The new values are copies, so the old bucket's pages may go.
-	if err := tx.DeleteBucket(name); err != nil {
-		return err
-	}
-	b, err := tx.CreateBucket(name)
-	if err != nil {
-		return err
-	}
-	b.FillPercent = kindFillPercent
-	for _, r := range recs {
-		if err := b.Put(seqKey(nil, r.seq), r.val); err != nil {
+		if err := tx.DeleteBucket(name); err != nil {
 			return err
 		}
-		lastSeq = max(lastSeq, r.seq)
 	}
-	return b.SetSequence(lastSeq)
+	b := tx.Bucket(bucketRecords)
+	b.FillPercent = recordsFillPercent
+	for i, r := range recs {
+		if err := b.Put(seqKey(nil, uint64(i+1)), r.val); err != nil {
+			return err
+		}
+	}
+	return b.SetSequence(uint64(len(recs)))
 }
 
-// loadKind rebuilds the order and index of the kind bucket b in memory.
-func (s *boltStore) loadKind(b *bolt.Bucket, kind string) error {
-	k := newMemKind(kind)
-	k.lastSeq = b.Sequence()
+// loadRecords rebuilds the order and index of every kind in memory from
+// the records bucket b.
+func (s *boltStore) loadRecords(b *bolt.Bucket) error {
+	s.idx.lastSeq = b.Sequence()
+	var k *memKind
 	// Keys are seqs in ascending order, so the order and every index list
 	// come out sorted.
 	c := b.Cursor()
 	for key, v := c.First(); key != nil; key, v = c.Next() {
 		if len(key) != 8 {
-			return fmt.Errorf("key %x is not a seq", key)
+			return fmt.Errorf("records: key %x is not a seq", key)
 		}
 		seq := binary.BigEndian.Uint64(key)
 		rec, err := decodeRecord(v)
 		if err != nil {
 			return fmt.Errorf("record %d: %w", seq, err)
 		}
+		if k == nil || k.name != string(rec.kind) {
+			k = s.idx.kinds[string(rec.kind)]
+			if k == nil {
+				k = newMemKind(string(rec.kind))
+				s.idx.kinds[k.name] = k
+			}
+		}
 		id := string(rec.id)
-		if k.records[id] != nil {
-			return fmt.Errorf("records %d and %d have the same ID %q", k.records[id].seq, seq, id)
+		if r := k.records[id]; r != nil {
+			return fmt.Errorf("records %d and %d are both %s %q", r.seq, seq, k.name, id)
 		}
 		r := &memRecord{seq: seq, terms: decodeTerms(rec.terms)}
 		k.records[id] = r
@@ -257,9 +256,9 @@ func (s *boltStore) loadKind(b *bolt.Bucket, kind string) error {
 		for _, term := range r.terms {
 			k.index[term] = append(k.index[term], memEntry{seq: seq, id: id})
 		}
-		k.lastSeq = max(k.lastSeq, seq)
+		k.lastSeq = seq
+		s.idx.lastSeq = max(s.idx.lastSeq, seq)
 	}
-	s.idx.kinds[kind] = k
 	return nil
 }
 
@@ -355,9 +354,9 @@ type boltTx struct {
 	tx   *bolt.Tx
 	done bool
 	// idx keeps the order and index in step with the file; the scans are
-	// its own, reading each record's data through boltTx.data.
-	idx   *memTx
-	kinds map[string]*bolt.Bucket
+	// its own, reading each record's data through boltTx.getRecord.
+	idx     *memTx
+	records *bolt.Bucket // the records bucket, once looked up
 }
 
 func (t *boltTx) read() error {
@@ -377,48 +376,32 @@ func (t *boltTx) write() error {
 	return nil
 }
 
-// kind returns the bucket of kind, or nil if it has no records yet.
-func (t *boltTx) kind(kind string) *bolt.Bucket {
-	if b := t.kinds[kind]; b != nil {
-		return b
+// recordsBucket returns the records bucket.
+func (t *boltTx) recordsBucket() *bolt.Bucket {
+	if t.records == nil {
+		t.records = t.tx.Bucket(bucketRecords)
+		if t.tx.Writable() {
+			t.records.FillPercent = recordsFillPercent
+		}
 	}
-	b := t.tx.Bucket([]byte(kindBucketPrefix + kind))
-	if b == nil {
-		return nil
-	}
-	if t.kinds == nil {
-		t.kinds = make(map[string]*bolt.Bucket)
-	}
-	if t.tx.Writable() {
-		b.FillPercent = kindFillPercent
-	}
-	t.kinds[kind] = b
-	return b
-}
-
-// createKind returns the bucket of kind, creating it if needed.
-func (t *boltTx) createKind(kind string) (*bolt.Bucket, error) {
-	if b := t.kind(kind); b != nil {
-		return b, nil
-	}
-	if _, err := t.tx.CreateBucket([]byte(kindBucketPrefix + kind)); err != nil {
-		return nil, fmt.Errorf("store: create bucket for kind %q: %w", kind, err)
-	}
-	return t.kind(kind), nil
+	return t.records
 }
 
 // record is a decoded record value. Its slices are bbolt's: valid until the
 // transaction ends, copied before they are handed out.
 type record struct {
+	kind  []byte
 	id    []byte
 	terms []byte // each term followed by 0x00; see decodeTerms
 	data  []byte
 }
 
-// encodeRecord returns a new value holding a record of id with terms (each
-// followed by 0x00) and data.
-func encodeRecord[ID string | []byte](id ID, terms []byte, data []byte) []byte {
-	v := make([]byte, 0, 2*binary.MaxVarintLen32+len(id)+len(terms)+len(data))
+// encodeRecord returns a new value holding a record of kind and id with
+// terms (each followed by 0x00) and data.
+func encodeRecord[S string | []byte](kind, id S, terms []byte, data []byte) []byte {
+	v := make([]byte, 0, 3*binary.MaxVarintLen32+len(kind)+len(id)+len(terms)+len(data))
+	v = binary.AppendUvarint(v, uint64(len(kind)))
+	v = append(v, kind...)
 	v = binary.AppendUvarint(v, uint64(len(id)))
 	v = append(v, id...)
 	v = binary.AppendUvarint(v, uint64(len(terms)))
@@ -429,6 +412,9 @@ func encodeRecord[ID string | []byte](id ID, terms []byte, data []byte) []byte {
 func decodeRecord(v []byte) (record, error) {
 	var r record
 	var err error
+	if r.kind, v, err = lengthPrefixed(v); err != nil {
+		return record{}, fmt.Errorf("kind: %w", err)
+	}
 	if r.id, v, err = lengthPrefixed(v); err != nil {
 		return record{}, fmt.Errorf("id: %w", err)
 	}
@@ -507,22 +493,19 @@ func (t *boltTx) seq(kind, id string) (uint64, bool) {
 	return r.seq, true
 }
 
-// getRecord returns the data of the record of kind with id and seq, copied.
+// getRecord returns a copy of the data of the record of kind with id, whose
+// seq is seq.
 func (t *boltTx) getRecord(kind, id string, seq uint64) ([]byte, error) {
-	b := t.kind(kind)
-	if b == nil {
-		return nil, fmt.Errorf("store: no bucket for kind %q", kind)
-	}
-	v := b.Get(seqKey(nil, seq))
+	v := t.recordsBucket().Get(seqKey(nil, seq))
 	if v == nil {
-		return nil, fmt.Errorf("store: the index names record %q of kind %q, which the file lacks", id, kind)
+		return nil, fmt.Errorf("store: the index names record %d, %s %q, which the file lacks", seq, kind, id)
 	}
 	r, err := decodeRecord(v)
 	if err != nil {
-		return nil, fmt.Errorf("store: record %q of kind %q: %w", id, kind, err)
+		return nil, fmt.Errorf("store: record %d, %s %q: %w", seq, kind, id, err)
 	}
-	if string(r.id) != id {
-		return nil, fmt.Errorf("store: record %d of kind %q is %q, but the index says %q", seq, kind, r.id, id)
+	if string(r.kind) != kind || string(r.id) != id {
+		return nil, fmt.Errorf("store: record %d is %s %q, but the index says %s %q", seq, r.kind, r.id, kind, id)
 	}
 	return clone(r.data), nil
 }
@@ -549,21 +532,15 @@ func (t *boltTx) Put(kind, id string, data []byte, terms ...string) error {
 	if err != nil {
 		return err
 	}
-	b, err := t.createKind(kind)
-	if err != nil {
-		return err
-	}
-	// The index hands out seq: a new record's is one past the kind's last.
+	b := t.recordsBucket()
+	// The index hands out seq: a new record's is one past the store's last.
 	seq, ok := t.seq(kind, id)
 	if !ok {
-		seq = 1
-		if k := t.idx.s.kinds[kind]; k != nil {
-			seq = k.lastSeq + 1
-		}
+		seq = t.idx.s.lastSeq + 1
 	}
 	// bbolt keeps keys and values until commit, so none of these slices
 	// are reused or changed after being handed over.
-	if err := b.Put(seqKey(nil, seq), encodeRecord(id, joinTerms(terms), data)); err != nil {
+	if err := b.Put(seqKey(nil, seq), encodeRecord(kind, id, joinTerms(terms), data)); err != nil {
 		return err
 	}
 	if seq > b.Sequence() {
@@ -582,14 +559,10 @@ func (t *boltTx) Delete(kind, id string) error {
 	if !ok {
 		return ErrNotFound
 	}
-	b := t.kind(kind)
-	if b == nil {
-		return fmt.Errorf("store: no bucket for kind %q", kind)
-	}
 	if err := t.idx.Delete(kind, id); err != nil {
 		return err
 	}
-	return b.Delete(seqKey(nil, seq))
+	return t.recordsBucket().Delete(seqKey(nil, seq))
 }
 
 func (t *boltTx) Scan(kind string, reverse bool, fn func(id string, data []byte) (bool, error)) error {

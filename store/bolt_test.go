@@ -161,10 +161,11 @@ func BenchmarkBoltPutGet(b *testing.B) {
 	benchmarkPutGet(b, s)
 }
 
-// TestBoltOpensOlderLayouts opens files as layouts 1 and 2 wrote them,
-// keyed by 'r' + ID, layout 1 also keeping each kind's order ('o' keys) and
-// index ('i' keys) in the file: records, order, index, counters and
-// sequences survive, and the kind is keyed by seq alone.
+// TestBoltOpensOlderLayouts opens files as layouts 1 and 2 wrote them, a
+// bucket per kind keyed by 'r' + ID, layout 1 also keeping each kind's
+// order ('o' keys) and index ('i' keys) in the file: records, order,
+// index, counters and sequences survive, and the records of all kinds move
+// to one bucket keyed by new seqs.
 func TestBoltOpensOlderLayouts(t *testing.T) {
 	for _, layout := range []uint64{1, 2} {
 		t.Run(fmt.Sprintf("layout%d", layout), func(t *testing.T) {
@@ -223,7 +224,21 @@ func testBoltOpensLayout(t *testing.T, layout uint64) {
 				return err
 			}
 		}
-		return b.SetSequence(4)
+		if err := b.SetSequence(4); err != nil {
+			return err
+		}
+		// A second kind, whose seqs were counted apart.
+		other, err := tx.CreateBucket([]byte("kind/other"))
+		if err != nil {
+			return err
+		}
+		if err := other.Put([]byte("ry"), record(2, "data y")); err != nil {
+			return err
+		}
+		if err := other.Put([]byte("rx"), record(1, "data x", "term")); err != nil {
+			return err
+		}
+		return other.SetSequence(2)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -240,7 +255,7 @@ func testBoltOpensLayout(t *testing.T, layout uint64) {
 			return true, nil
 		}
 	}
-	var all, term, x []rec
+	var all, term, x, others []rec
 	var next uint64
 	var got []string
 	err = s.Update(func(tx store.Tx) error {
@@ -265,6 +280,12 @@ func testBoltOpensLayout(t *testing.T, layout uint64) {
 		if err := tx.ScanIndex("thing", "x", true, collect(&x)); err != nil {
 			return err
 		}
+		if err := tx.Put("other", "z", []byte("data z")); err != nil {
+			return err
+		}
+		if err := tx.Scan("other", false, collect(&others)); err != nil {
+			return err
+		}
 		var err error
 		next, err = tx.NextSequence("ids")
 		return err
@@ -284,6 +305,9 @@ func testBoltOpensLayout(t *testing.T, layout uint64) {
 	if diff := cmp.Diff([]rec{{"e", "data e"}, {"a", "data a"}}, x); diff != "" {
 		t.Errorf("ScanIndex x, newest first (-want +got):\n%s", diff)
 	}
+	if diff := cmp.Diff([]rec{{"x", "data x"}, {"y", "data y"}, {"z", "data z"}}, others); diff != "" {
+		t.Errorf("Scan other (-want +got):\n%s", diff)
+	}
 	if next != 6 {
 		t.Errorf("NextSequence = %d, want 6", next)
 	}
@@ -300,13 +324,23 @@ func testBoltOpensLayout(t *testing.T, layout uint64) {
 	}
 	defer db.Close()
 	err = db.View(func(tx *bolt.Tx) error {
+		var buckets []string
+		_ = tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+			buckets = append(buckets, string(name))
+			return nil
+		})
+		if diff := cmp.Diff([]string{"counters", "jobobjects", "jobs", "layout", "records"}, buckets); diff != "" {
+			t.Errorf("buckets after the upgrade (-want +got):\n%s", diff)
+		}
+		// x and b had seq 1 in their kinds, y and a 2, d 4; e and z came
+		// after the upgrade.
 		var keys []uint64
-		_ = tx.Bucket([]byte("kind/thing")).ForEach(func(k, _ []byte) error {
+		_ = tx.Bucket([]byte("records")).ForEach(func(k, _ []byte) error {
 			keys = append(keys, binary.BigEndian.Uint64(k))
 			return nil
 		})
-		if diff := cmp.Diff([]uint64{1, 2, 4, 5}, keys); diff != "" {
-			t.Errorf("keys of the kind after the upgrade (-want +got):\n%s", diff)
+		if diff := cmp.Diff([]uint64{1, 2, 3, 4, 5, 6, 7}, keys); diff != "" {
+			t.Errorf("keys of the records after the upgrade (-want +got):\n%s", diff)
 		}
 		if v := tx.Bucket([]byte("layout")).Get([]byte("version")); binary.BigEndian.Uint64(v) != 3 {
 			t.Errorf("layout version %x, want 3", v)
