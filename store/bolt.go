@@ -26,16 +26,19 @@ import (
 //	                                  is followed by 0x00)
 //	  The bucket's own sequence is the last seq handed out.
 //	counters         name -> value
-//	jobs             timeline + 0x00 + due + seq -> JSON of the Job (the bucket's sequence hands out Seq)
-//	jobobjects       kind + 0x00 + object ID + 0x00 + seq -> key in jobs
+//	jobs             every pending job, keyed by its Seq:
+//	  seq -> len(kind) + kind + len(object ID) + object ID +
+//	         len(timeline) + timeline + due
+//	  The bucket's own sequence is the last Seq handed out.
 //	layout           "version" -> boltLayout in 8 big-endian bytes
 //
 // A record's seq is its place in the insertion order of its kind; seqs are
 // handed out by one counter for all kinds (see memStore.lastSeq). The map
-// from kind and ID to seq, and the index terms, are kept in memory, not in
-// the file: OpenBolt rebuilds them from the records (each carries its kind,
-// ID and terms), and transactions keep them as the memory store does (see
-// NewMemory), with the same locking: an Update excludes Views. So a Put
+// from kind and ID to seq, the index terms and the queues of jobs are kept
+// in memory, not in the file: OpenBolt rebuilds them from the records
+// (each carries its kind, ID and terms) and the jobs, and transactions keep
+// them as the memory store does (see NewMemory), with the same locking: an
+// Update excludes Views. NextJob and Jobs read memory alone. So a Put
 // writes one key and Get looks its seq up in memory. Keying by seq rather
 // than by ID (which the resources scramble) puts every new record, of any
 // kind, at the right edge of the one records bucket: a transaction that
@@ -49,13 +52,12 @@ import (
 // ID, with values seq + n + terms + data (n being the length of terms in 4
 // big-endian bytes) and seqs counted per kind; layout 1 also kept the
 // order ('o' + seq -> id) and the index ('i' + term + 0x00 + seq -> id) in
-// each kind's bucket. OpenBolt moves the records of such a file into the
-// records bucket once, keeping each kind's order, and marks the file as
+// each kind's bucket. They kept jobs keyed by timeline + 0x00 + due + seq
+// (due being Due.UnixNano with the sign bit flipped) with the Job in JSON,
+// and a jobobjects bucket (kind + 0x00 + object ID + 0x00 + seq -> key in
+// jobs). OpenBolt moves the records of such a file into the records bucket
+// once, keeping each kind's order, rewrites its jobs, and marks the file as
 // layout 3.
-//
-// due is Due.UnixNano with the sign bit flipped, so that times before 1970
-// sort first. Terms, timelines, job kinds and object IDs contain no NUL
-// byte, so a name followed by 0x00 is never the prefix of a longer name.
 var (
 	bucketRecords    = []byte("records")
 	bucketCounters   = []byte("counters")
@@ -69,10 +71,11 @@ var (
 // a layout bucket are layout 1.
 const boltLayout = 3
 
-// recordsFillPercent is how full bbolt packs the pages of the records
-// bucket when it splits them: records are appended at the right edge, so
-// pages left behind are rarely written again and may as well be full.
-const recordsFillPercent = 1.0
+// appendFillPercent is how full bbolt packs the pages of the records and
+// jobs buckets when it splits them: both are keyed by seq, so new keys go to
+// the right edge and pages left behind are rarely written again and may as
+// well be full.
+const appendFillPercent = 1.0
 
 // kindBucketPrefix started the name of each kind's bucket up to layout 2.
 const kindBucketPrefix = "kind/"
@@ -82,7 +85,7 @@ const kindBucketPrefix = "kind/"
 const regionRecord = 'r'
 
 // fixedBuckets are the buckets every file has.
-var fixedBuckets = [][]byte{bucketRecords, bucketCounters, bucketJobs, bucketJobObjects, bucketLayout}
+var fixedBuckets = [][]byte{bucketRecords, bucketCounters, bucketJobs, bucketLayout}
 
 // BoltOption configures OpenBolt.
 type BoltOption func(*boltConfig)
@@ -167,8 +170,66 @@ func (s *boltStore) load(tx *bolt.Tx) error {
 		if err := upgradeKinds(tx); err != nil {
 			return err
 		}
+		if err := upgradeJobs(tx); err != nil {
+			return err
+		}
 	}
-	return s.loadRecords(tx.Bucket(bucketRecords))
+	if err := s.loadRecords(tx.Bucket(bucketRecords)); err != nil {
+		return err
+	}
+	return s.loadJobs(tx.Bucket(bucketJobs))
+}
+
+// upgradeJobs rewrites the jobs of a file of layout 1 or 2, keyed by
+// timeline, due time and seq with JSON values, as layout 3 keeps them, and
+// drops the jobobjects bucket.
+func upgradeJobs(tx *bolt.Tx) error {
+	old := tx.Bucket(bucketJobs)
+	lastSeq := old.Sequence()
+	var jobs []Job
+	err := old.ForEach(func(k, v []byte) error {
+		var j Job
+		if err := json.Unmarshal(v, &j); err != nil {
+			return fmt.Errorf("decode job %x: %w", k, err)
+		}
+		jobs = append(jobs, j)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, name := range [][]byte{bucketJobs, bucketJobObjects} {
+		if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+			return err
+		}
+	}
+	b, err := tx.CreateBucket(bucketJobs)
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		if err := b.Put(seqKey(nil, j.Seq), encodeJob(j)); err != nil {
+			return err
+		}
+	}
+	return b.SetSequence(lastSeq)
+}
+
+// loadJobs puts the jobs of the jobs bucket b in memory.
+func (s *boltStore) loadJobs(b *bolt.Bucket) error {
+	s.idx.jobSeq = b.Sequence()
+	return b.ForEach(func(k, v []byte) error {
+		if len(k) != 8 {
+			return fmt.Errorf("jobs: key %x is not a seq", k)
+		}
+		j, err := decodeJob(binary.BigEndian.Uint64(k), v)
+		if err != nil {
+			return fmt.Errorf("job %x: %w", k, err)
+		}
+		s.idx.insertJob(&memJob{job: j, due: j.Due.UnixNano()})
+		s.idx.jobSeq = max(s.idx.jobSeq, j.Seq)
+		return nil
+	})
 }
 
 // upgradeKinds moves the records of a file of layout 1 or 2 from the
@@ -213,7 +274,7 @@ func upgradeKinds(tx *bolt.Tx) error {
 		}
 	}
 	b := tx.Bucket(bucketRecords)
-	b.FillPercent = recordsFillPercent
+	b.FillPercent = appendFillPercent
 	for i, r := range recs {
 		if err := b.Put(seqKey(nil, uint64(i+1)), r.val); err != nil {
 			return err
@@ -381,7 +442,7 @@ func (t *boltTx) recordsBucket() *bolt.Bucket {
 	if t.records == nil {
 		t.records = t.tx.Bucket(bucketRecords)
 		if t.tx.Writable() {
-			t.records.FillPercent = recordsFillPercent
+			t.records.FillPercent = appendFillPercent
 		}
 	}
 	return t.records
@@ -617,25 +678,16 @@ func (t *boltTx) AddJob(j Job) (Job, error) {
 	if err := t.write(); err != nil {
 		return Job{}, err
 	}
-	if err := checkJob(j); err != nil {
+	j, err := t.idx.AddJob(j)
+	if err != nil {
 		return Job{}, err
 	}
 	jobs := t.tx.Bucket(bucketJobs)
-	seq, err := jobs.NextSequence()
-	if err != nil {
+	jobs.FillPercent = appendFillPercent
+	if err := jobs.Put(seqKey(nil, j.Seq), encodeJob(j)); err != nil {
 		return Job{}, err
 	}
-	j.Seq = seq
-	j.Due = dueTime(j.Due)
-	val, err := json.Marshal(j)
-	if err != nil {
-		return Job{}, err
-	}
-	key := jobKey(j)
-	if err := jobs.Put(key, val); err != nil {
-		return Job{}, err
-	}
-	if err := t.tx.Bucket(bucketJobObjects).Put(seqKey(jobObjectPrefix(j.Kind, j.ObjectID), seq), key); err != nil {
+	if err := jobs.SetSequence(j.Seq); err != nil {
 		return Job{}, err
 	}
 	return j, nil
@@ -645,48 +697,31 @@ func (t *boltTx) RemoveJob(j Job) error {
 	if err := t.write(); err != nil {
 		return err
 	}
-	if hasNUL(j.Timeline) || !validDue(j.Due) {
-		return nil // no such job can be stored
-	}
-	jobs := t.tx.Bucket(bucketJobs)
-	key := jobKey(j)
-	v := jobs.Get(key)
-	if v == nil {
-		return nil
-	}
-	// The caller's j need not carry Kind and ObjectID; the stored one does.
-	var stored Job
-	if err := json.Unmarshal(v, &stored); err != nil {
-		return fmt.Errorf("store: decode job %d: %w", j.Seq, err)
-	}
-	if err := jobs.Delete(key); err != nil {
+	had := t.idx.s.jobs[j.Seq] != nil
+	if err := t.idx.RemoveJob(j); err != nil {
 		return err
 	}
-	return t.tx.Bucket(bucketJobObjects).Delete(seqKey(jobObjectPrefix(stored.Kind, stored.ObjectID), stored.Seq))
+	if !had || t.idx.s.jobs[j.Seq] != nil {
+		return nil // no such job
+	}
+	return t.tx.Bucket(bucketJobs).Delete(seqKey(nil, j.Seq))
 }
 
 func (t *boltTx) RemoveJobs(kind, objectID string) error {
 	if err := t.write(); err != nil {
 		return err
 	}
-	if hasNUL(kind) || hasNUL(objectID) {
-		return nil // no such job can be stored
+	set := t.idx.s.jobsByObject[jobObject{kind, objectID}]
+	seqs := make([]uint64, 0, len(set))
+	for seq := range set {
+		seqs = append(seqs, seq)
 	}
-	objects := t.tx.Bucket(bucketJobObjects)
-	prefix := jobObjectPrefix(kind, objectID)
-	// Collect first: deleting under a cursor makes it skip keys.
-	var objectKeys, jobKeys [][]byte
-	c := objects.Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		objectKeys = append(objectKeys, clone(k))
-		jobKeys = append(jobKeys, clone(v))
+	if err := t.idx.RemoveJobs(kind, objectID); err != nil {
+		return err
 	}
 	jobs := t.tx.Bucket(bucketJobs)
-	for i := range objectKeys {
-		if err := jobs.Delete(jobKeys[i]); err != nil {
-			return err
-		}
-		if err := objects.Delete(objectKeys[i]); err != nil {
+	for _, seq := range seqs {
+		if err := jobs.Delete(seqKey(nil, seq)); err != nil {
 			return err
 		}
 	}
@@ -697,38 +732,42 @@ func (t *boltTx) NextJob(timeline string) (Job, bool, error) {
 	if err := t.read(); err != nil {
 		return Job{}, false, err
 	}
-	if hasNUL(timeline) {
-		return Job{}, false, nil // no stored timeline has one
-	}
-	prefix := append([]byte(timeline), 0)
-	k, v := t.tx.Bucket(bucketJobs).Cursor().Seek(prefix)
-	if k == nil || !bytes.HasPrefix(k, prefix) {
-		return Job{}, false, nil
-	}
-	var j Job
-	if err := json.Unmarshal(v, &j); err != nil {
-		return Job{}, false, fmt.Errorf("store: decode job %x: %w", k, err)
-	}
-	return j, true, nil
+	return t.idx.NextJob(timeline)
 }
 
 func (t *boltTx) Jobs() ([]Job, error) {
 	if err := t.read(); err != nil {
 		return nil, err
 	}
-	var jobs []Job
-	err := t.tx.Bucket(bucketJobs).ForEach(func(k, v []byte) error {
-		var j Job
-		if err := json.Unmarshal(v, &j); err != nil {
-			return fmt.Errorf("store: decode job %x: %w", k, err)
-		}
-		jobs = append(jobs, j)
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	return t.idx.Jobs()
+}
+
+// encodeJob returns the value that stores j: its kind, object ID and
+// timeline, each after its length as a uvarint, then its due time as
+// UnixNano in 8 big-endian bytes.
+func encodeJob(j Job) []byte {
+	v := make([]byte, 0, 3*binary.MaxVarintLen32+len(j.Kind)+len(j.ObjectID)+len(j.Timeline)+8)
+	for _, s := range []string{j.Kind, j.ObjectID, j.Timeline} {
+		v = binary.AppendUvarint(v, uint64(len(s)))
+		v = append(v, s...)
 	}
-	return jobs, nil
+	return binary.BigEndian.AppendUint64(v, uint64(j.Due.UnixNano()))
+}
+
+// decodeJob decodes the job stored under seq with value v.
+func decodeJob(seq uint64, v []byte) (Job, error) {
+	var fields [3][]byte
+	for i := range fields {
+		var err error
+		if fields[i], v, err = lengthPrefixed(v); err != nil {
+			return Job{}, err
+		}
+	}
+	if len(v) != 8 {
+		return Job{}, fmt.Errorf("due time of %d bytes, want 8", len(v))
+	}
+	due := int64(binary.BigEndian.Uint64(v))
+	return Job{Kind: string(fields[0]), ObjectID: string(fields[1]), Timeline: string(fields[2]), Due: time.Unix(0, due).UTC(), Seq: seq}, nil
 }
 
 // seqKey returns a new slice holding prefix then seq in 8 big-endian bytes.
@@ -736,21 +775,4 @@ func seqKey(prefix []byte, seq uint64) []byte {
 	k := make([]byte, 0, len(prefix)+8)
 	k = append(k, prefix...)
 	return binary.BigEndian.AppendUint64(k, seq)
-}
-
-// jobKey orders jobs by timeline, due time, then Seq.
-func jobKey(j Job) []byte {
-	k := make([]byte, 0, len(j.Timeline)+17)
-	k = append(k, j.Timeline...)
-	k = append(k, 0)
-	k = binary.BigEndian.AppendUint64(k, uint64(j.Due.UnixNano())^(1<<63))
-	return binary.BigEndian.AppendUint64(k, j.Seq)
-}
-
-func jobObjectPrefix(kind, objectID string) []byte {
-	k := make([]byte, 0, len(kind)+len(objectID)+2)
-	k = append(k, kind...)
-	k = append(k, 0)
-	k = append(k, objectID...)
-	return append(k, 0)
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -192,11 +193,25 @@ func testBoltOpensLayout(t *testing.T, layout uint64) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	due := time.Date(2030, 1, 2, 3, 4, 5, 6, time.UTC)
+	job := store.Job{Kind: "finalize", ObjectID: "a", Timeline: "clock", Due: due, Seq: 3}
 	err = db.Update(func(tx *bolt.Tx) error {
 		counters, _ := tx.CreateBucket([]byte("counters"))
-		_, _ = tx.CreateBucket([]byte("jobs"))
-		_, _ = tx.CreateBucket([]byte("jobobjects"))
+		jobs, _ := tx.CreateBucket([]byte("jobs"))
+		jobObjects, _ := tx.CreateBucket([]byte("jobobjects"))
 		if err := counters.Put([]byte("ids"), seq("", 5)); err != nil {
+			return err
+		}
+		// One job is left of three; the jobs bucket's sequence stayed at 3.
+		jobKey := binary.BigEndian.AppendUint64(seq("clock\x00", uint64(due.UnixNano())^(1<<63)), 3)
+		v, _ := json.Marshal(job)
+		if err := jobs.Put(jobKey, v); err != nil {
+			return err
+		}
+		if err := jobObjects.Put(seq("finalize\x00a\x00", 3), jobKey); err != nil {
+			return err
+		}
+		if err := jobs.SetSequence(3); err != nil {
 			return err
 		}
 		b, err := tx.CreateBucket([]byte("kind/thing"))
@@ -257,6 +272,8 @@ func testBoltOpensLayout(t *testing.T, layout uint64) {
 	}
 	var all, term, x, others []rec
 	var next uint64
+	var jobs, jobsLeft []store.Job
+	var added store.Job
 	var got []string
 	err = s.Update(func(tx store.Tx) error {
 		for _, id := range []string{"a", "b", "c", "d"} {
@@ -287,11 +304,32 @@ func testBoltOpensLayout(t *testing.T, layout uint64) {
 			return err
 		}
 		var err error
+		if jobs, err = tx.Jobs(); err != nil {
+			return err
+		}
+		if added, err = tx.AddJob(store.Job{Kind: "k", Due: due}); err != nil {
+			return err
+		}
+		if err := tx.RemoveJobs("finalize", "a"); err != nil {
+			return err
+		}
+		if jobsLeft, err = tx.Jobs(); err != nil {
+			return err
+		}
 		next, err = tx.NextSequence("ids")
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]store.Job{job}, jobs); diff != "" {
+		t.Errorf("Jobs (-want +got):\n%s", diff)
+	}
+	if added.Seq != 4 {
+		t.Errorf("AddJob gave Seq %d, want 4", added.Seq)
+	}
+	if diff := cmp.Diff([]store.Job{added}, jobsLeft); diff != "" {
+		t.Errorf("Jobs after RemoveJobs (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"data a", "data b", "not found", "data d"}, got); diff != "" {
 		t.Errorf("Get a, b, c, d (-want +got):\n%s", diff)
@@ -329,7 +367,7 @@ func testBoltOpensLayout(t *testing.T, layout uint64) {
 			buckets = append(buckets, string(name))
 			return nil
 		})
-		if diff := cmp.Diff([]string{"counters", "jobobjects", "jobs", "layout", "records"}, buckets); diff != "" {
+		if diff := cmp.Diff([]string{"counters", "jobs", "layout", "records"}, buckets); diff != "" {
 			t.Errorf("buckets after the upgrade (-want +got):\n%s", diff)
 		}
 		// x and b had seq 1 in their kinds, y and a 2, d 4; e and z came
