@@ -94,9 +94,10 @@ type boltConfig struct {
 	noSync bool
 }
 
-// BoltNoSync turns off fsync on commit and the persisted freelist
-// (bbolt's NoSync and NoFreelistSync). It trades crash safety for speed: if
-// the process or machine crashes the file may be lost or corrupt. Use it for
+// BoltNoSync turns off fsync on commit and when the file grows, and the
+// persisted freelist (bbolt's NoSync, NoGrowSync and NoFreelistSync). It
+// trades crash safety for speed: if the process or machine crashes the
+// file may be lost or corrupt. Use it for
 // temporary databases, such as those under t.TempDir(). The default syncs
 // every commit.
 func BoltNoSync() BoltOption {
@@ -129,6 +130,7 @@ func OpenBolt(path string, opts ...BoltOption) (Store, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:        time.Second,
 		NoSync:         c.noSync,
+		NoGrowSync:     c.noSync,
 		NoFreelistSync: c.noSync,
 	})
 	if err != nil {
