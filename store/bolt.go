@@ -29,6 +29,8 @@ import (
 //	jobs             every pending job, keyed by its Seq:
 //	  seq -> len(kind) + kind + len(object ID) + object ID +
 //	         len(timeline) + timeline + due
+//	                                  (the lengths are uvarints; due is
+//	                                  Due.UnixNano in 8 big-endian bytes)
 //	  The bucket's own sequence is the last Seq handed out.
 //	layout           "version" -> boltLayout in 8 big-endian bytes
 //
@@ -45,8 +47,9 @@ import (
 // creates records dirties the last leaf or two of that bucket, the
 // branches above them, the leaves of the older records it replaces and the
 // root leaf holding the bucket headers, where the small counters bucket
-// also lives inline. The records bucket's pages are filled full
-// (FillPercent 1), as appends dominate.
+// also lives inline. Jobs, keyed by Seq too, are added at the right edge
+// of their bucket. The pages of both are filled full (FillPercent 1), as
+// appends dominate.
 //
 // Layouts 1 and 2 kept a bucket per kind ("kind/" + kind), keyed by 'r' +
 // ID, with values seq + n + terms + data (n being the length of terms in 4
@@ -97,9 +100,8 @@ type boltConfig struct {
 // BoltNoSync turns off fsync on commit and when the file grows, and the
 // persisted freelist (bbolt's NoSync, NoGrowSync and NoFreelistSync). It
 // trades crash safety for speed: if the process or machine crashes the
-// file may be lost or corrupt. Use it for
-// temporary databases, such as those under t.TempDir(). The default syncs
-// every commit.
+// file may be lost or corrupt. Use it for temporary databases, such as
+// those under t.TempDir(). The default syncs every commit.
 func BoltNoSync() BoltOption {
 	return func(c *boltConfig) { c.noSync = true }
 }
@@ -116,12 +118,14 @@ func BoltNoSync() BoltOption {
 // View or Update from inside fn deadlocks. Get and Scan hand out copies,
 // never bbolt's own slices, which die with the transaction.
 //
-// Each record's place in insertion order and its index terms are kept in
-// memory (about 150 bytes a record plus its ID and terms), rebuilt by
-// reading every record once at open; the file holds the records alone, so
-// a write costs few pages. A file written by an earlier stripefake (layout
-// 1) is upgraded in place the first time it is opened; one written by a
-// newer layout is refused with an error saying so.
+// Each record's place in insertion order and its index terms, and the
+// queues of jobs, are kept in memory (about 150 bytes a record plus its ID
+// and terms), rebuilt by reading every record and job once at open. The
+// file keys records by their place in insertion order, so a write
+// transaction costs few pages: new records of every kind go to the end of
+// one tree. A file written by an earlier stripefake (layouts 1
+// and 2) is upgraded in place the first time it is opened; one written by
+// a newer layout is refused with an error saying so.
 func OpenBolt(path string, opts ...BoltOption) (Store, error) {
 	var c boltConfig
 	for _, opt := range opts {
