@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -418,5 +419,42 @@ func TestBoltRefusesNewerLayout(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "layout 4") {
 		t.Errorf("OpenBolt = %v, want an error naming layout 4", err)
+	}
+}
+
+// TestBoltAppendWritesFewPages: records of every kind go to the end of one
+// tree, so a transaction that creates a record of each of three kinds in
+// a store of thousands writes the root leaf, the last leaf and the
+// branches above it, not a leaf and branches per kind.
+func TestBoltAppendWritesFewPages(t *testing.T) {
+	s := openBolt(t, filepath.Join(t.TempDir(), "store.db"))
+	kinds := []string{"customer", "invoice", "event"}
+	data := strings.Repeat("x", 500)
+	put := func(n uint64) error {
+		return s.Update(func(tx store.Tx) error {
+			for _, kind := range kinds {
+				// IDs in no particular order, as the fake's are.
+				id := kind + "_" + strconv.FormatUint(n*0x9e3779b97f4a7c15, 36)
+				if err := tx.Put(kind, id, []byte(data), "term"); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	for n := range uint64(3000) {
+		if err := put(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := store.BoltPages(s)
+	const txs = 100
+	for n := range uint64(txs) {
+		if err := put(3000 + n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := float64(store.BoltPages(s)-before) / txs; got > 5 {
+		t.Errorf("%.2f pages per transaction, want at most 5", got)
 	}
 }
