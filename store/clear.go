@@ -23,10 +23,15 @@ func (s *memStore) clear() error {
 	if s.closed {
 		return ErrClosed
 	}
-	fresh := NewMemory().(*memStore)
-	s.kinds, s.counters = fresh.kinds, fresh.counters
-	s.jobSeq, s.queues, s.jobs, s.jobsByObject = 0, fresh.queues, fresh.jobs, fresh.jobsByObject
+	s.reset()
 	return nil
+}
+
+// reset empties s; the caller holds the lock.
+func (s *memStore) reset() {
+	fresh := NewMemory().(*memStore)
+	s.kinds, s.counters, s.lastSeq = fresh.kinds, fresh.counters, 0
+	s.jobSeq, s.queues, s.jobs, s.jobsByObject = 0, fresh.queues, fresh.jobs, fresh.jobsByObject
 }
 
 func (s *boltStore) clear() error {
@@ -55,7 +60,7 @@ func (s *boltStore) clear() error {
 		return btx.Bucket(bucketLayout).Put(keyLayoutVersion, seqKey(nil, boltLayout))
 	})
 	if err == nil {
-		s.idx.kinds = make(map[string]*memKind)
+		s.idx.reset()
 	}
 	return err
 }

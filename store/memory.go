@@ -33,6 +33,10 @@ type memStore struct {
 
 	kinds    map[string]*memKind
 	counters map[string]uint64
+	// lastSeq is the last seq handed out, to a record of any kind: seqs
+	// are unique in the store, so the bolt store can key its file by seq
+	// alone (see OpenBolt).
+	lastSeq uint64
 
 	// Jobs: a heap per timeline for NextJob, plus lookups by Seq for
 	// RemoveJob and by kind and object for RemoveJobs.
@@ -46,7 +50,7 @@ type memStore struct {
 type memKind struct {
 	name    string
 	records map[string]*memRecord
-	lastSeq uint64
+	lastSeq uint64 // the seq of the kind's newest record, live or not
 
 	// order lists records by ascending seq. Delete leaves its entry behind
 	// (a dead entry: no record with that id and seq) so that undoing it
@@ -184,13 +188,13 @@ type memTx struct {
 	// data, when not nil, reads the bytes of a record that a scan visits:
 	// the bolt store keeps records in its file and only their order and
 	// index terms here (with no data).
-	data func(kind, id string) ([]byte, error)
+	data func(kind, id string, seq uint64) ([]byte, error)
 }
 
 // recordData returns a copy of the bytes of r, the record of k with id.
 func (tx *memTx) recordData(k *memKind, id string, r *memRecord) ([]byte, error) {
 	if tx.data != nil {
-		return tx.data(k.name, id)
+		return tx.data(k.name, id, r.seq)
 	}
 	return clone(r.data), nil
 }
@@ -263,7 +267,9 @@ func (tx *memTx) Put(kind, id string, data []byte, terms ...string) error {
 
 	r := k.records[id]
 	if r == nil {
-		k.lastSeq++
+		tx.s.lastSeq++
+		kindLast := k.lastSeq
+		k.lastSeq = tx.s.lastSeq
 		r = &memRecord{seq: k.lastSeq, data: data}
 		k.records[id] = r
 		k.order = append(k.order, memEntry{seq: r.seq, id: id})
@@ -274,7 +280,8 @@ func (tx *memTx) Put(kind, id string, data []byte, terms ...string) error {
 			k.setTerms(id, r, nil)
 			delete(k.records, id)
 			k.order = k.order[:len(k.order)-1]
-			k.lastSeq--
+			k.lastSeq = kindLast
+			tx.s.lastSeq--
 		})
 		return nil
 	}

@@ -38,8 +38,8 @@ func checkRecord(kind, id string) error {
 }
 
 // cleanTerms returns a new slice holding terms without duplicates, in their
-// first order. Terms must not contain a NUL byte: the bolt index separates
-// a term from the record's sequence with one.
+// first order. Terms must not contain a NUL byte: a bolt record ends each
+// of its terms with one.
 func cleanTerms(terms []string) ([]string, error) {
 	if len(terms) == 0 {
 		return nil, nil
@@ -56,7 +56,9 @@ func cleanTerms(terms []string) ([]string, error) {
 	return out, nil
 }
 
-// checkJob rejects jobs the bolt job keys cannot order correctly.
+// checkJob rejects jobs that neither backend stores: a NUL byte in a name
+// (older bolt layouts ended names with one in their keys) or a due time
+// that UnixNano cannot hold.
 func checkJob(j Job) error {
 	for _, s := range []string{j.Kind, j.ObjectID, j.Timeline} {
 		if hasNUL(s) {
