@@ -107,6 +107,41 @@ func TestAFailingJobStopsAdvanceAndRollsBack(t *testing.T) {
 	}
 }
 
+// Jobs due at one instant share a transaction; when one of them fails,
+// those before it stay committed with their events, as if each had run
+// alone, and the failing one and those after it stay queued.
+func TestAFailingJobInABatchKeepsTheJobsBeforeIt(t *testing.T) {
+	e, _ := testEngine(t, clockwork.NewFrozen(t0))
+	e.job("test.emit", func(c *Ctx, j store.Job) error {
+		if j.ObjectID == "fail" {
+			return errors.New("boom")
+		}
+		return c.emit("test.done", map[string]string{"id": j.ObjectID, "object": "test_note"}, nil)
+	})
+	due := t0.Add(time.Minute)
+	for _, id := range []string{"a", "b", "fail", "c"} {
+		if err := e.Do(func(c *Ctx) error { return c.schedule("test.emit", id, "", due) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.AdvanceTo(t0.Add(time.Hour)); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("advance: %v", err)
+	}
+	var done []string
+	_ = e.Events(func(ev *Event) { done = append(done, ev.ObjectID()) })
+	if strings.Join(done, ",") != "a,b" {
+		t.Errorf("events of %v, want a,b", done)
+	}
+	jobs, _ := e.Jobs()
+	var left []string
+	for _, j := range jobs {
+		left = append(left, j.ObjectID)
+	}
+	if strings.Join(left, ",") != "fail,c" {
+		t.Errorf("jobs left %v, want fail,c", left)
+	}
+}
+
 func TestIDsAreDeterministicAndUnique(t *testing.T) {
 	a, b := NewIDs(0), NewIDs(0)
 	seen := map[string]bool{}

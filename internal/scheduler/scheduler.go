@@ -56,15 +56,16 @@ func NextDue(tx store.Tx, timeline string) (time.Time, bool, error) {
 	return j.Due, ok, err
 }
 
-// Drain calls step until it reports that it ran nothing. Each call of step
-// should pop and run one job in its own transaction. It fails after
-// MaxJobsPerRun steps.
-func Drain(step func() (ran bool, err error)) error {
-	for i := 0; i < MaxJobsPerRun; i++ {
+// Drain calls step until it reports that it ran no job. Each call of step
+// should run the next due job, or several due at the same instant, and
+// report how many it ran. It fails once MaxJobsPerRun jobs have run.
+func Drain(step func() (ran int, err error)) error {
+	for total := 0; total < MaxJobsPerRun; {
 		ran, err := step()
-		if err != nil || !ran {
+		if err != nil || ran == 0 {
 			return err
 		}
+		total += ran
 	}
 	return fmt.Errorf("scheduler: more than %d jobs in one run; a job keeps rescheduling itself", MaxJobsPerRun)
 }

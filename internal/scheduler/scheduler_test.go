@@ -47,13 +47,13 @@ func TestPopRunsInDueThenSequenceOrder(t *testing.T) {
 				t.Fatal(err)
 			}
 			var order []string
-			err = scheduler.Drain(func() (bool, error) {
-				var ran bool
+			err = scheduler.Drain(func() (int, error) {
+				var ran int
 				err := s.Update(func(tx store.Tx) error {
 					j, ok, err := scheduler.Pop(tx, scheduler.DefaultTimeline, t0.Add(2*time.Hour))
 					if ok {
 						order = append(order, j.ObjectID)
-						ran = true
+						ran = 1
 					}
 					return err
 				})
@@ -128,7 +128,7 @@ func TestRescheduleAndCancel(t *testing.T) {
 
 func TestDrainFailsLoudlyOnRunaway(t *testing.T) {
 	n := 0
-	err := scheduler.Drain(func() (bool, error) { n++; return true, nil })
+	err := scheduler.Drain(func() (int, error) { n++; return 1, nil })
 	if err == nil || n != scheduler.MaxJobsPerRun {
 		t.Errorf("runaway: n=%d err=%v", n, err)
 	}
