@@ -516,8 +516,8 @@ func (e *Engine) RunDue() error {
 }
 
 // AdvanceTo moves the fake's clock to target, running every job of the
-// fake's own timeline due by then in (due, sequence) order, each in its own
-// transaction with the clock set to its due time.
+// fake's own timeline due by then in (due, sequence) order, with the clock
+// set to their due time (drain: one transaction per instant).
 func (e *Engine) AdvanceTo(target time.Time) error {
 	e.advance.Lock()
 	defer e.advance.Unlock()

@@ -284,9 +284,9 @@ func advanceTestClock(c *Ctx, id string, to int64) (*TestClock, error) {
 func (e *Engine) runTestClock(id string, target time.Time) error {
 	var moveErr error
 	runErr := e.drain(id, target, func(due time.Time) {
-		// Each job runs in its own transaction; the clock's frozen_time is
-		// saved first, so that what the job creates and what a webhook
-		// handler reads between jobs see the clock at the job's time.
+		// The jobs due at one instant run in their own transaction; the
+		// clock's frozen_time is saved first, so that what they create and
+		// what a webhook handler reads after them see the clock at that time.
 		if err := e.setFrozenTime(id, due); err != nil && moveErr == nil {
 			moveErr = err
 		}
