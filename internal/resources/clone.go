@@ -3,10 +3,12 @@ package resources
 import (
 	"encoding"
 	"encoding/json"
+	"maps"
 	"math"
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -39,13 +41,59 @@ type copyField struct {
 	index     int
 	omitEmpty bool
 	skipJSON  bool // json:"-": dropped by a round trip, kept by decodedCopy (never set by decoding anyway)
+	// plain: a bool or integer that encodes as itself, which a round
+	// trip gives back unchanged; str: likewise a string (if valid UTF-8).
+	plain, str bool
 }
 
-var fieldsCache sync.Map // reflect.Type → *structFields
+// typeCache is a read-mostly map keyed by type: a lookup is one plain map
+// read (the copies look types up for every value they visit, where a
+// sync.Map cost more than the copying); a store copies the map.
+type typeCache[V any] struct {
+	mu sync.Mutex
+	m  atomic.Pointer[map[reflect.Type]V]
+}
+
+func (c *typeCache[V]) get(t reflect.Type) (V, bool) {
+	if m := c.m.Load(); m != nil {
+		v, ok := (*m)[t]
+		return v, ok
+	}
+	var zero V
+	return zero, false
+}
+
+// put stores v for t unless t has a value already, and returns t's value.
+func (c *typeCache[V]) put(t reflect.Type, v V) V {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.m.Load()
+	if old != nil {
+		if had, ok := (*old)[t]; ok {
+			return had
+		}
+	}
+	m := make(map[reflect.Type]V, 1+lenOf(old))
+	if old != nil {
+		maps.Copy(m, *old)
+	}
+	m[t] = v
+	c.m.Store(&m)
+	return v
+}
+
+func lenOf[K comparable, V any](m *map[K]V) int {
+	if m == nil {
+		return 0
+	}
+	return len(*m)
+}
+
+var fieldsCache typeCache[*structFields]
 
 func fieldsOf(t reflect.Type) *structFields {
-	if f, ok := fieldsCache.Load(t); ok {
-		return f.(*structFields)
+	if f, ok := fieldsCache.get(t); ok {
+		return f
 	}
 	sf := &structFields{shallow: true}
 	for i := range t.NumField() {
@@ -66,6 +114,12 @@ func fieldsOf(t reflect.Type) *structFields {
 		tag := f.Tag.Get("json")
 		_, opts, _ := strings.Cut(tag, ",")
 		cf := copyField{index: i, skipJSON: tag == "-"}
+		switch k := f.Type.Kind(); {
+		case k == reflect.String:
+			cf.str = !marshalsItself(f.Type)
+		case scalar(k) && k != reflect.Float32 && k != reflect.Float64:
+			cf.plain = !marshalsItself(f.Type)
+		}
 		for opts != "" {
 			var o string
 			o, opts, _ = strings.Cut(opts, ",")
@@ -75,8 +129,7 @@ func fieldsOf(t reflect.Type) *structFields {
 		}
 		sf.fields = append(sf.fields, cf)
 	}
-	f, _ := fieldsCache.LoadOrStore(t, sf)
-	return f.(*structFields)
+	return fieldsCache.put(t, sf)
 }
 
 var (
@@ -92,18 +145,16 @@ var (
 	float64Type     = reflect.TypeFor[float64]()
 )
 
-var copyableCache sync.Map // reflect.Type → bool
+var copyableCache typeCache[bool]
 
 // decodedCopyable reports whether decodedCopy reproduces what decoding
 // into t gives: no custom decoder anywhere in t could have set what the
 // copy does not see (unexported fields).
 func decodedCopyable(t reflect.Type) bool {
-	if ok, found := copyableCache.Load(t); found {
-		return ok.(bool)
+	if ok, found := copyableCache.get(t); found {
+		return ok
 	}
-	ok := copyableIn(t, map[reflect.Type]bool{})
-	copyableCache.Store(t, ok)
-	return ok
+	return copyableCache.put(t, copyableIn(t, map[reflect.Type]bool{}))
 }
 
 func copyableIn(t reflect.Type, seen map[reflect.Type]bool) bool {
@@ -271,14 +322,19 @@ func jsonClone[T any](v *T) *T {
 
 // jsonCloneInto sets dst, a zero settable value of src's type, to what
 // decoding src's encoding into it gives.
-func jsonCloneInto(dst, src reflect.Value) {
+func jsonCloneInto(dst, src reflect.Value) { cloneInto(dst, src, new(bool)) }
+
+// cloneInto is jsonCloneInto, setting *failed if some part of src does
+// not encode (a NaN, say), which it leaves zero in dst where encoding
+// would have failed.
+func cloneInto(dst, src reflect.Value, failed *bool) {
 	t := src.Type()
 	if t == priceType {
-		clonePrice(dst, src)
+		clonePrice(dst, src, failed)
 		return
 	}
 	if t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface && marshalsItself(t) {
-		roundTrip(dst, src)
+		roundTrip(dst, src, failed)
 		return
 	}
 	switch src.Kind() {
@@ -287,24 +343,37 @@ func jsonCloneInto(dst, src reflect.Value) {
 			return
 		}
 		if marshalsItself(t) && t.Elem() != priceType {
-			roundTrip(dst, src)
+			roundTrip(dst, src, failed)
 			return
 		}
 		p := reflect.New(t.Elem())
-		jsonCloneInto(p.Elem(), src.Elem())
+		cloneInto(p.Elem(), src.Elem(), failed)
 		dst.Set(p)
 	case reflect.Struct:
 		sf := fieldsOf(t)
 		if sf.roundTrip {
-			roundTrip(dst, src)
+			roundTrip(dst, src, failed)
 			return
 		}
 		for _, f := range sf.fields {
-			v := src.Field(f.index)
-			if f.skipJSON || (f.omitEmpty && emptyJSON(v)) {
+			if f.skipJSON {
 				continue
 			}
-			jsonCloneInto(dst.Field(f.index), v)
+			v := src.Field(f.index)
+			switch {
+			case f.plain:
+				dst.Field(f.index).Set(v) // an empty one is zero either way
+				continue
+			case f.str:
+				if s := v.String(); utf8.ValidString(s) {
+					dst.Field(f.index).SetString(s)
+					continue
+				}
+			}
+			if f.omitEmpty && emptyJSON(v) {
+				continue
+			}
+			cloneInto(dst.Field(f.index), v, failed)
 		}
 	case reflect.Slice:
 		if src.IsNil() {
@@ -316,7 +385,7 @@ func jsonCloneInto(dst, src reflect.Value) {
 			reflect.Copy(s, src)
 		} else {
 			for i := range n {
-				jsonCloneInto(s.Index(i), src.Index(i))
+				cloneInto(s.Index(i), src.Index(i), failed)
 			}
 		}
 		dst.Set(s)
@@ -325,7 +394,7 @@ func jsonCloneInto(dst, src reflect.Value) {
 			return
 		}
 		if t.Key() != stringType {
-			roundTrip(dst, src)
+			roundTrip(dst, src, failed)
 			return
 		}
 		switch m := src.Interface().(type) {
@@ -345,11 +414,11 @@ func jsonCloneInto(dst, src reflect.Value) {
 		for it := src.MapRange(); it.Next(); {
 			k := it.Key()
 			if !utf8.ValidString(k.String()) {
-				roundTrip(dst, src)
+				roundTrip(dst, src, failed)
 				return
 			}
 			v := reflect.New(et).Elem()
-			jsonCloneInto(v, it.Value())
+			cloneInto(v, it.Value(), failed)
 			m.SetMapIndex(k, v)
 		}
 		dst.Set(m)
@@ -370,18 +439,18 @@ func jsonCloneInto(dst, src reflect.Value) {
 				return // null decodes as a nil interface
 			}
 			v := reflect.New(et).Elem()
-			jsonCloneInto(v, e)
+			cloneInto(v, e, failed)
 			dst.Set(v)
 		case stringType, boolType, float64Type:
 			v := reflect.New(et).Elem()
-			jsonCloneInto(v, e)
+			cloneInto(v, e, failed)
 			dst.Set(v)
 		default:
-			roundTrip(dst, src)
+			roundTrip(dst, src, failed)
 		}
 	case reflect.String:
 		if !utf8.ValidString(src.String()) {
-			roundTrip(dst, src)
+			roundTrip(dst, src, failed)
 			return
 		}
 		dst.SetString(src.String())
@@ -389,12 +458,12 @@ func jsonCloneInto(dst, src reflect.Value) {
 		// Finite floats encode in the shortest form that reads back the
 		// same; NaN and infinities fail to encode: leave them to encoding/json.
 		if f := src.Float(); math.IsNaN(f) || math.IsInf(f, 0) {
-			roundTrip(dst, src)
+			roundTrip(dst, src, failed)
 			return
 		}
 		dst.Set(src)
 	case reflect.Array, reflect.Chan, reflect.Func, reflect.UnsafePointer, reflect.Complex64, reflect.Complex128:
-		roundTrip(dst, src)
+		roundTrip(dst, src, failed)
 	default:
 		dst.Set(src)
 	}
@@ -453,27 +522,25 @@ func jsonCloneAnyMap(m map[string]any) (map[string]any, bool) {
 	return out, true
 }
 
-var marshalsCache sync.Map // reflect.Type → bool
+var marshalsCache typeCache[bool]
 
 // marshalsItself reports whether t encodes through its own method.
 func marshalsItself(t reflect.Type) bool {
-	if ok, found := marshalsCache.Load(t); found {
-		return ok.(bool)
+	if ok, found := marshalsCache.get(t); found {
+		return ok
 	}
-	ok := t.Implements(jsonMarshaler) || t.Implements(textMarshaler) ||
-		reflect.PointerTo(t).Implements(jsonMarshaler) || reflect.PointerTo(t).Implements(textMarshaler)
-	marshalsCache.Store(t, ok)
-	return ok
+	return marshalsCache.put(t, t.Implements(jsonMarshaler) || t.Implements(textMarshaler) ||
+		reflect.PointerTo(t).Implements(jsonMarshaler) || reflect.PointerTo(t).Implements(textMarshaler))
 }
 
 var priceType = reflect.TypeFor[Price]()
 
 // clonePrice is jsonCloneInto for a Price, whose MarshalJSON drops what only
 // its includes render; with includes it leaves the work to encoding/json.
-func clonePrice(dst, src reflect.Value) {
+func clonePrice(dst, src reflect.Value, failed *bool) {
 	pr := src.Interface().(Price)
 	if len(pr.include) > 0 {
-		roundTrip(dst, src)
+		roundTrip(dst, src, failed)
 		return
 	}
 	w := priceRecord(pr)
@@ -482,7 +549,7 @@ func clonePrice(dst, src reflect.Value) {
 	w.Tiers = nil
 	w.CurrencyOptions = nil
 	var out priceRecord
-	jsonCloneInto(reflect.ValueOf(&out).Elem(), reflect.ValueOf(&w).Elem())
+	cloneInto(reflect.ValueOf(&out).Elem(), reflect.ValueOf(&w).Elem(), failed)
 	dst.Set(reflect.ValueOf(Price(out)))
 }
 
@@ -501,17 +568,19 @@ func emptyJSON(v reflect.Value) bool {
 
 // roundTrip is jsonCloneInto by encoding/json itself, for what the walk does
 // not mirror. Errors leave dst as decoding left it, as a round trip would.
-func roundTrip(dst, src reflect.Value) {
+func roundTrip(dst, src reflect.Value, failed *bool) {
 	v := src.Interface()
 	if src.CanAddr() {
 		v = src.Addr().Interface() // as encoding/json, which calls pointer methods on addressable values
 	}
 	raw, err := json.Marshal(v)
 	if err != nil {
+		*failed = true
 		return
 	}
 	p := reflect.New(dst.Type())
 	if err := json.Unmarshal(raw, p.Interface()); err != nil {
+		*failed = true
 		return
 	}
 	dst.Set(p.Elem())

@@ -3,6 +3,7 @@ package resources
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"reflect"
 	"sync"
@@ -79,6 +80,17 @@ func cacheable(rv reflect.Value) bool {
 // package's tests turn it on (not its benchmarks), so that every type the
 // suite saves checks jsonClone's fidelity.
 var verifySavedClones = func() bool { return false }
+
+// CheckSavesInTests turns on, in a test binary that runs no benchmark,
+// the checks of verifySavedClones and of pending writes (a value changed
+// between its save and its rendering panics). Packages whose tests drive
+// the engine call it from an init function in a _test.go file.
+func CheckSavesInTests() {
+	verifySavedClones = sync.OnceValue(func() bool {
+		f := flag.Lookup("test.bench")
+		return f == nil || f.Value.String() == ""
+	})
+}
 
 // remember stores, after save wrote raw for v, the value decoding raw
 // gives: jsonClone(v) is that value without the decoding.

@@ -348,6 +348,12 @@ func (e *Engine) Serve(call Call) (resp Response) {
 	e.remember(c, key, resp)
 	if err := e.afterCommit(c); err != nil {
 		resp = errorResponse(err)
+		if storesForIdempotency(err) {
+			// A decline found after the commit (paying an invoice, a
+			// charge, a payment intent) is the request's answer: a retry
+			// with the key replays it, not the 200 kept above.
+			e.remember(c, key, resp)
+		}
 	}
 	return resp
 }

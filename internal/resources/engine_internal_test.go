@@ -6,6 +6,7 @@ package resources
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -216,5 +217,19 @@ func TestHandlerPanicIsA500(t *testing.T) {
 	resp := e.Serve(Call{Method: "GET", Pattern: "/v1/test/panic", Params: map[string]any{}})
 	if resp.Status != 500 || !strings.Contains(string(resp.Body), "panic: boom") {
 		t.Errorf("%d %s", resp.Status, resp.Body)
+	}
+}
+
+// A value that cannot be encoded (a NaN) fails its save, as it did before
+// saves were deferred, instead of being stored as zero at commit.
+func TestSaveOfAnUnencodableValueFails(t *testing.T) {
+	e, _ := testEngine(t, clockwork.NewFrozen(t0))
+	type measured struct {
+		ID    string  `json:"id"`
+		Ratio float64 `json:"ratio"`
+	}
+	err := e.Do(func(c *Ctx) error { return c.save("test_measured", "m_1", &measured{ID: "m_1", Ratio: math.NaN()}) })
+	if err == nil || !strings.Contains(err.Error(), "NaN") {
+		t.Errorf("save of NaN: %v", err)
 	}
 }

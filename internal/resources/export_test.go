@@ -1,9 +1,7 @@
 package resources
 
 import (
-	"flag"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/stripefake/stripefake/clockwork"
@@ -96,11 +94,4 @@ func SeedMeterEvents(st store.Store, now time.Time, n, customers int, span time.
 	return e, meterID, ids, nil
 }
 
-// The package's tests check that every value save remembers equals what
-// decoding its bytes gives (decoded_cache.go); its benchmarks do not.
-func init() {
-	verifySavedClones = sync.OnceValue(func() bool {
-		f := flag.Lookup("test.bench")
-		return f == nil || f.Value.String() == ""
-	})
-}
+func init() { CheckSavesInTests() }

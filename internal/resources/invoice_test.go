@@ -343,6 +343,12 @@ func TestInvoiceDeclineAndRetries(t *testing.T) {
 		if got.AttemptCount != 1 || got.NextPaymentAttempt != first+2*86400 {
 			t.Errorf("after manual pay: count %d next %d", got.AttemptCount, got.NextPaymentAttempt)
 		}
+		// A retry with the same idempotency key replays the decline, not
+		// the invoice the request committed before it was declined.
+		for range 2 {
+			_, err = sc.V1Invoices.Pay(ctx, inv.ID, &stripe.InvoicePayParams{Params: stripe.Params{IdempotencyKey: stripe.String("pay-once")}})
+			stripeErr(t, err, 402, "card_declined", "", "Your card was declined.")
+		}
 
 		// The retry schedule: 7 retries two days apart, then none.
 		f.Advance(2 * 24 * time.Hour)

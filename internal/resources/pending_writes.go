@@ -34,6 +34,7 @@ type pendingWrite struct {
 // bindWrite makes c use tx for a write transaction, with writes deferred.
 func (c *Ctx) bindWrite(tx store.Tx) {
 	c.pending = nil
+	c.pendingBySrc = nil
 	c.pendingOrder = nil
 	c.tx = &pendingTx{c: c, tx: tx}
 }
@@ -108,7 +109,10 @@ func (c *Ctx) deferSave(kind, id string, v any, terms []string) bool {
 		return false
 	}
 	snap := reflect.New(rv.Type().Elem())
-	jsonCloneInto(snap.Elem(), rv.Elem())
+	failed := false
+	if cloneInto(snap.Elem(), rv.Elem(), &failed); failed {
+		return false // it does not encode: saving it now returns the error
+	}
 	key := decodedKey{kind, id}
 	if c.pending == nil {
 		c.pending = make(map[decodedKey]*pendingWrite)
