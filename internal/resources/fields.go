@@ -155,7 +155,7 @@ func headFieldsOf(t reflect.Type) map[string]int {
 // carry a json name, the members of the stored record raw that it names,
 // skipping the others undecoded. It gives what json.Unmarshal gives for
 // records json.Marshal wrote (exact-case member names, no duplicates).
-func decodeFields(raw []byte, v any) error {
+func decodeFields[H any](raw []byte, v *H) error {
 	rv := reflect.ValueOf(v).Elem()
 	fields := headFieldsOf(rv.Type())
 	var err error
