@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -160,21 +162,96 @@ func decodeFields[H any](raw []byte, v *H) error {
 	fields := headFieldsOf(rv.Type())
 	var err error
 	walkErr := eachField(raw, func(key, value []byte) bool {
-		name := string(key)
-		if bytes.IndexByte(key, '\\') >= 0 {
-			if err = json.Unmarshal(append(append([]byte{'"'}, key...), '"'), &name); err != nil {
+		i, ok := fields[string(key)]
+		if !ok && bytes.IndexByte(key, '\\') >= 0 {
+			var name string
+			if name, err = unescapeKey(key); err != nil {
 				return false
 			}
+			i, ok = fields[name]
 		}
-		i, ok := fields[name]
-		if !ok {
-			return true
+		if ok {
+			err = decodeValue(value, rv.Field(i))
 		}
-		err = json.Unmarshal(value, rv.Field(i).Addr().Interface())
 		return err == nil
 	})
 	if walkErr != nil {
 		return walkErr
 	}
 	return err
+}
+
+// unescapeKey returns the member name key, which holds JSON escapes.
+func unescapeKey(key []byte) (string, error) {
+	var name string
+	err := json.Unmarshal(append(append([]byte{'"'}, key...), '"'), &name)
+	return name, err
+}
+
+// decodeMembers decodes the members of the stored record raw named in
+// names, as decodeTree decodes them (numbers as json.Number), skipping the
+// others undecoded.
+func decodeMembers(raw []byte, names []string) (map[string]any, error) {
+	m := make(map[string]any, len(names))
+	var err error
+	walkErr := eachField(raw, func(key, value []byte) bool {
+		i := slices.IndexFunc(names, func(n string) bool { return string(key) == n })
+		if i < 0 && bytes.IndexByte(key, '\\') >= 0 {
+			var name string
+			if name, err = unescapeKey(key); err != nil {
+				return false
+			}
+			i = slices.Index(names, name)
+		}
+		if i < 0 {
+			return true
+		}
+		name := names[i]
+		d := json.NewDecoder(bytes.NewReader(value))
+		d.UseNumber()
+		var v any
+		err = d.Decode(&v)
+		m[name] = v
+		return err == nil
+	})
+	if walkErr != nil {
+		return nil, walkErr
+	}
+	return m, err
+}
+
+// decodeValue decodes the JSON value into f as json.Unmarshal would,
+// without its costs for the plain values heads hold: strings with no
+// escapes, integers, booleans, null and pointers to those.
+func decodeValue(value []byte, f reflect.Value) error {
+	if string(value) == "null" {
+		switch f.Kind() {
+		case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface:
+			f.SetZero()
+		}
+		return nil // json.Unmarshal leaves other kinds alone on null
+	}
+	t := f.Type()
+	if t.Kind() == reflect.Pointer {
+		p := reflect.New(t.Elem())
+		if err := decodeValue(value, p.Elem()); err != nil {
+			return err
+		}
+		f.Set(p)
+		return nil
+	}
+	switch {
+	case t.Kind() == reflect.String && len(value) >= 2 && value[0] == '"' && bytes.IndexByte(value, '\\') < 0:
+		f.SetString(string(value[1 : len(value)-1]))
+		return nil
+	case t.Kind() == reflect.Int64 && value[0] != '"':
+		if n, err := strconv.ParseInt(string(value), 10, 64); err == nil {
+			f.SetInt(n)
+			return nil
+		}
+	case t.Kind() == reflect.Bool && (string(value) == "true" || string(value) == "false"):
+		f.SetBool(value[0] == 't')
+		return nil
+	}
+	return json.Unmarshal(value, f.Addr().Interface())
 }

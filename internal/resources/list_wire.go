@@ -45,9 +45,9 @@ func listWire[H any](c *Ctx, url, kind, term string, keep func(*H) bool, meta fu
 
 // searchWire is searchObjects for a kind with Kind.Wire. The query matches
 // the record's stored bytes decoded (what toMap gives of its decoded
-// object).
+// object), only the members it reads.
 func searchWire[H any](c *Ctx, kind, resource, url string, fields search.Fields, keep func(*H) bool, meta func(*H) (string, int64)) (any, error) {
-	doc := func(raw []byte, _ *H) (map[string]any, error) { return decodeTree(raw) }
+	doc := func(q *search.Query, raw []byte, _ *H) (map[string]any, error) { return decodeMembers(raw, q.Members()) }
 	page, more, err := searchHits(c, kind, resource, fields, decodeFields[H], doc, keep, meta)
 	if err != nil {
 		return nil, err

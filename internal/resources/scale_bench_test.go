@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"strings"
 	"testing"
@@ -23,7 +24,9 @@ import (
 // whatever the number of customers. The inprocess-* rows make the same
 // requests through f.HTTPClient(), with no sockets, beside
 // floor-list-page-inprocess, stripe-go reading the canned page from a
-// transport that answers it at once:
+// transport that answers it at once. The served-* rows are the fake's own
+// part: the same requests through f.HTTPClient() without stripe-go, the
+// answer read and not decoded:
 //
 //	go test -run '^$' -bench Scale -benchtime 20x ./internal/resources/
 func BenchmarkScale(b *testing.B) {
@@ -66,15 +69,31 @@ func BenchmarkScale(b *testing.B) {
 					{"", testfake.BenchClient(f.URL())},
 					{"inprocess-", inProcessBenchClient(f.HTTPClient(), f.URL())},
 				}
+				hc := f.HTTPClient()
+				for _, row := range []struct{ name, path string }{
+					{"served-list-first-page", "/v1/customers?limit=10"},
+					{"served-list-starting-after", "/v1/customers?limit=10&starting_after=" + ids[mid]},
+					{"served-search-email", "/v1/customers/search?query=" + url.QueryEscape(fmt.Sprintf(`email:"seed%d@example.com"`, mid))},
+				} {
+					b.Run(row.name, func(b *testing.B) {
+						b.ReportAllocs()
+						for b.Loop() {
+							benchServe(b, hc, f.URL()+row.path)
+						}
+						testfake.ReportFloor(b, floor)
+					})
+				}
 				for _, cl := range clients {
 					sc := cl.sc
 					b.Run(cl.prefix+"list-first-page", func(b *testing.B) {
+						b.ReportAllocs()
 						for b.Loop() {
 							benchListPage(b, sc, &stripe.CustomerListParams{ListParams: stripe.ListParams{Limit: stripe.Int64(10), Single: true}}, ids[n-1])
 						}
 						testfake.ReportFloor(b, floor)
 					})
 					b.Run(cl.prefix+"list-starting-after", func(b *testing.B) {
+						b.ReportAllocs()
 						for b.Loop() {
 							benchListPage(b, sc, &stripe.CustomerListParams{ListParams: stripe.ListParams{
 								Limit: stripe.Int64(10), Single: true, StartingAfter: stripe.String(ids[mid]),
@@ -83,6 +102,7 @@ func BenchmarkScale(b *testing.B) {
 						testfake.ReportFloor(b, floor)
 					})
 					b.Run(cl.prefix+"search-email", func(b *testing.B) {
+						b.ReportAllocs()
 						query := fmt.Sprintf(`email:"seed%d@example.com"`, mid)
 						for b.Loop() {
 							found := 0
@@ -103,6 +123,25 @@ func BenchmarkScale(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// benchServe GETs u through hc and reads the answer, which must be a 200.
+func benchServe(b *testing.B, hc *http.Client, u string) {
+	b.Helper()
+	req, err := http.NewRequest("GET", u, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer sk_test_bench")
+	resp, err := hc.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || len(body) < 100 {
+		b.Fatalf("GET %s: %d %v %.200s", u, resp.StatusCode, err, body)
 	}
 }
 

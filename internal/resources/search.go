@@ -16,7 +16,7 @@ import (
 // first, paged with an opaque next_page token.
 func searchObjects[T any](c *Ctx, kind, resource, url string, fields search.Fields, keep func(*T) bool, meta func(*T) (string, int64)) (any, error) {
 	decode := func(raw []byte, v *T) error { return json.Unmarshal(raw, v) }
-	doc := func(_ []byte, v *T) (map[string]any, error) { return toMap(v) }
+	doc := func(_ *search.Query, _ []byte, v *T) (map[string]any, error) { return toMap(v) }
 	page, more, err := searchHits(c, kind, resource, fields, decode, doc, keep, meta)
 	if err != nil {
 		return nil, err
@@ -45,9 +45,9 @@ type searchMore struct {
 
 // searchHits runs the request's query over the objects of kind, each
 // decoded with decode and kept when keep accepts it and the query matches
-// doc of it, and returns the page of them the request asks for, newest
-// first.
-func searchHits[T any](c *Ctx, kind, resource string, fields search.Fields, decode func([]byte, *T) error, doc func([]byte, *T) (map[string]any, error), keep func(*T) bool, meta func(*T) (string, int64)) ([]searchHit[T], searchMore, error) {
+// doc of it (its record and decoded value), and returns the page of them
+// the request asks for, newest first.
+func searchHits[T any](c *Ctx, kind, resource string, fields search.Fields, decode func([]byte, *T) error, doc func(*search.Query, []byte, *T) (map[string]any, error), keep func(*T) bool, meta func(*T) (string, int64)) ([]searchHit[T], searchMore, error) {
 	p := c.Params
 	query, err := p.Require("query")
 	if err != nil {
@@ -80,7 +80,7 @@ func searchHits[T any](c *Ctx, kind, resource string, fields search.Fields, deco
 		if keep != nil && !keep(v) {
 			return true, nil
 		}
-		m, err := doc(raw, v)
+		m, err := doc(q, raw, v)
 		if err != nil {
 			return false, err
 		}
