@@ -47,7 +47,9 @@ func listWire[H any](c *Ctx, url, kind, term string, keep func(*H) bool, meta fu
 // the record's stored bytes decoded (what toMap gives of its decoded
 // object), only the members it reads.
 func searchWire[H any](c *Ctx, kind, resource, url string, fields search.Fields, keep func(*H) bool, meta func(*H) (string, int64)) (any, error) {
-	doc := func(q *search.Query, raw []byte, _ *H) (map[string]any, error) { return decodeMembers(raw, q.Members()) }
+	doc := func(q *search.Query, raw []byte, _ *H) (map[string]any, error) {
+		return decodeMembers(raw, q.Members())
+	}
 	page, more, err := searchHits(c, kind, resource, fields, decodeFields[H], doc, keep, meta)
 	if err != nil {
 		return nil, err
