@@ -84,15 +84,23 @@ func skipSpace(b []byte, i int) int {
 // skipString returns the index just past the string starting at b[i] (a
 // quote), or -1 if it does not end.
 func skipString(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++ // the escaped byte cannot end the string
-		case '"':
+	start := i + 1
+	for i = start; ; i++ {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		// The quote ends the string unless an odd run of backslashes
+		// escapes it.
+		k := i
+		for k > start && b[k-1] == '\\' {
+			k--
+		}
+		if (i-k)%2 == 0 {
 			return i + 1
 		}
 	}
-	return -1
 }
 
 // skipValue returns the index just past the value starting at b[i], or -1.
@@ -133,24 +141,40 @@ func skipValue(b []byte, i int) int {
 	return len(b)
 }
 
-// headFields maps a head struct type to its fields by JSON member name.
-var headFields sync.Map // reflect.Type → map[string]int
+// headFields holds a head struct type's JSON member names, in field order.
+var headFields sync.Map // reflect.Type → []string
 
-func headFieldsOf(t reflect.Type) map[string]int {
-	if m, ok := headFields.Load(t); ok {
-		return m.(map[string]int)
+func headFieldsOf(t reflect.Type) []string {
+	if names, ok := headFields.Load(t); ok {
+		return names.([]string)
 	}
-	m := make(map[string]int, t.NumField())
+	names := make([]string, t.NumField())
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if f.Anonymous || !f.IsExported() || name == "" || name == "-" {
 			panic(fmt.Sprintf("decodeFields: %s.%s needs a json name: head structs are flat", t, f.Name))
 		}
-		m[name] = i
+		names[i] = name
 	}
-	headFields.Store(t, m)
-	return m
+	headFields.Store(t, names)
+	return names
+}
+
+// memberIndex returns the index in names of the member key (as written,
+// escapes and all), or -1.
+func memberIndex(names []string, key []byte) (int, error) {
+	for i, n := range names {
+		if string(key) == n {
+			return i, nil
+		}
+	}
+	if bytes.IndexByte(key, '\\') < 0 {
+		return -1, nil
+	}
+	var name string
+	err := json.Unmarshal(append(append([]byte{'"'}, key...), '"'), &name)
+	return slices.Index(names, name), err
 }
 
 // decodeFields decodes into v, a pointer to a flat struct whose fields all
@@ -159,18 +183,11 @@ func headFieldsOf(t reflect.Type) map[string]int {
 // records json.Marshal wrote (exact-case member names, no duplicates).
 func decodeFields[H any](raw []byte, v *H) error {
 	rv := reflect.ValueOf(v).Elem()
-	fields := headFieldsOf(rv.Type())
+	names := headFieldsOf(rv.Type())
 	var err error
 	walkErr := eachField(raw, func(key, value []byte) bool {
-		i, ok := fields[string(key)]
-		if !ok && bytes.IndexByte(key, '\\') >= 0 {
-			var name string
-			if name, err = unescapeKey(key); err != nil {
-				return false
-			}
-			i, ok = fields[name]
-		}
-		if ok {
+		var i int
+		if i, err = memberIndex(names, key); i >= 0 && err == nil {
 			err = decodeValue(value, rv.Field(i))
 		}
 		return err == nil
@@ -181,13 +198,6 @@ func decodeFields[H any](raw []byte, v *H) error {
 	return err
 }
 
-// unescapeKey returns the member name key, which holds JSON escapes.
-func unescapeKey(key []byte) (string, error) {
-	var name string
-	err := json.Unmarshal(append(append([]byte{'"'}, key...), '"'), &name)
-	return name, err
-}
-
 // decodeMembers decodes the members of the stored record raw named in
 // names, as decodeTree decodes them (numbers as json.Number), skipping the
 // others undecoded.
@@ -195,16 +205,9 @@ func decodeMembers(raw []byte, names []string) (map[string]any, error) {
 	m := make(map[string]any, len(names))
 	var err error
 	walkErr := eachField(raw, func(key, value []byte) bool {
-		i := slices.IndexFunc(names, func(n string) bool { return string(key) == n })
-		if i < 0 && bytes.IndexByte(key, '\\') >= 0 {
-			var name string
-			if name, err = unescapeKey(key); err != nil {
-				return false
-			}
-			i = slices.Index(names, name)
-		}
-		if i < 0 {
-			return true
+		var i int
+		if i, err = memberIndex(names, key); i < 0 || err != nil {
+			return err == nil
 		}
 		name := names[i]
 		d := json.NewDecoder(bytes.NewReader(value))

@@ -23,6 +23,7 @@ func TestDecodeFieldsMatchesUnmarshal(t *testing.T) {
 		`{"id":"cus_2","x":{"a":["}","]",{"\"":"\\"}],"b":"{"},"created":-3,"email":null,"test_clock":"clock_1"}`,
 		`{"id":"cus_3","description":"\"deleted\":true, \"id\":\"evil\"","deleted":true,"email":"a\u003cb\u003e@x.com"}`,
 		`{"id":"cus_4","n":1.5e3,"t":true,"f":false,"z":null,"arr":[[],{}],"metadata":{"deleted":"true","k":"}"}}`,
+		`{"id":"x\\","d":"\\\"}{","email":"\\\\\"","created":5}`,
 		"{\"id\":\"cus_5\",\n\t\"\\u0065mail\":\"escaped@x.com\",\"created\":2}",
 	}
 	for _, rec := range records {
