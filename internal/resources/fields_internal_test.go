@@ -2,8 +2,11 @@ package resources
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
+
+	"github.com/stripefake/stripefake/clockwork"
 )
 
 // decodeFields must give what json.Unmarshal gives for the members a head
@@ -62,6 +65,59 @@ func TestDecodeFieldsMatchesUnmarshal(t *testing.T) {
 		var h head
 		if err := decodeFields([]byte(bad), &h); err == nil {
 			t.Errorf("decodeFields(%s): no error", bad)
+		}
+	}
+}
+
+// A page of records not all in wire shape renders those through their
+// Kind.Load, in order, both ways, as a List of the decoded objects renders.
+func TestWirePageRendersRecordsNotInWireShape(t *testing.T) {
+	e, _ := testEngine(t, clockwork.NewFrozen(t0))
+	var all []*Customer
+	err := e.Do(func(c *Ctx) error {
+		for i, deleted := range []bool{false, true, false, true} {
+			cu := &Customer{ID: fmt.Sprintf("cus_%d", i), Object: kindCustomer, Created: int64(100 + i), Deleted: deleted,
+				Metadata: map[string]string{}, PreferredLocales: []string{}, TaxExempt: "none"}
+			if err := c.save(kindCustomer, cu.ID, cu); err != nil {
+				return err
+			}
+			all = append(all, cu)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		params map[string]any
+		want   []*Customer
+	}{
+		{map[string]any{}, []*Customer{all[3], all[2], all[1], all[0]}},
+		{map[string]any{"limit": "2"}, []*Customer{all[3], all[2]}},
+		{map[string]any{"ending_before": "cus_1"}, []*Customer{all[3], all[2]}},
+		{map[string]any{"starting_after": "cus_2"}, []*Customer{all[1], all[0]}},
+	} {
+		err := e.View(func(c *Ctx) error {
+			c.Params = NewParams(tc.params)
+			got, err := listWire(c, "/v1/customers", kindCustomer, "", func(*customerHead) bool { return true }, customerMeta)
+			if err != nil {
+				return err
+			}
+			l := &List{Object: "list", URL: "/v1/customers", HasMore: tc.params["limit"] != nil}
+			for _, cu := range tc.want {
+				l.Data = append(l.Data, cu)
+			}
+			want, err := json.Marshal(wire(string(c.Version), l))
+			if err != nil {
+				return err
+			}
+			if string(got.(json.RawMessage)) != string(want) {
+				t.Errorf("%v: page\n%s\nwant\n%s", tc.params, got, want)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 	}
 }

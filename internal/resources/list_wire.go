@@ -1,9 +1,7 @@
 package resources
 
 import (
-	"bytes"
 	"encoding/json"
-	"slices"
 	"strconv"
 
 	"github.com/stripefake/stripefake/internal/search"
@@ -20,22 +18,17 @@ import (
 // listWire is listStored for a kind with Kind.Wire, with the same
 // parameters, walk and errors.
 func listWire[H any](c *Ctx, url, kind, term string, keep func(*H) bool, meta func(*H) (id string, created int64)) (any, error) {
-	var items []wireItem
-	wireShape := c.e.kinds[kind].Wire
+	page := newWirePage(c, kind, "list")
 	hasMore, back, err := walkList(c, url, kind, term, decodeFields[H], keep, meta, func(id string, raw []byte, _ *H) {
-		items = append(items, newWireItem(wireShape, id, raw))
+		page.add(id, raw)
 	})
 	if err != nil {
 		return nil, err
 	}
-	if back {
-		slices.Reverse(items)
-	}
-	data, err := c.wireData(kind, items)
+	b, err := page.data(back)
 	if err != nil {
 		return nil, err
 	}
-	b := openEnvelope("list", data)
 	b = append(b, `,"has_more":`...)
 	b = strconv.AppendBool(b, hasMore)
 	b = append(b, `,"url":`...)
@@ -50,26 +43,24 @@ func searchWire[H any](c *Ctx, kind, resource, url string, fields search.Fields,
 	doc := func(q *search.Query, raw []byte, _ *H) (map[string]any, error) {
 		return decodeMembers(raw, q.Members())
 	}
-	page, more, err := searchHits(c, kind, resource, fields, decodeFields[H], doc, keep, meta)
+	hits, more, err := searchHits(c, kind, resource, fields, decodeFields[H], doc, keep, meta)
 	if err != nil {
 		return nil, err
 	}
 	// The matches are kept by ID only, as a query may match every record:
 	// the page's records are read again.
-	wireShape := c.e.kinds[kind].Wire
-	items := make([]wireItem, len(page))
-	for i, h := range page {
+	data := newWirePage(c, kind, "search_result")
+	for _, h := range hits {
 		raw, err := c.tx.Get(kind, h.id)
 		if err != nil {
 			return nil, err
 		}
-		items[i] = newWireItem(wireShape, h.id, raw)
+		data.add(h.id, raw)
 	}
-	data, err := c.wireData(kind, items)
+	b, err := data.data(false)
 	if err != nil {
 		return nil, err
 	}
-	b := openEnvelope("search_result", data)
 	b = append(b, `,"has_more":`...)
 	b = strconv.AppendBool(b, more.hasMore)
 	b = append(b, `,"next_page":`...)
@@ -87,56 +78,82 @@ func searchWire[H any](c *Ctx, kind, resource, url string, fields search.Fields,
 	return json.RawMessage(append(b, '}')), nil
 }
 
-// wireItem is a page's record: its bytes when they are its wire shape (a
-// copy: the store's are valid only during the walk), else nil, and it is
-// loaded and rendered.
-type wireItem struct {
-	id  string
-	raw []byte
+// wirePage writes a page's JSON, from its start to the end of its data
+// array, around its records' stored bytes, copied in as they are walked
+// (the store's bytes are valid only during the walk).
+type wirePage struct {
+	c         *Ctx
+	kind      string
+	wireShape func([]byte) bool
+	buf       []byte     // the envelope's start, then records' bytes, comma-separated
+	head      int        // where the records begin in buf
+	items     []wireSpan // the records in walk order
 }
 
-func newWireItem(wireShape func([]byte) bool, id string, raw []byte) wireItem {
-	if wireShape != nil && wireShape(raw) {
-		return wireItem{id, bytes.Clone(raw)}
+// wireSpan is where a record's bytes are in wirePage.buf; end < 0 for a
+// record that is not its own wire shape, loaded and rendered at the end.
+type wireSpan struct {
+	id         string
+	start, end int
+}
+
+func newWirePage(c *Ctx, kind, object string) *wirePage {
+	p := &wirePage{c: c, kind: kind, wireShape: c.e.kinds[kind].Wire, buf: make([]byte, 0, 8192)}
+	p.buf = append(p.buf, `{"object":`...)
+	p.buf = appendJSONString(p.buf, object)
+	p.buf = append(p.buf, `,"data":[`...)
+	p.head = len(p.buf)
+	return p
+}
+
+func (p *wirePage) add(id string, raw []byte) {
+	if p.wireShape == nil || !p.wireShape(raw) {
+		p.items = append(p.items, wireSpan{id, 0, -1})
+		return
 	}
-	return wireItem{id: id}
+	if len(p.buf) > p.head {
+		p.buf = append(p.buf, ',')
+	}
+	start := len(p.buf)
+	p.buf = append(p.buf, raw...)
+	p.items = append(p.items, wireSpan{id, start, len(p.buf)})
 }
 
-// wireData returns the JSON of each item as a list renders it.
-func (c *Ctx) wireData(kind string, items []wireItem) ([][]byte, error) {
-	data := make([][]byte, len(items))
-	for i, it := range items {
-		if it.raw != nil {
-			data[i] = it.raw
+// data returns the page's JSON up to its data array's end, the records in
+// the order walked, or reversed: as json.Marshal of a List or SearchResult
+// writes it. Records not in wire shape are rendered as a list renders
+// its items.
+func (p *wirePage) data(reversed bool) ([]byte, error) {
+	inPlace := !reversed
+	for _, it := range p.items {
+		inPlace = inPlace && it.end >= 0
+	}
+	if inPlace {
+		return append(p.buf, ']'), nil
+	}
+	out := make([]byte, p.head, len(p.buf)+1)
+	copy(out, p.buf[:p.head])
+	for i := range p.items {
+		it := p.items[i]
+		if reversed {
+			it = p.items[len(p.items)-1-i]
+		}
+		if i > 0 {
+			out = append(out, ',')
+		}
+		if it.end >= 0 {
+			out = append(out, p.buf[it.start:it.end]...)
 			continue
 		}
-		obj, err := c.e.kinds[kind].Load(c, it.id)
+		obj, err := p.c.e.kinds[p.kind].Load(p.c, it.id)
 		if err != nil {
 			return nil, err
 		}
-		if data[i], err = json.Marshal(wire(string(c.Version), obj)); err != nil {
+		item, err := json.Marshal(wire(string(p.c.Version), obj))
+		if err != nil {
 			return nil, err
 		}
+		out = append(out, item...)
 	}
-	return data, nil
-}
-
-// openEnvelope starts a page's JSON, as json.Marshal of a List or
-// SearchResult writes it, up to its data array's end.
-func openEnvelope(object string, data [][]byte) []byte {
-	n := 128
-	for _, d := range data {
-		n += len(d) + 1
-	}
-	b := make([]byte, 0, n)
-	b = append(b, `{"object":`...)
-	b = appendJSONString(b, object)
-	b = append(b, `,"data":[`...)
-	for i, d := range data {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, d...)
-	}
-	return append(b, ']')
+	return append(out, ']'), nil
 }
