@@ -18,7 +18,8 @@ import (
 // listWire is listStored for a kind with Kind.Wire, with the same
 // parameters, walk and errors.
 func listWire[H any](c *Ctx, url, kind, term string, keep func(*H) bool, meta func(*H) (id string, created int64)) (any, error) {
-	page := newWirePage(c, kind, "list")
+	n, _ := limit(c.Params) // walkList answers a bad limit
+	page := newWirePage(c, kind, "list", n)
 	hasMore, back, err := walkList(c, url, kind, term, decodeFields[H], keep, meta, func(id string, raw []byte, _ *H) {
 		page.add(id, raw)
 	})
@@ -49,7 +50,7 @@ func searchWire[H any](c *Ctx, kind, resource, url string, fields search.Fields,
 	}
 	// The matches are kept by ID only, as a query may match every record:
 	// the page's records are read again.
-	data := newWirePage(c, kind, "search_result")
+	data := newWirePage(c, kind, "search_result", len(hits))
 	for _, h := range hits {
 		raw, err := c.tx.Get(kind, h.id)
 		if err != nil {
@@ -97,8 +98,13 @@ type wireSpan struct {
 	start, end int
 }
 
-func newWirePage(c *Ctx, kind, object string) *wirePage {
-	p := &wirePage{c: c, kind: kind, wireShape: c.e.kinds[kind].Wire, buf: make([]byte, 0, 8192)}
+// wireRecordSize is the room a page starts with per record: about a
+// customer's.
+const wireRecordSize = 768
+
+// newWirePage starts a page of up to n records.
+func newWirePage(c *Ctx, kind, object string, n int) *wirePage {
+	p := &wirePage{c: c, kind: kind, wireShape: c.e.kinds[kind].Wire, buf: make([]byte, 0, 128+max(n, 1)*wireRecordSize)}
 	p.buf = append(p.buf, `{"object":`...)
 	p.buf = appendJSONString(p.buf, object)
 	p.buf = append(p.buf, `,"data":[`...)
