@@ -104,7 +104,7 @@ var customerSearchFields = search.Fields{
 func init() { families = append(families, registerCustomers) }
 
 func registerCustomers(e *Engine) {
-	e.kind(Kind{Object: kindCustomer, Load: loader[Customer](kindCustomer)})
+	e.kind(Kind{Object: kindCustomer, Load: loader[Customer](kindCustomer), Wire: customerWire})
 	e.route(Route{Method: "POST", Pattern: "/v1/customers", Handle: func(c *Ctx) (any, error) {
 		cu, raw, err := newCustomer(c)
 		if err != nil || raw == nil {
@@ -124,14 +124,19 @@ func registerCustomers(e *Engine) {
 // customer is live.
 var deletedMark = []byte(`"deleted":true`)
 
-// retrieveCustomer answers a live customer with its stored bytes: the
-// record is json.Marshal of the Customer, which is its dahlia rendering, so
-// decoding it only to encode it again would change nothing. A record that
-// may be deleted is decoded, to render as a stub.
+// customerWire is the customers' Kind.Wire: a live customer's record is
+// json.Marshal of the Customer, which is its rendering at every version
+// (the version chain then changes what it changes), so decoding it only to
+// encode it again would change nothing. A record that may be deleted is
+// not: it renders as a stub.
+func customerWire(raw []byte) bool { return !bytes.Contains(raw, deletedMark) }
+
+// retrieveCustomer answers a live customer with its stored bytes
+// (customerWire).
 func retrieveCustomer(c *Ctx) (any, error) {
 	id := c.Var("customer")
 	raw, err := c.tx.Get(kindCustomer, id)
-	if err == nil && !bytes.Contains(raw, deletedMark) {
+	if err == nil && customerWire(raw) {
 		return json.RawMessage(raw), nil
 	}
 	return get[Customer](c, kindCustomer, id, "id")
@@ -480,6 +485,18 @@ func removeCustomer(c *Ctx, cu *Customer) error {
 	return c.save(kindCustomer, cu.ID, cu)
 }
 
+// customerHead is what lists and search read of a customer record; the
+// page answers the records' bytes (customerWire).
+type customerHead struct {
+	ID        string  `json:"id"`
+	Created   int64   `json:"created"`
+	Deleted   bool    `json:"deleted"`
+	Email     *string `json:"email"`
+	TestClock *string `json:"test_clock"`
+}
+
+func customerMeta(cu *customerHead) (string, int64) { return cu.ID, cu.Created }
+
 func listCustomers(c *Ctx) (any, error) {
 	p := c.Params
 	term := ""
@@ -491,7 +508,7 @@ func listCustomers(c *Ctx) (any, error) {
 	if words := search.TextTerms("email", email); byEmail && !byClock && len(words) > 0 {
 		term = words[0]
 	}
-	return listStored(c, "/v1/customers", kindCustomer, term, func(cu *Customer) bool {
+	return listWire(c, "/v1/customers", kindCustomer, term, func(cu *customerHead) bool {
 		if cu.Deleted || skipTestClock(cu.TestClock, byClock) {
 			return false
 		}
@@ -499,13 +516,12 @@ func listCustomers(c *Ctx) (any, error) {
 			return false
 		}
 		return !byEmail || (cu.Email != nil && *cu.Email == email)
-	}, func(cu *Customer) (string, int64) { return cu.ID, cu.Created })
+	}, customerMeta)
 }
 
 func searchCustomers(c *Ctx) (any, error) {
-	return searchObjects(c, kindCustomer, "customers", "/v1/customers/search", customerSearchFields,
-		func(cu *Customer) bool { return !cu.Deleted },
-		func(cu *Customer) (string, int64) { return cu.ID, cu.Created })
+	return searchWire(c, kindCustomer, "customers", "/v1/customers/search", customerSearchFields,
+		func(cu *customerHead) bool { return !cu.Deleted }, customerMeta)
 }
 
 // hashString folds s into a uint64 seed (FNV-1a).

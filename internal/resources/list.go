@@ -154,13 +154,38 @@ func objectName(url string) string {
 // customer or test_clock narrows to one clock. Lists that mix timelines use
 // page.
 func listStored[T any](c *Ctx, url, kind, term string, keep func(*T) bool, meta func(*T) (id string, created int64)) (*List, error) {
-	p := c.Params
-	n, err := limit(p)
+	var items []*T
+	decode := func(raw []byte, v *T) error { return json.Unmarshal(raw, v) }
+	hasMore, back, err := walkList(c, url, kind, term, decode, keep, meta, func(_ string, _ []byte, v *T) {
+		items = append(items, v)
+	})
 	if err != nil {
 		return nil, err
 	}
+	if back {
+		slices.Reverse(items)
+	}
+	data := make([]any, len(items))
+	for i, it := range items {
+		data[i] = it
+	}
+	return &List{Object: "list", Data: data, HasMore: hasMore, URL: url}, nil
+}
+
+// walkList finds the page listStored describes, decoding each record it
+// walks with decode, and hands add the page's records in walk order: their
+// IDs, stored bytes (valid only during the call) and decoded values. It
+// reports whether more records follow the page, and whether it walked
+// backwards (ending_before), oldest first, so that the caller reverses
+// what add got.
+func walkList[T any](c *Ctx, url, kind, term string, decode func([]byte, *T) error, keep func(*T) bool, meta func(*T) (id string, created int64), add func(id string, raw []byte, v *T)) (hasMore, back bool, err error) {
+	p := c.Params
+	n, err := limit(p)
+	if err != nil {
+		return false, false, err
+	}
 	if p.Has("starting_after") && p.Has("ending_before") {
-		return nil, apierr.InvalidRequest("starting_after", "You may only specify one of these parameters: ending_before, starting_after.")
+		return false, false, apierr.InvalidRequest("starting_after", "You may only specify one of these parameters: ending_before, starting_after.")
 	}
 	createdOK := createdFilter(p, "created")
 	lo, hasLo, hi, hasHi := createdBounds(p, "created")
@@ -170,11 +195,10 @@ func listStored[T any](c *Ctx, url, kind, term string, keep func(*T) bool, meta 
 	if before, ok := p.String("ending_before"); ok {
 		param, from, seek, reverse = "ending_before", before, true, false
 	}
-	var items []*T
-	hasMore := false
-	fn := func(_ string, raw []byte) (bool, error) {
+	count := 0
+	fn := func(id string, raw []byte) (bool, error) {
 		v := new(T)
-		if err := json.Unmarshal(raw, v); err != nil {
+		if err := decode(raw, v); err != nil {
 			return false, err
 		}
 		if keep != nil && !keep(v) {
@@ -188,11 +212,12 @@ func listStored[T any](c *Ctx, url, kind, term string, keep func(*T) bool, meta 
 		if !createdOK(created) {
 			return true, nil
 		}
-		if len(items) == n {
+		if count == n {
 			hasMore = true
 			return false, nil
 		}
-		items = append(items, v)
+		count++
+		add(id, raw, v)
 		return true, nil
 	}
 	tx := c.tx
@@ -207,19 +232,12 @@ func listStored[T any](c *Ctx, url, kind, term string, keep func(*T) bool, meta 
 		err = tx.ScanIndexFrom(kind, term, from, reverse, fn)
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, c.e.noSuch(objectName(url), from, param)
+		return false, false, c.e.noSuch(objectName(url), from, param)
 	}
 	if err != nil {
-		return nil, err
+		return false, false, err
 	}
-	if !reverse {
-		slices.Reverse(items)
-	}
-	data := make([]any, len(items))
-	for i, it := range items {
-		data[i] = it
-	}
-	return &List{Object: "list", Data: data, HasMore: hasMore, URL: url}, nil
+	return hasMore, !reverse, nil
 }
 
 // createdBounds returns the inclusive bounds the created parameter key

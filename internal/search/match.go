@@ -25,6 +25,22 @@ func (q *Query) Match(obj map[string]any) bool {
 	return !q.or
 }
 
+// Members returns the names of the top-level members of an object that q
+// reads: Match gives the same answer for an object holding only those.
+func (q *Query) Members() []string {
+	if q == nil {
+		return nil
+	}
+	var out []string
+	for _, c := range q.clauses {
+		out = append(out, c.field)
+		if len(c.path) > 1 {
+			out = append(out, c.path[0])
+		}
+	}
+	return out
+}
+
 func (c *clause) match(obj map[string]any) bool {
 	r := c.test(c.lookup(obj))
 	if c.neg {
