@@ -67,7 +67,8 @@ func (cu *Customer) wire(string) any {
 	return cu
 }
 
-// storedTail: a live customer's stored form is its wire form.
+// storedTail: a live customer's stored form is its wire form (what
+// customerWire says of its bytes).
 func (cu *Customer) storedTail() (any, bool) { return nil, !cu.Deleted }
 
 // Timeline is the scheduler timeline of the customer's objects: its test
