@@ -86,11 +86,14 @@ func appendJSONStringPtr(b []byte, s *string) []byte {
 // jsonMembers splits a JSON object made by json.Marshal into its members,
 // in order, without decoding them: rawDiff compares two renderings of an
 // object on every *.updated event. The values alias raw. ok is false for
-// anything it does not expect (whitespace, escaped keys, not an object);
-// the caller then decodes the usual way.
+// anything it does not expect (an escaped key, not an object); the caller
+// then decodes the usual way.
 func jsonMembers(raw []byte) (keys []string, vals []json.RawMessage, ok bool) {
 	r := memberReader{raw: raw}
 	for m, more := r.next(); more; m, more = r.next() {
+		if bytes.IndexByte(m.key, '\\') >= 0 {
+			return nil, nil, false
+		}
 		keys, vals = append(keys, string(m.key)), append(vals, m.val)
 	}
 	if !r.ok() {
@@ -99,21 +102,23 @@ func jsonMembers(raw []byte) (keys []string, vals []json.RawMessage, ok bool) {
 	return keys, vals, true
 }
 
-// member is one member of a JSON object: its key's bytes (unescaped
-// keys only) and its value, both aliasing the object.
+// member is one member of a JSON object: its key as written (quotes
+// removed) and its value, both aliasing the object.
 type member struct {
 	key []byte
 	val json.RawMessage
 }
 
-// memberReader reads the members of a compact JSON object in order. Once
-// next reports no more, ok says whether the whole object was read as one:
-// whitespace or an escaped key stop it early, as for jsonMembers.
+// memberReader reads the members of a JSON object in order, one at a
+// time, skipping values without decoding them (fields.go's skipString and
+// skipValue). Once next reports no more, ok says whether the whole object
+// was read as one.
 type memberReader struct {
-	raw  []byte
-	i    int // where the next member's key starts; 0 before the first
-	end  bool
-	good bool
+	raw     []byte
+	i       int // where the next member's key starts
+	started bool
+	end     bool
+	good    bool
 }
 
 func (r *memberReader) ok() bool { return r.end && r.good }
@@ -123,103 +128,46 @@ func (r *memberReader) next() (member, bool) {
 		return member{}, false
 	}
 	raw := r.raw
-	if r.i == 0 {
-		if len(raw) < 2 || raw[0] != '{' {
-			r.end = true
+	r.end = true // unless a member is followed by another below
+	i := r.i
+	if !r.started {
+		r.started = true
+		i = skipSpace(raw, 0)
+		if i >= len(raw) || raw[i] != '{' {
 			return member{}, false
 		}
-		r.i = 1
-		if raw[1] == '}' {
-			r.end, r.good = true, len(raw) == 2
+		if i = skipSpace(raw, i+1); i < len(raw) && raw[i] == '}' {
+			r.good = skipSpace(raw, i+1) == len(raw)
 			return member{}, false
 		}
 	}
-	r.end = true // unless a member is read whole below
-	i := r.i
 	if i >= len(raw) || raw[i] != '"' {
 		return member{}, false
 	}
-	n := bytes.IndexByte(raw[i+1:], '"')
-	if n < 0 || bytes.IndexByte(raw[i+1:i+1+n], '\\') >= 0 {
+	end := skipString(raw, i)
+	if end < 0 {
 		return member{}, false
 	}
-	keyEnd := i + 1 + n
-	if keyEnd+1 >= len(raw) || raw[keyEnd+1] != ':' {
+	key := raw[i+1 : end-1]
+	if i = skipSpace(raw, end); i >= len(raw) || raw[i] != ':' {
 		return member{}, false
 	}
-	start := keyEnd + 2
-	stop, valid := skipJSONValue(raw, start)
-	if !valid || stop == start || stop >= len(raw) {
+	i = skipSpace(raw, i+1)
+	vend := skipValue(raw, i)
+	if vend <= i {
 		return member{}, false
 	}
-	switch raw[stop] {
+	val := json.RawMessage(raw[i:vend])
+	if i = skipSpace(raw, vend); i >= len(raw) {
+		return member{}, false
+	}
+	switch raw[i] {
 	case ',':
-		r.end, r.i = false, stop+1
+		r.end, r.i = false, skipSpace(raw, i+1)
 	case '}':
-		r.good = stop+1 == len(raw)
-		if !r.good {
-			return member{}, false
-		}
+		r.good = skipSpace(raw, i+1) == len(raw)
 	default:
 		return member{}, false
 	}
-	return member{raw[i+1 : keyEnd], json.RawMessage(raw[start:stop])}, true
-}
-
-// stringEnd returns the index of the quote closing the JSON string whose
-// contents start at i: the first quote not escaped by an odd run of
-// backslashes.
-func stringEnd(raw []byte, i int) (int, bool) {
-	for {
-		n := bytes.IndexByte(raw[i:], '"')
-		if n < 0 {
-			return 0, false
-		}
-		q := i + n
-		slashes := 0
-		for j := q - 1; j >= i && raw[j] == '\\'; j-- {
-			slashes++
-		}
-		if slashes%2 == 0 {
-			return q, true
-		}
-		i = q + 1
-	}
-}
-
-// skipJSONValue returns the index just past the compact JSON value at i.
-func skipJSONValue(raw []byte, i int) (int, bool) {
-	depth := 0
-	for i < len(raw) {
-		switch c := raw[i]; c {
-		case '"':
-			end, ok := stringEnd(raw, i+1)
-			if !ok {
-				return 0, false
-			}
-			i = end + 1
-		case '{', '[':
-			depth++
-			i++
-		case '}', ']':
-			if depth == 0 {
-				return i, true
-			}
-			depth--
-			i++
-		case ',':
-			if depth == 0 {
-				return i, true
-			}
-			i++
-		case ' ', '\t', '\n', '\r':
-			return 0, false
-		default:
-			i++
-		}
-		if depth == 0 && i < len(raw) && (raw[i] == ',' || raw[i] == '}' || raw[i] == ']') {
-			return i, true
-		}
-	}
-	return 0, false
+	return member{key, val}, true
 }

@@ -29,49 +29,16 @@ var errRecord = errors.New("stored record is not a JSON object")
 // nesting, without decoding or validating: raw is a stored record, which
 // json.Marshal wrote.
 func eachField(raw []byte, fn func(key, value []byte) bool) error {
-	i := skipSpace(raw, 0)
-	if i >= len(raw) || raw[i] != '{' {
+	r := memberReader{raw: raw}
+	for m, more := r.next(); more; m, more = r.next() {
+		if !fn(m.key, m.val) {
+			return nil
+		}
+	}
+	if !r.ok() {
 		return errRecord
 	}
-	i = skipSpace(raw, i+1)
-	if i < len(raw) && raw[i] == '}' {
-		return nil
-	}
-	for i < len(raw) {
-		if raw[i] != '"' {
-			return errRecord
-		}
-		end := skipString(raw, i)
-		if end < 0 {
-			return errRecord
-		}
-		key := raw[i+1 : end-1]
-		i = skipSpace(raw, end)
-		if i >= len(raw) || raw[i] != ':' {
-			return errRecord
-		}
-		i = skipSpace(raw, i+1)
-		vend := skipValue(raw, i)
-		if vend <= i {
-			return errRecord
-		}
-		if !fn(key, raw[i:vend]) {
-			return nil
-		}
-		i = skipSpace(raw, vend)
-		if i >= len(raw) {
-			break
-		}
-		switch raw[i] {
-		case '}':
-			return nil
-		case ',':
-			i = skipSpace(raw, i+1)
-		default:
-			return errRecord
-		}
-	}
-	return errRecord
+	return nil
 }
 
 func skipSpace(b []byte, i int) int {

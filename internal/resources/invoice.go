@@ -419,8 +419,8 @@ func rawDiffInOrder(before, after json.RawMessage, out map[string]any) (bool, er
 		if !more || !bmore {
 			return !more && !bmore && a.ok() && b.ok(), nil
 		}
-		if !bytes.Equal(bm.key, am.key) {
-			return false, nil
+		if !bytes.Equal(bm.key, am.key) || bytes.IndexByte(am.key, '\\') >= 0 {
+			return false, nil // keys differ, or need unescaping: match them by key
 		}
 		switch {
 		case bytes.Equal(bm.val, am.val):

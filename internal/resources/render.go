@@ -315,70 +315,54 @@ func (c *Ctx) expand(node map[string]any, segs []string, full string) error {
 // expandField expands parent[leaf], an ID or a list of IDs, then goes on
 // below it.
 func (c *Ctx) expandField(parent map[string]any, leaf string, rest, targets []string, full string) error {
-	v, err := expandedTree(parent, leaf)
+	if list, ok := parent[leaf].([]any); ok {
+		for i, el := range list {
+			expanded, err := c.expandValue(el, rest, targets, full)
+			if err != nil {
+				return err
+			}
+			list[i] = expanded
+		}
+		return nil
+	}
+	v, present := parent[leaf]
+	if !present {
+		return nil
+	}
+	expanded, err := c.expandValue(v, rest, targets, full)
 	if err != nil {
 		return err
 	}
-	switch v := v.(type) {
-	case string:
-		raw, err := c.loadExpanded(v, targets)
+	parent[leaf] = expanded
+	return nil
+}
+
+// expandValue expands v, an ID, an object already expanded or embedded,
+// or anything else (returned as is), then goes on below it with rest. An
+// object with nothing below it to expand stays rendered bytes: they go
+// into the response as they are, not decoded and encoded again.
+func (c *Ctx) expandValue(v any, rest, targets []string, full string) (any, error) {
+	if id, ok := v.(string); ok {
+		raw, err := c.loadExpanded(id, targets)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		v = raw
+	}
+	if raw, ok := v.(json.RawMessage); ok {
 		if len(rest) == 0 {
-			// Nothing below it to expand: the rendered bytes go into the
-			// response as they are, not decoded and encoded again.
-			parent[leaf] = raw
-			return nil
+			return raw, nil
 		}
 		m, err := decodeTree(raw)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		parent[leaf] = m
-		return c.expand(m, rest, full)
-	case map[string]any:
-		return c.expand(v, rest, full)
-	case []any:
-		for i, el := range v {
-			switch el := el.(type) {
-			case string:
-				raw, err := c.loadExpanded(el, targets)
-				if err != nil {
-					return err
-				}
-				if len(rest) == 0 {
-					v[i] = raw
-					continue
-				}
-				m, err := decodeTree(raw)
-				if err != nil {
-					return err
-				}
-				v[i] = m
-				if err := c.expand(m, rest, full); err != nil {
-					return err
-				}
-			case json.RawMessage:
-				if len(rest) == 0 {
-					continue
-				}
-				m, err := decodeTree(el)
-				if err != nil {
-					return err
-				}
-				v[i] = m
-				if err := c.expand(m, rest, full); err != nil {
-					return err
-				}
-			case map[string]any:
-				if err := c.expand(el, rest, full); err != nil {
-					return err
-				}
-			}
-		}
+		v = m
 	}
-	return nil
+	if m, ok := v.(map[string]any); ok {
+		return m, c.expand(m, rest, full)
+	}
+	return v, nil
 }
 
 // includable are the fields, per object, that Stripe renders only when
