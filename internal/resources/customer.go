@@ -67,9 +67,9 @@ func (cu *Customer) wire(string) any {
 	return cu
 }
 
-// storedTail: a live customer's stored form is its wire form (what
+// storedExtendsWire: a live customer's stored form is its wire form (what
 // customerWire says of its bytes).
-func (cu *Customer) storedTail() (any, bool) { return nil, !cu.Deleted }
+func (cu *Customer) storedExtendsWire() bool { return !cu.Deleted }
 
 // Timeline is the scheduler timeline of the customer's objects: its test
 // clock, or the fake's own clock.

@@ -303,23 +303,10 @@ func (inv *Invoice) wire(string) any {
 	return &out
 }
 
-// invoiceStored is the members an invoice stores beyond its wire form, in
-// the order of Invoice's last fields.
-type invoiceStored struct {
-	AppliedBalance     int64        `json:"_applied_balance,omitempty"`
-	PaymentIntent      string       `json:"_payment_intent,omitempty"`
-	InvoicePayment     string       `json:"_invoice_payment,omitempty"`
-	ExplicitFinalizeAt bool         `json:"_explicit_finalize_at,omitempty"`
-	Preview            bool         `json:"_preview,omitempty"`
-	Terms              *AmountTerms `json:"_terms,omitempty"`
-	PageToken          string       `json:"_page_token,omitempty"`
-}
-
-func (inv *Invoice) storedTail() (any, bool) {
-	if inv.Lines != nil && len(inv.Lines.Data) > invoiceLinesShown {
-		return nil, false
-	}
-	return invoiceStored{inv.AppliedBalance, inv.PaymentIntent, inv.InvoicePayment, inv.ExplicitFinalizeAt, inv.Preview, inv.Terms, inv.PageToken}, true
+// storedExtendsWire: an invoice's stored form is its wire form and its
+// stored-only fields, unless the wire form leaves out lines.
+func (inv *Invoice) storedExtendsWire() bool {
+	return inv.Lines == nil || len(inv.Lines.Data) <= invoiceLinesShown
 }
 
 func (inv *Invoice) status() string {

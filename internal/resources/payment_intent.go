@@ -80,11 +80,7 @@ func (pi *PaymentIntent) wire(string) any {
 	return &out
 }
 
-func (pi *PaymentIntent) storedTail() (any, bool) {
-	return struct {
-		PageToken string `json:"_page_token,omitempty"`
-	}{pi.PageToken}, true
-}
+func (pi *PaymentIntent) storedExtendsWire() bool { return true }
 
 // PaymentError is Stripe's api_errors hash as payment objects carry it
 // (last_payment_error, last_finalization_error).

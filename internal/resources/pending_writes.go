@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 
 	"github.com/stripefake/stripefake/store"
 )
@@ -263,47 +264,85 @@ func sameJSON(a, b []byte) bool {
 }
 
 // storedTailer is implemented by types whose stored form can be made from
-// their wire form: the wire form's members, then storedTail's (a value
-// that encodes as a JSON object, or nil for none). ok is false when the
-// wire form leaves out more than that (an invoice's lines past the tenth).
-// The stored-only fields must be the type's last ones, so that the
-// members come out in the order encoding/json gives.
+// their wire form: the wire form's members, then those of the fields whose
+// JSON names start with "_" (stored only, left out of the wire form), which
+// must be the type's last fields. storedExtendsWire reports whether that
+// holds for this value (not for an invoice whose wire form leaves out its
+// lines past the tenth, nor for a deleted customer).
 type storedTailer interface {
-	storedTail() (tail any, ok bool)
+	storedExtendsWire() bool
+}
+
+// tailShape is where a type's stored-only fields are, and a struct type
+// holding just them with their tags, which encodes as they do within the
+// whole (nil if there are none). ok is false if they are not the last.
+type tailShape struct {
+	index []int
+	typ   reflect.Type
+	ok    bool
+}
+
+var tailShapes typeCache[*tailShape]
+
+func tailShapeOf(t reflect.Type) *tailShape {
+	if s, ok := tailShapes.get(t); ok {
+		return s
+	}
+	s := &tailShape{ok: true}
+	var fields []reflect.StructField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if !strings.HasPrefix(name, "_") {
+			s.ok = s.ok && len(fields) == 0 && !f.Anonymous
+			continue
+		}
+		s.index = append(s.index, i)
+		fields = append(fields, reflect.StructField{Name: f.Name, Type: f.Type, Tag: f.Tag})
+	}
+	if len(fields) > 0 {
+		s.typ = reflect.StructOf(fields)
+	}
+	return tailShapes.put(t, s)
 }
 
 // storedBytes is what p's snapshot encodes to, made from the wire bytes
 // already rendered for its events when the shapes allow.
 func storedBytes(p *pendingWrite) ([]byte, error) {
 	v := p.snap.Interface()
-	if p.wire != nil {
-		switch t := v.(type) {
-		case versioned:
-			st, ok := t.(storedTailer)
-			if !ok {
-				break
-			}
-			tail, ok := st.storedTail()
-			if !ok {
-				break
-			}
-			if tail == nil {
-				return p.wire, nil
-			}
-			extra, err := json.Marshal(tail)
-			if err != nil {
-				return nil, err
-			}
-			if len(extra) <= 2 {
-				return p.wire, nil // {}: nothing stored beyond the wire form
-			}
-			raw := make([]byte, 0, len(p.wire)+len(extra))
-			raw = append(raw, p.wire[:len(p.wire)-1]...)
-			raw = append(raw, ',')
-			return append(raw, extra[1:]...), nil
-		default:
-			return p.wire, nil // the wire shape is the stored shape
-		}
+	if p.wire == nil {
+		return json.Marshal(v)
 	}
-	return json.Marshal(v)
+	if _, ok := v.(versioned); !ok {
+		return p.wire, nil // the wire shape is the stored shape
+	}
+	st, ok := v.(storedTailer)
+	if !ok || !st.storedExtendsWire() {
+		return json.Marshal(v)
+	}
+	shape := tailShapeOf(p.snap.Type().Elem())
+	if !shape.ok {
+		return json.Marshal(v)
+	}
+	if shape.typ == nil {
+		return p.wire, nil
+	}
+	tail := reflect.New(shape.typ).Elem()
+	for j, i := range shape.index {
+		tail.Field(j).Set(p.snap.Elem().Field(i))
+	}
+	extra, err := json.Marshal(tail.Interface())
+	if err != nil {
+		return nil, err
+	}
+	if len(extra) <= 2 {
+		return p.wire, nil // {}: nothing stored beyond the wire form
+	}
+	raw := make([]byte, 0, len(p.wire)+len(extra))
+	raw = append(raw, p.wire[:len(p.wire)-1]...)
+	raw = append(raw, ',')
+	return append(raw, extra[1:]...), nil
 }
