@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/apiversion"
 	"github.com/stripefake/stripefake/internal/search"
 )
 
@@ -105,7 +106,7 @@ var customerSearchFields = search.Fields{
 func init() { families = append(families, registerCustomers) }
 
 func registerCustomers(e *Engine) {
-	e.kind(Kind{Object: kindCustomer, Load: loader[Customer](kindCustomer), Wire: customerWire})
+	e.kind(Kind{Object: kindCustomer, Load: loader[Customer](kindCustomer), Wire: func(_ apiversion.Version, raw []byte) bool { return customerWire(raw) }})
 	e.route(Route{Method: "POST", Pattern: "/v1/customers", Handle: func(c *Ctx) (any, error) {
 		cu, raw, err := newCustomer(c)
 		if err != nil || raw == nil {

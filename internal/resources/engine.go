@@ -88,10 +88,10 @@ type Kind struct {
 	// Load returns the object with id ready to render, or a store.ErrNotFound.
 	Load func(c *Ctx, id string) (any, error)
 	// Wire, when set, reports whether a record's stored bytes are already
-	// what rendering its object gives, at every API version before the
-	// version chain runs: retrieve, list and search pages then answer the
-	// bytes instead of decoding and encoding them again.
-	Wire func(raw []byte) bool
+	// what rendering its object for version v gives before the version
+	// chain runs: list and search pages then answer the bytes instead of
+	// decoding and encoding them again.
+	Wire func(v apiversion.Version, raw []byte) bool
 }
 
 // Engine runs Stripe's behaviour over a store and a clock. It is safe for

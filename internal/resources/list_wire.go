@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 
+	"github.com/stripefake/stripefake/internal/apiversion"
 	"github.com/stripefake/stripefake/internal/search"
 )
 
@@ -85,7 +86,7 @@ func searchWire[H any](c *Ctx, kind, resource, url string, fields search.Fields,
 type wirePage struct {
 	c         *Ctx
 	kind      string
-	wireShape func([]byte) bool
+	wireShape func(apiversion.Version, []byte) bool
 	buf       []byte     // the envelope's start, then records' bytes, comma-separated
 	head      int        // where the records begin in buf
 	items     []wireSpan // the records in walk order
@@ -113,7 +114,7 @@ func newWirePage(c *Ctx, kind, object string, n int) *wirePage {
 }
 
 func (p *wirePage) add(id string, raw []byte) {
-	if p.wireShape == nil || !p.wireShape(raw) {
+	if p.wireShape == nil || !p.wireShape(p.c.Version, raw) {
 		p.items = append(p.items, wireSpan{id, 0, -1})
 		return
 	}
