@@ -131,7 +131,13 @@ var deletedMark = []byte(`"deleted":true`)
 // (the version chain then changes what it changes), so decoding it only to
 // encode it again would change nothing. A record that may be deleted is
 // not: it renders as a stub.
-func customerWire(raw []byte) bool { return !bytes.Contains(raw, deletedMark) }
+func customerWire(raw []byte) bool {
+	return !bytes.Contains(raw, deletedMark) && !bytes.Contains(raw, storedOnlyMark)
+}
+
+// storedOnlyMark starts a stored-only member ("_name"), which a wire form
+// never has; a metadata key so named only costs the shortcut.
+var storedOnlyMark = []byte(`,"_`)
 
 // retrieveCustomer answers a live customer with its stored bytes
 // (customerWire).

@@ -528,7 +528,8 @@ func (e *Engine) RunDue() error {
 
 // AdvanceTo moves the fake's clock to target, running every job of the
 // fake's own timeline due by then in (due, sequence) order, with the clock
-// set to their due time (drain: one transaction per instant).
+// set to their due time (drain: those due at one instant share a
+// transaction, up to jobBatch).
 func (e *Engine) AdvanceTo(target time.Time) error {
 	e.advance.Lock()
 	defer e.advance.Unlock()
@@ -569,10 +570,10 @@ func (e *Engine) drain(timeline string, target time.Time, setNow func(time.Time)
 			return 0, err
 		}
 		setNow(next)
-		ran, err := e.runJobs(timeline, target, batch)
-		if err != nil && batch > 1 && ran > 0 {
+		ran, committed, err := e.runJobs(timeline, target, batch)
+		if err != nil && !committed && batch > 1 && ran > 0 {
 			batch = 1 // from here on, one job per transaction
-			ran, err = e.runJobs(timeline, target, 1)
+			ran, _, err = e.runJobs(timeline, target, 1)
 		}
 		return ran, err
 	})
@@ -583,9 +584,10 @@ const jobBatch = 64
 
 // runJobs runs, in one transaction, the first due job of timeline and up
 // to max-1 more due at the same instant, then does what follows the
-// commit for each. ran counts the jobs run, or those that ran before the
-// one that failed (all rolled back).
-func (e *Engine) runJobs(timeline string, target time.Time, max int) (ran int, err error) {
+// commit for each, all of them even if one fails (its first error is
+// returned, with committed true). If a job fails, nothing is committed
+// and ran counts the jobs that ran before it.
+func (e *Engine) runJobs(timeline string, target time.Time, max int) (ran int, committed bool, err error) {
 	var ctxs []*Ctx
 	err = e.store.Update(func(tx store.Tx) error {
 		ctxs = ctxs[:0]
@@ -630,14 +632,14 @@ func (e *Engine) runJobs(timeline string, target time.Time, max int) (ran int, e
 		return nil
 	})
 	if err != nil {
-		return len(ctxs), fmt.Errorf("resources: running scheduled job: %w", err)
+		return len(ctxs), false, fmt.Errorf("resources: running scheduled job: %w", err)
 	}
 	for _, c := range ctxs {
-		if err := e.afterCommit(c); err != nil {
-			return len(ctxs), err
+		if after := e.afterCommit(c); after != nil && err == nil {
+			err = after
 		}
 	}
-	return len(ctxs), nil
+	return len(ctxs), true, err
 }
 
 // Jobs returns the pending jobs, for Dump-style output.

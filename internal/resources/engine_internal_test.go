@@ -143,6 +143,38 @@ func TestAFailingJobInABatchKeepsTheJobsBeforeIt(t *testing.T) {
 	}
 }
 
+// When what follows the commit of a batch fails for one job, the others'
+// still run (their webhooks are delivered), and Advance reports the error.
+func TestAnAfterCommitErrorInABatchStillRunsTheOthers(t *testing.T) {
+	e, _ := testEngine(t, clockwork.NewFrozen(t0))
+	var after []string
+	e.job("test.after", func(c *Ctx, j store.Job) error {
+		c.after(func() error {
+			after = append(after, j.ObjectID)
+			if j.ObjectID == "a" {
+				return errors.New("after a")
+			}
+			return nil
+		})
+		return nil
+	})
+	due := t0.Add(time.Minute)
+	for _, id := range []string{"a", "b", "c"} {
+		if err := e.Do(func(c *Ctx) error { return c.schedule("test.after", id, "", due) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.AdvanceTo(t0.Add(time.Hour)); err == nil || !strings.Contains(err.Error(), "after a") {
+		t.Fatalf("advance: %v", err)
+	}
+	if strings.Join(after, ",") != "a,b,c" {
+		t.Errorf("after functions ran for %v, want a,b,c", after)
+	}
+	if jobs, _ := e.Jobs(); len(jobs) != 0 {
+		t.Errorf("jobs left %v", jobs)
+	}
+}
+
 func TestIDsAreDeterministicAndUnique(t *testing.T) {
 	a, b := NewIDs(0), NewIDs(0)
 	seen := map[string]bool{}

@@ -166,13 +166,11 @@ func registerEvents(e *Engine) {
 
 // eventWire is the events' Kind.Wire: a record is what rendering its event
 // gives at the version it is stored at (api_version names the version, so
-// no other), unless it keeps the time it was recorded at (_recorded, its
-// last member; a metadata key of that name only costs the shortcut).
+// no other), unless it keeps a stored-only member (_recorded: the time it
+// was recorded at).
 func eventWire(v apiversion.Version, raw []byte) bool {
-	return v == DefaultAPIVersion && !bytes.Contains(raw, recordedMark)
+	return v == DefaultAPIVersion && !bytes.Contains(raw, storedOnlyMark)
 }
-
-var recordedMark = []byte(`"_recorded":`)
 
 // eventHead is what an event list reads of each event it walks.
 type eventHead struct {

@@ -284,9 +284,10 @@ func advanceTestClock(c *Ctx, id string, to int64) (*TestClock, error) {
 func (e *Engine) runTestClock(id string, target time.Time) error {
 	var moveErr error
 	runErr := e.drain(id, target, func(due time.Time) {
-		// The jobs due at one instant run in their own transaction; the
-		// clock's frozen_time is saved first, so that what they create and
-		// what a webhook handler reads after them see the clock at that time.
+		// The jobs due at one instant run together (up to jobBatch to a
+		// transaction); the clock's frozen_time is saved first, so that what
+		// they create and what a webhook handler reads after them see the
+		// clock at that time.
 		if err := e.setFrozenTime(id, due); err != nil && moveErr == nil {
 			moveErr = err
 		}

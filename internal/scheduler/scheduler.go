@@ -58,7 +58,8 @@ func NextDue(tx store.Tx, timeline string) (time.Time, bool, error) {
 
 // Drain calls step until it reports that it ran no job. Each call of step
 // should run the next due job, or several due at the same instant, and
-// report how many it ran. It fails once MaxJobsPerRun jobs have run.
+// report how many it ran. It fails once at least MaxJobsPerRun jobs have
+// run (a step may run several).
 func Drain(step func() (ran int, err error)) error {
 	for total := 0; total < MaxJobsPerRun; {
 		ran, err := step()
