@@ -20,15 +20,7 @@ var clover = Release{
 		Down: func(env Env, o map[string]any) {
 			promo, _ := o["promotion"].(map[string]any)
 			delete(o, "promotion")
-			o["coupon"] = nil
-			switch c := promo["coupon"].(type) {
-			case map[string]any:
-				o["coupon"] = c
-			case string:
-				if m := env.Object("coupon", c); m != nil {
-					o["coupon"] = m
-				}
-			}
+			o["coupon"] = wholeCoupon(env, promo["coupon"])
 		},
 	}, {
 		Name:   "DiscountCouponMovedToSource",
@@ -40,13 +32,8 @@ var clover = Release{
 			if src == nil {
 				return
 			}
-			switch c := src["coupon"].(type) {
-			case map[string]any:
+			if c := wholeCoupon(env, src["coupon"]); c != nil {
 				o["coupon"] = c
-			case string:
-				if m := env.Object("coupon", c); m != nil {
-					o["coupon"] = m
-				}
 			}
 		},
 	}},
@@ -80,4 +67,18 @@ var clover = Release{
 			return nil
 		},
 	}},
+}
+
+// wholeCoupon is the coupon object for v, a coupon expanded or its ID, as
+// the older shapes embed it whole; nil if there is none.
+func wholeCoupon(env Env, v any) any {
+	switch c := v.(type) {
+	case map[string]any:
+		return c
+	case string:
+		if m := env.Object("coupon", c); m != nil {
+			return m
+		}
+	}
+	return nil
 }
