@@ -623,15 +623,20 @@ func runCheckoutExpire(c *Ctx, j store.Job) error {
 // as pm_card_visa or a stored pm_…. A declined card returns its card error
 // (*apierr.Error) and changes nothing.
 func (e *Engine) CompleteCheckoutSession(id, paymentMethod string) error {
-	if err := e.RunDue(); err != nil {
-		return err
-	}
-	return e.Do(func(c *Ctx) error {
+	return e.onCheckoutSession(id, func(c *Ctx, cs *CheckoutSession) error {
+		return completeCheckout(c, cs, cardInput{PaymentMethod: paymentMethod}, "")
+	})
+}
+
+// onCheckoutSession runs fn on session id as a test-side helper acting
+// for its buyer (doDue).
+func (e *Engine) onCheckoutSession(id string, fn func(c *Ctx, cs *CheckoutSession) error) error {
+	return e.doDue(func(c *Ctx) error {
 		cs, err := get[CheckoutSession](c, kindCheckoutSession, id, "id")
 		if err != nil {
 			return err
 		}
-		return completeCheckout(c, cs, cardInput{PaymentMethod: paymentMethod}, "")
+		return fn(c, cs)
 	})
 }
 

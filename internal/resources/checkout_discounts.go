@@ -273,14 +273,7 @@ func includeCheckoutBreakdown(c *Ctx, node map[string]any) error {
 // "" removes the applied code. A code that cannot be redeemed returns its
 // error (*apierr.Error) and changes nothing.
 func (e *Engine) ApplyCheckoutPromotionCode(id, code string) error {
-	if err := e.RunDue(); err != nil {
-		return err
-	}
-	return e.Do(func(c *Ctx) error {
-		cs, err := get[CheckoutSession](c, kindCheckoutSession, id, "id")
-		if err != nil {
-			return err
-		}
+	return e.onCheckoutSession(id, func(c *Ctx, cs *CheckoutSession) error {
 		return applyPromotionCode(c, cs, code)
 	})
 }

@@ -672,6 +672,15 @@ func (e *Engine) Do(fn func(c *Ctx) error) error {
 	return e.afterCommit(c)
 }
 
+// doDue is Do for a test-side helper acting as a user would at the fake's
+// now: what fell due runs first, as before a request.
+func (e *Engine) doDue(fn func(c *Ctx) error) error {
+	if err := e.RunDue(); err != nil {
+		return err
+	}
+	return e.Do(fn)
+}
+
 // View runs fn in one read transaction.
 func (e *Engine) View(fn func(c *Ctx) error) error {
 	c := e.newCtx(Call{})

@@ -36,10 +36,7 @@ func (e *Engine) CompletePaymentAction(id string) error { return e.paymentAction
 func (e *Engine) FailPaymentAction(id string) error { return e.paymentAction(id, false) }
 
 func (e *Engine) paymentAction(id string, complete bool) error {
-	if err := e.RunDue(); err != nil {
-		return err
-	}
-	return e.Do(func(c *Ctx) error { return runPaymentAction(c, id, complete) })
+	return e.doDue(func(c *Ctx) error { return runPaymentAction(c, id, complete) })
 }
 
 // errNoAction answers an intent that waits for no authentication.
