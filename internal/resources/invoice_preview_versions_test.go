@@ -85,9 +85,7 @@ func TestPreviewCustomerOnlyBeforeBasil(t *testing.T) {
 	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
 		cu := payingCustomer76(t, sc, "")
 		plan := monthlyPlan76(t, sc, 1000)
-		sub := must76(sc.Subscriptions.New(&stripe76.SubscriptionParams{
-			Customer: stripe76.String(cu.ID), Items: []*stripe76.SubscriptionItemsParams{{Plan: stripe76.String(plan.ID)}},
-		}))(t)
+		sub := subscribeToPlan76(t, sc, cu.ID, plan.ID)
 		status, pv := statusAt(t, f, acacia, "POST", "/v1/invoices/create_preview", url.Values{"customer": {cu.ID}})
 		if status != 200 || pv["subscription"] != sub.ID || pv["total"] != float64(1000) || !strings.HasPrefix(pv["id"].(string), "upcoming_in_") {
 			t.Errorf("customer only at acacia: %d %v", status, pv)
@@ -142,14 +140,7 @@ func TestPreviewCouponBeforeBasil(t *testing.T) {
 			total  float64
 		}{{fifth.ID, 800}, {"", 1000}} {
 			form := url.Values{"customer": {cu.ID}, "subscription": {sub.ID}, "coupon": {tc.coupon}}
-			status, pv := statusAt(t, f, acacia, "POST", "/v1/invoices/create_preview", form)
-			if status != 200 || pv["total"] != tc.total {
-				t.Errorf("create_preview coupon=%q: %d %v", tc.coupon, status, pv)
-			}
-			status, up := statusAt(t, f, acacia, "GET", "/v1/invoices/upcoming?"+form.Encode(), nil)
-			if status != 200 || up["total"] != tc.total {
-				t.Errorf("upcoming coupon=%q: %d %v", tc.coupon, status, up)
-			}
+			wantPreviewTotal(t, f, acacia, form, tc.total, "coupon="+tc.coupon)
 		}
 		up := must76(sc.Invoices.Upcoming(&stripe76.InvoiceUpcomingParams{Subscription: stripe76.String(sub.ID), Coupon: stripe76.String("")}))(t)
 		if up.Total != 1000 || len(up.Discounts) != 0 {
@@ -164,14 +155,7 @@ func TestPreviewCouponBeforeBasil(t *testing.T) {
 		other := payingCustomer76(t, sc, "")
 		form := url.Values{"customer": {other.ID}, "schedule_details[phases][0][items][0][price]": {plan.ID},
 			"schedule_details[phases][0][coupon]": {fifth.ID}}
-		status, pv := statusAt(t, f, acacia, "POST", "/v1/invoices/create_preview", form)
-		if status != 200 || pv["total"] != float64(800) {
-			t.Errorf("create_preview phase coupon: %d %v", status, pv)
-		}
-		status, up2 := statusAt(t, f, acacia, "GET", "/v1/invoices/upcoming?"+form.Encode(), nil)
-		if status != 200 || up2["total"] != float64(800) {
-			t.Errorf("upcoming phase coupon: %d %v", status, up2)
-		}
+		wantPreviewTotal(t, f, acacia, form, 800, "phase coupon")
 	})
 }
 
@@ -183,14 +167,7 @@ func TestPreviewPhaseIterationsBeforeClover(t *testing.T) {
 		plan := monthlyPlan76(t, sc, 1000)
 		form := url.Values{"customer": {cu.ID}, "schedule_details[phases][0][items][0][price]": {plan.ID},
 			"schedule_details[phases][0][iterations]": {"2"}}
-		status, pv := statusAt(t, f, acacia, "POST", "/v1/invoices/create_preview", form)
-		if status != 200 || pv["total"] != float64(1000) {
-			t.Errorf("create_preview iterations at acacia: %d %v", status, pv)
-		}
-		status, up := statusAt(t, f, acacia, "GET", "/v1/invoices/upcoming?"+form.Encode(), nil)
-		if status != 200 || up["total"] != float64(1000) {
-			t.Errorf("upcoming iterations at acacia: %d %v", status, up)
-		}
+		wantPreviewTotal(t, f, acacia, form, 1000, "iterations")
 		form.Set("schedule_details[phases][0][iterations]", "0")
 		status, m := statusAt(t, f, acacia, "POST", "/v1/invoices/create_preview", form)
 		if e, _ := m["error"].(map[string]any); status != 400 || e["param"] != "schedule_details[phases][0][iterations]" {
@@ -219,4 +196,18 @@ func TestUpcomingConflictErrorIsStable(t *testing.T) {
 			}
 		}
 	})
+}
+
+// wantPreviewTotal checks that create_preview and the upcoming invoice
+// both preview form at version with total.
+func wantPreviewTotal(t *testing.T, f *fake.Fake, version string, form url.Values, total float64, what string) {
+	t.Helper()
+	status, pv := statusAt(t, f, version, "POST", "/v1/invoices/create_preview", form)
+	if status != 200 || pv["total"] != total {
+		t.Errorf("create_preview %s at %s: %d %v", what, version, status, pv)
+	}
+	status, up := statusAt(t, f, version, "GET", "/v1/invoices/upcoming?"+form.Encode(), nil)
+	if status != 200 || up["total"] != total {
+		t.Errorf("upcoming %s at %s: %d %v", what, version, status, up)
+	}
 }

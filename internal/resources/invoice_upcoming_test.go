@@ -189,9 +189,7 @@ func TestUpcomingInvoiceSubscriptionDetails(t *testing.T) {
 	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
 		cu := payingCustomer76(t, sc, "")
 		basic, pro := monthlyPlan76(t, sc, 1000), monthlyPlan76(t, sc, 3000)
-		sub := must76(sc.Subscriptions.New(&stripe76.SubscriptionParams{
-			Customer: stripe76.String(cu.ID), Items: []*stripe76.SubscriptionItemsParams{{Plan: stripe76.String(basic.ID)}},
-		}))(t)
+		sub := subscribeToPlan76(t, sc, cu.ID, basic.ID)
 		f.Advance(10 * 24 * time.Hour)
 		pd := fmt.Sprint(f.Now().Unix())
 		item := sub.Items.Data[0].ID

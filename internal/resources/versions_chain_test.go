@@ -149,9 +149,7 @@ func TestV76PlanBesidePrice(t *testing.T) {
 	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
 		cu := payingCustomer76(t, sc, "")
 		pl := monthlyPlan76(t, sc, 1200)
-		sub := must76(sc.Subscriptions.New(&stripe76.SubscriptionParams{
-			Customer: stripe76.String(cu.ID), Items: []*stripe76.SubscriptionItemsParams{{Plan: stripe76.String(pl.ID)}},
-		}))(t)
+		sub := subscribeToPlan76(t, sc, cu.ID, pl.ID)
 		it := sub.Items.Data[0]
 		if it.Plan == nil || it.Plan.ID != pl.ID || it.Plan.Amount != 1200 || it.Plan.Interval != "month" {
 			t.Errorf("subscription item plan: %+v", it.Plan)
@@ -279,9 +277,7 @@ func TestV76PreviousAttributesInOlderNames(t *testing.T) {
 	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
 		clock := must76(sc.TestHelpersTestClocks.New(&stripe76.TestHelpersTestClockParams{FrozenTime: stripe76.Int64(testfake.Start.Unix())}))(t)
 		cu := payingCustomer76(t, sc, clock.ID)
-		sub := must76(sc.Subscriptions.New(&stripe76.SubscriptionParams{
-			Customer: stripe76.String(cu.ID), Items: []*stripe76.SubscriptionItemsParams{{Plan: stripe76.String(monthlyPlan76(t, sc, 1000).ID)}},
-		}))(t)
+		sub := subscribeToPlan76(t, sc, cu.ID, monthlyPlan76(t, sc, 1000).ID)
 		next := testfake.Start.AddDate(0, 1, 0).Add(2 * time.Hour)
 		must76(sc.TestHelpersTestClocks.Advance(clock.ID, &stripe76.TestHelpersTestClockAdvanceParams{FrozenTime: stripe76.Int64(next.Unix())}))(t)
 		it := sc.Events.List(&stripe76.EventListParams{Type: stripe76.String("customer.subscription.updated")})

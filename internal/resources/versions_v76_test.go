@@ -52,6 +52,14 @@ func payingCustomer76(t *testing.T, sc *client76.API, clock string) *stripe76.Cu
 	return must76(sc.Customers.New(p))(t)
 }
 
+// subscribeToPlan76 subscribes customer to plan, one of each.
+func subscribeToPlan76(t *testing.T, sc *client76.API, customer, plan string) *stripe76.Subscription {
+	t.Helper()
+	return must76(sc.Subscriptions.New(&stripe76.SubscriptionParams{
+		Customer: stripe76.String(customer), Items: []*stripe76.SubscriptionItemsParams{{Plan: stripe76.String(plan)}},
+	}))(t)
+}
+
 func monthlyPlan76(t *testing.T, sc *client76.API, amount int64) *stripe76.Plan {
 	t.Helper()
 	prod := must76(sc.Products.New(&stripe76.ProductParams{Name: stripe76.String("Pro")}))(t)
@@ -221,9 +229,7 @@ func TestV76TestClockRenewal(t *testing.T) {
 	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
 		clock := must76(sc.TestHelpersTestClocks.New(&stripe76.TestHelpersTestClockParams{FrozenTime: stripe76.Int64(testfake.Start.Unix())}))(t)
 		cu := payingCustomer76(t, sc, clock.ID)
-		sub := must76(sc.Subscriptions.New(&stripe76.SubscriptionParams{
-			Customer: stripe76.String(cu.ID), Items: []*stripe76.SubscriptionItemsParams{{Plan: stripe76.String(monthlyPlan76(t, sc, 1000).ID)}},
-		}))(t)
+		sub := subscribeToPlan76(t, sc, cu.ID, monthlyPlan76(t, sc, 1000).ID)
 		next := testfake.Start.AddDate(0, 1, 0).Add(2 * time.Hour)
 		must76(sc.TestHelpersTestClocks.Advance(clock.ID, &stripe76.TestHelpersTestClockAdvanceParams{FrozenTime: stripe76.Int64(next.Unix())}))(t)
 		clock = must76(sc.TestHelpersTestClocks.Get(clock.ID, nil))(t)
@@ -317,9 +323,7 @@ func TestV76SignedWebhooks(t *testing.T) {
 					_, secret = f.AddWebhookEndpoint(url, "invoice.paid", "customer.subscription.created")
 				}
 				cu := payingCustomer76(t, sc, "")
-				sub := must76(sc.Subscriptions.New(&stripe76.SubscriptionParams{
-					Customer: stripe76.String(cu.ID), Items: []*stripe76.SubscriptionItemsParams{{Plan: stripe76.String(monthlyPlan76(t, sc, 1000).ID)}},
-				}))(t)
+				sub := subscribeToPlan76(t, sc, cu.ID, monthlyPlan76(t, sc, 1000).ID)
 				mu.Lock()
 				defer mu.Unlock()
 				if len(failures) > 0 {
@@ -345,9 +349,7 @@ func TestV76SignedWebhooks(t *testing.T) {
 func TestV76BillingModeClassic(t *testing.T) {
 	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
 		cu := payingCustomer76(t, sc, "")
-		sub := must76(sc.Subscriptions.New(&stripe76.SubscriptionParams{
-			Customer: stripe76.String(cu.ID), Items: []*stripe76.SubscriptionItemsParams{{Plan: stripe76.String(monthlyPlan76(t, sc, 1000).ID)}},
-		}))(t)
+		sub := subscribeToPlan76(t, sc, cu.ID, monthlyPlan76(t, sc, 1000).ID)
 		var body struct {
 			BillingMode struct {
 				Type string `json:"type"`
@@ -364,9 +366,7 @@ func TestV76BillingModeClassic(t *testing.T) {
 func TestV76EventsAtRequestVersion(t *testing.T) {
 	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
 		cu := payingCustomer76(t, sc, "")
-		sub := must76(sc.Subscriptions.New(&stripe76.SubscriptionParams{
-			Customer: stripe76.String(cu.ID), Items: []*stripe76.SubscriptionItemsParams{{Plan: stripe76.String(monthlyPlan76(t, sc, 1000).ID)}},
-		}))(t)
+		sub := subscribeToPlan76(t, sc, cu.ID, monthlyPlan76(t, sc, 1000).ID)
 		it := sc.Events.List(&stripe76.EventListParams{Type: stripe76.String("invoice.paid")})
 		n := 0
 		for it.Next() {
