@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // A list or search page reads only a few fields of each record it walks
@@ -109,11 +108,11 @@ func skipValue(b []byte, i int) int {
 }
 
 // headFields holds a head struct type's JSON member names, in field order.
-var headFields sync.Map // reflect.Type → []string
+var headFields typeCache[[]string]
 
 func headFieldsOf(t reflect.Type) []string {
-	if names, ok := headFields.Load(t); ok {
-		return names.([]string)
+	if names, ok := headFields.get(t); ok {
+		return names
 	}
 	names := make([]string, t.NumField())
 	for i := range t.NumField() {
@@ -124,8 +123,7 @@ func headFieldsOf(t reflect.Type) []string {
 		}
 		names[i] = name
 	}
-	headFields.Store(t, names)
-	return names
+	return headFields.put(t, names)
 }
 
 // memberIndex returns the index in names of the member key (as written,
