@@ -318,12 +318,17 @@ func TestCreditNoteDiscountsAndTaxes(t *testing.T) {
 		if err != nil || pv.Total != 664 || pv.DiscountAmount != 34 || len(f.Events()) != n {
 			t.Fatalf("preview %v %+v", err, pv)
 		}
+		previewed := 0
 		for l, err := range sc.V1CreditNotes.PreviewLines(ctx, &stripe.CreditNotePreviewLinesParams{Invoice: stripe.String(inv.ID), Lines: []*stripe.CreditNotePreviewLinesLineParams{
 			{Type: stripe.String("invoice_line_item"), InvoiceLineItem: stripe.String(lineA), Amount: stripe.Int64(335)},
 		}}).All(ctx) {
 			if err != nil || l.DiscountAmount != 34 || len(l.Taxes) != 1 || l.Taxes[0].Amount != 30 {
 				t.Fatalf("preview line %v %+v", err, l)
 			}
+			previewed++
+		}
+		if previewed != 1 {
+			t.Errorf("%d preview lines, want 1", previewed)
 		}
 
 		cn1, err := sc.V1CreditNotes.Create(ctx, &stripe.CreditNoteCreateParams{Invoice: stripe.String(inv.ID), Lines: []*stripe.CreditNoteCreateLineParams{

@@ -189,10 +189,17 @@ func TestTaxIDOnTestClock(t *testing.T) {
 		if tid.Created != 1700000000 {
 			t.Errorf("created %d, want the clock's 1700000000", tid.Created)
 		}
+		seen := 0
 		for _, ev := range f.Events() {
-			if ev.Type == "customer.tax_id.created" && ev.Created.Unix() != 1700000000 {
-				t.Errorf("%s created %d", ev.Type, ev.Created.Unix())
+			if ev.Type == "customer.tax_id.created" {
+				seen++
+				if ev.Created.Unix() != 1700000000 {
+					t.Errorf("%s created %d", ev.Type, ev.Created.Unix())
+				}
 			}
+		}
+		if seen != 2 { // tax_id_data's and the one created after
+			t.Errorf("%d customer.tax_id.created events, want 2", seen)
 		}
 	})
 }

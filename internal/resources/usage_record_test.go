@@ -280,15 +280,20 @@ func TestV76DeleteMeteredItemClearUsage(t *testing.T) {
 			Items:    []*stripe76.SubscriptionItemsParams{{Price: stripe76.String(flat.ID)}, {Price: stripe76.String(metered.ID)}},
 			Params:   stripe76.Params{Extra: &stripe76.ExtraValues{Values: url.Values{"billing_mode[type]": {"flexible"}}}},
 		}))(t)
+		refused := 0
 		for _, it := range flex.Items.Data {
 			if it.Price.ID != metered.ID {
 				continue
 			}
+			refused++
 			_, err := sc.SubscriptionItems.Del(it.ID, &stripe76.SubscriptionItemParams{ClearUsage: stripe76.Bool(true)})
 			if se, ok := err.(*stripe76.Error); !ok || se.HTTPStatusCode != 400 || !strings.Contains(se.Msg, "billing_mode.type=flexible") {
 				t.Fatalf("clear_usage on flexible: %v", err)
 			}
 			must76(sc.SubscriptionItems.Del(it.ID, nil))(t)
+		}
+		if refused != 1 {
+			t.Errorf("flexible subscription had %d metered items, want 1", refused)
 		}
 	})
 }
@@ -308,13 +313,20 @@ func TestDeleteMeterItemInClassicMode(t *testing.T) {
 				Items:       append(meteredItems(pr.ID), &stripe.SubscriptionCreateItemParams{Price: stripe.String(flat.ID)}),
 				BillingMode: &stripe.SubscriptionCreateBillingModeParams{Type: stripe.String("classic")},
 			})
+			deleted := 0
 			for _, it := range s.Items.Data {
 				if it.Price.ID != pr.ID {
 					continue
 				}
-				if _, err := sc.V1SubscriptionItems.Delete(ctx, it.ID, &stripe.SubscriptionItemDeleteParams{ClearUsage: clear}); err != nil {
-					t.Errorf("delete meter item (clear_usage %v): %v", clear != nil, err)
+				del, err := sc.V1SubscriptionItems.Delete(ctx, it.ID, &stripe.SubscriptionItemDeleteParams{ClearUsage: clear})
+				if err != nil || !del.Deleted {
+					t.Errorf("delete meter item (clear_usage %v): %v %+v", clear != nil, err, del)
 				}
+				deleted++
+			}
+			got, err := sc.V1Subscriptions.Retrieve(ctx, s.ID, nil)
+			if deleted != 1 || err != nil || len(got.Items.Data) != 1 || got.Items.Data[0].Price.ID != flat.ID {
+				t.Errorf("clear_usage %v: deleted %d, then %v %+v", clear != nil, deleted, err, got)
 			}
 		}
 	})
