@@ -186,7 +186,7 @@ func taxIDOwnerTerm(customer *string) string {
 }
 
 func createCustomerTaxID(c *Ctx) (any, error) {
-	cu, err := liveCustomer(c, c.Var("customer"), "customer")
+	cu, err := liveCustomer(c, c.Var("customer"), "id")
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +254,7 @@ func taxIDOwnerParam(c *Ctx) (string, error) {
 
 // customerTaxID loads the path's tax ID, which must be the path customer's.
 func customerTaxID(c *Ctx) (*TaxID, error) {
-	cu, err := liveCustomer(c, c.Var("customer"), "customer")
+	cu, err := liveCustomer(c, c.Var("customer"), "id")
 	if err != nil {
 		return nil, err
 	}
@@ -285,7 +285,7 @@ func deleteTaxID(c *Ctx, t *TaxID) (any, error) {
 func taxIDMeta(t *TaxID) (string, int64) { return t.ID, t.Created }
 
 func listCustomerTaxIDs(c *Ctx) (any, error) {
-	cu, err := liveCustomer(c, c.Var("customer"), "customer")
+	cu, err := liveCustomer(c, c.Var("customer"), "id")
 	if err != nil {
 		return nil, err
 	}

@@ -203,3 +203,19 @@ func TestTaxIDOnTestClock(t *testing.T) {
 		}
 	})
 }
+
+// The customer's tax ID routes answer a missing path customer as every
+// route under /v1/customers/{customer} does: 404 naming id.
+func TestCustomerTaxIDsOfAMissingCustomer(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		_, err := sc.V1TaxIDs.Create(ctx, &stripe.TaxIDCreateParams{Customer: stripe.String("cus_nope"), Type: stripe.String("eu_vat"), Value: stripe.String("DE123456789")})
+		stripeErr(t, err, 404, stripe.ErrorCodeResourceMissing, "id", "No such customer: 'cus_nope'")
+		_, err = sc.V1TaxIDs.Retrieve(ctx, "txi_nope", &stripe.TaxIDRetrieveParams{Customer: stripe.String("cus_nope")})
+		stripeErr(t, err, 404, stripe.ErrorCodeResourceMissing, "id", "No such customer: 'cus_nope'")
+		err = listErr(sc.V1TaxIDs.List(ctx, &stripe.TaxIDListParams{Customer: stripe.String("cus_nope")}).All(ctx))
+		stripeErr(t, err, 404, stripe.ErrorCodeResourceMissing, "id", "No such customer: 'cus_nope'")
+		if n := len(f.Events()); n != 0 {
+			t.Errorf("%d events after failed calls", n)
+		}
+	})
+}
