@@ -861,11 +861,27 @@ func mirrorCustomer(c *Ctx, inv *Invoice, cu *Customer) error {
 // customer (name, email, address, tax IDs, …) until finalization, after a
 // change to the customer or its tax IDs.
 func remirrorDrafts(c *Ctx, cu *Customer) error {
-	drafts, err := scan(c, kindInvoice, "customer="+cu.ID, func(inv *Invoice) bool { return inv.status() == invoiceDraft })
+	// Every customer update comes here: read only the status of the
+	// customer's invoices, and load the drafts whole.
+	var drafts []string
+	err := c.tx.ScanIndex(kindInvoice, "customer="+cu.ID, true, func(id string, raw []byte) (bool, error) {
+		var h invoiceHead
+		if err := decodeFields(raw, &h); err != nil {
+			return false, err
+		}
+		if h.Status != nil && *h.Status == invoiceDraft {
+			drafts = append(drafts, id)
+		}
+		return true, nil
+	})
 	if err != nil {
 		return err
 	}
-	for _, inv := range drafts {
+	for _, id := range drafts {
+		inv, err := loadInvoice(c, id, "invoice")
+		if err != nil {
+			return err
+		}
 		if err := mirrorCustomer(c, inv, cu); err != nil {
 			return err
 		}
@@ -874,6 +890,11 @@ func remirrorDrafts(c *Ctx, cu *Customer) error {
 		}
 	}
 	return nil
+}
+
+// invoiceHead is what remirrorDrafts reads of each of a customer's invoices.
+type invoiceHead struct {
+	Status *string `json:"status"`
 }
 
 // remirrorDraftsOf is remirrorDrafts for the customer with id.
