@@ -76,12 +76,17 @@ func (e *Engine) renderIn(c *Ctx, version apiversion.Version, obj any) ([]byte, 
 	if err := d.Decode(&tree); err != nil {
 		return nil, err
 	}
-	chain.Apply(renderEnv{c}, tree)
+	chain.Apply(renderEnv{c: c, stored: map[decodedKey]map[string]any{}}, tree)
 	return json.Marshal(tree)
 }
 
 // renderEnv gives version changes read access to the request's transaction.
-type renderEnv struct{ c *Ctx }
+type renderEnv struct {
+	c *Ctx
+	// stored keeps what Stored read during this one rendering: a version
+	// change reads an invoice's stored form once for each of its lines.
+	stored map[decodedKey]map[string]any
+}
 
 func (r renderEnv) load(kind, id string) any {
 	if r.c == nil || r.c.tx == nil || id == "" {
@@ -98,8 +103,21 @@ func (r renderEnv) load(kind, id string) any {
 	return obj
 }
 
-// Stored returns the object as stored, hidden fields included.
+// Stored returns the object as stored, hidden fields included. Changes
+// only read what it returns.
 func (r renderEnv) Stored(kind, id string) map[string]any {
+	key := decodedKey{kind, id}
+	if m, ok := r.stored[key]; ok {
+		return m
+	}
+	m := r.storedNow(kind, id)
+	if r.stored != nil {
+		r.stored[key] = m
+	}
+	return m
+}
+
+func (r renderEnv) storedNow(kind, id string) map[string]any {
 	var obj any
 	if r.c != nil && r.c.preview != nil && kind == kindInvoice && id == r.c.preview.ID {
 		obj = r.c.preview
