@@ -209,6 +209,23 @@ func TestExpandKeepsLargeIntegers(t *testing.T) {
 	}
 }
 
+// An expandable ID that names nothing stored stays an ID, never a 500.
+func TestExpandOfAnIDNothingIsStoredUnder(t *testing.T) {
+	e, _ := testEngine(t, clockwork.NewFrozen(t0))
+	obj := map[string]any{"id": "in_1", "object": "invoice", "customer": "cus_gone"}
+	err := e.View(func(c *Ctx) error {
+		c.Params = NewParams(map[string]any{"expand": []any{"customer"}})
+		raw, err := e.renderResponse(c, obj)
+		if err != nil || !strings.Contains(string(raw), `"customer":"cus_gone"`) {
+			t.Errorf("expand of a dangling ID: %v %s", err, raw)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A pre-rendered object handed to emit as []byte stays an object in the
 // event, never a base64 string.
 func TestEmitRenderedBytes(t *testing.T) {

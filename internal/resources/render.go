@@ -362,8 +362,8 @@ func (c *Ctx) expandField(parent map[string]any, leaf string, rest, targets []st
 func (c *Ctx) expandValue(v any, rest, targets []string, full string) (any, error) {
 	if id, ok := v.(string); ok {
 		raw, err := c.loadExpanded(id, targets)
-		if err != nil {
-			return nil, err
+		if err != nil || raw == nil {
+			return v, err
 		}
 		v = raw
 	}
@@ -406,7 +406,8 @@ func expandedTree(node map[string]any, key string) (any, error) {
 }
 
 // loadExpanded loads the object with id among the possible target kinds
-// and renders it for the request.
+// and renders it for the request; nil if none is stored under id (an ID
+// that names an object the fake does not keep, such as a deleted one).
 func (c *Ctx) loadExpanded(id string, targets []string) (json.RawMessage, error) {
 	known := false
 	for _, t := range targets {
@@ -432,5 +433,5 @@ func (c *Ctx) loadExpanded(id string, targets []string) (json.RawMessage, error)
 		}
 		return c.e.renderIn(c, c.Version, obj)
 	}
-	return nil, fmt.Errorf("expand: no stored object %q among %v", id, targets)
+	return nil, nil // nothing stored under id: it stays an ID
 }
