@@ -1,7 +1,6 @@
 package resources
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -243,14 +242,7 @@ func retrieveUpcomingInvoice(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var obj map[string]any
-	if err := d.Decode(&obj); err != nil {
-		return nil, err
-	}
-	delete(obj, "id")
-	out, err := json.Marshal(obj)
+	out, err := withoutID(raw, true)
 	return json.RawMessage(out), err
 }
 

@@ -181,21 +181,31 @@ func runInvoiceUpcoming(c *Ctx, s *Subscription, _ *Customer) error {
 	if err != nil {
 		return err
 	}
-	raw, err = withNullID(raw)
+	raw, err = withoutID(raw, false)
 	if err != nil {
 		return err
 	}
 	return c.emit("invoice.upcoming", json.RawMessage(raw), nil)
 }
 
-// withNullID returns the rendered object raw with its id null, as an
-// upcoming invoice has none. Rendering puts "id" first, so only that member
-// changes; anything else goes through a decode.
-func withNullID(raw []byte) ([]byte, error) {
+// withoutID returns the rendered object raw as an upcoming invoice shows
+// it, with no ID: its id null (the invoice.upcoming event), or left out
+// (drop: GET /v1/invoices/upcoming, whose 2023-10-16 spec says the id "is
+// always present unless the invoice is an upcoming invoice"). Rendering
+// puts "id" first, so only that member changes; anything else goes
+// through a decode.
+func withoutID(raw []byte, drop bool) ([]byte, error) {
 	const prefix = `{"id":"`
 	if bytes.HasPrefix(raw, []byte(prefix)) {
 		if end := bytes.IndexByte(raw[len(prefix):], '"'); end >= 0 && bytes.IndexByte(raw[len(prefix):len(prefix)+end], '\\') < 0 {
-			return append([]byte(`{"id":null`), raw[len(prefix)+end+1:]...), nil
+			rest := raw[len(prefix)+end+1:]
+			if !drop {
+				return append([]byte(`{"id":null`), rest...), nil
+			}
+			if len(rest) > 0 && rest[0] == ',' {
+				rest = rest[1:]
+			}
+			return append([]byte(`{`), rest...), nil
 		}
 	}
 	var obj map[string]any
@@ -204,7 +214,11 @@ func withNullID(raw []byte) ([]byte, error) {
 	if err := d.Decode(&obj); err != nil {
 		return nil, err
 	}
-	obj["id"] = nil
+	if drop {
+		delete(obj, "id")
+	} else {
+		obj["id"] = nil
+	}
 	return json.Marshal(obj)
 }
 
