@@ -185,9 +185,11 @@ func priceCheckout(c *Ctx, cs *CheckoutSession) (*checkoutPriced, error) {
 		if err != nil {
 			return nil, err
 		}
-		dueInv, err := priceLines(c, *cs.Currency, discounts, defaults, due)
-		if err != nil {
-			return nil, err
+		dueInv := items // no trial holds a line back: what is due is all of it
+		if len(due) < len(all) {
+			if dueInv, err = priceLines(c, *cs.Currency, discounts, defaults, due); err != nil {
+				return nil, err
+			}
 		}
 		return &checkoutPriced{items: items.Lines.Data, due: dueInv}, nil
 	})
