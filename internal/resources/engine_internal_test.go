@@ -7,6 +7,7 @@ package resources
 import (
 	"errors"
 	"math"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +28,25 @@ type note struct {
 
 func testEngine(t *testing.T, c clock.Clock) (*Engine, *[]note) {
 	t.Helper()
-	e := NewEngine(store.NewMemory(), clockwork.NewTime(c), DefaultConfig())
+	return testEngineOn(t, store.NewMemory(), c)
+}
+
+// eachStore runs fn on a memory store and on a bbolt one.
+func eachStore(t *testing.T, fn func(t *testing.T, st store.Store)) {
+	t.Run("memory", func(t *testing.T) { fn(t, store.NewMemory()) })
+	t.Run("bolt", func(t *testing.T) {
+		st, err := store.OpenBolt(filepath.Join(t.TempDir(), "engine.db"), store.BoltNoSync())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(t, st)
+	})
+}
+
+// testEngineOn is testEngine on st, which it closes at the end.
+func testEngineOn(t *testing.T, st store.Store, c clock.Clock) (*Engine, *[]note) {
+	t.Helper()
+	e := NewEngine(st, clockwork.NewTime(c), DefaultConfig())
 	t.Cleanup(func() { _ = e.Store().Close() })
 	var ran []note
 	e.job("test.note", func(c *Ctx, j store.Job) error {
@@ -112,67 +131,71 @@ func TestAFailingJobStopsAdvanceAndRollsBack(t *testing.T) {
 // those before it stay committed with their events, as if each had run
 // alone, and the failing one and those after it stay queued.
 func TestAFailingJobInABatchKeepsTheJobsBeforeIt(t *testing.T) {
-	e, _ := testEngine(t, clockwork.NewFrozen(t0))
-	e.job("test.emit", func(c *Ctx, j store.Job) error {
-		if j.ObjectID == "fail" {
-			return errors.New("boom")
+	eachStore(t, func(t *testing.T, st store.Store) {
+		e, _ := testEngineOn(t, st, clockwork.NewFrozen(t0))
+		e.job("test.emit", func(c *Ctx, j store.Job) error {
+			if j.ObjectID == "fail" {
+				return errors.New("boom")
+			}
+			return c.emit("test.done", map[string]string{"id": j.ObjectID, "object": "test_note"}, nil)
+		})
+		due := t0.Add(time.Minute)
+		for _, id := range []string{"a", "b", "fail", "c"} {
+			if err := e.Do(func(c *Ctx) error { return c.schedule("test.emit", id, "", due) }); err != nil {
+				t.Fatal(err)
+			}
 		}
-		return c.emit("test.done", map[string]string{"id": j.ObjectID, "object": "test_note"}, nil)
+		if err := e.AdvanceTo(t0.Add(time.Hour)); err == nil || !strings.Contains(err.Error(), "boom") {
+			t.Fatalf("advance: %v", err)
+		}
+		var done []string
+		_ = e.Events(func(ev *Event) { done = append(done, ev.ObjectID()) })
+		if strings.Join(done, ",") != "a,b" {
+			t.Errorf("events of %v, want a,b", done)
+		}
+		jobs, _ := e.Jobs()
+		var left []string
+		for _, j := range jobs {
+			left = append(left, j.ObjectID)
+		}
+		if strings.Join(left, ",") != "fail,c" {
+			t.Errorf("jobs left %v, want fail,c", left)
+		}
 	})
-	due := t0.Add(time.Minute)
-	for _, id := range []string{"a", "b", "fail", "c"} {
-		if err := e.Do(func(c *Ctx) error { return c.schedule("test.emit", id, "", due) }); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := e.AdvanceTo(t0.Add(time.Hour)); err == nil || !strings.Contains(err.Error(), "boom") {
-		t.Fatalf("advance: %v", err)
-	}
-	var done []string
-	_ = e.Events(func(ev *Event) { done = append(done, ev.ObjectID()) })
-	if strings.Join(done, ",") != "a,b" {
-		t.Errorf("events of %v, want a,b", done)
-	}
-	jobs, _ := e.Jobs()
-	var left []string
-	for _, j := range jobs {
-		left = append(left, j.ObjectID)
-	}
-	if strings.Join(left, ",") != "fail,c" {
-		t.Errorf("jobs left %v, want fail,c", left)
-	}
 }
 
 // When what follows the commit of a batch fails for one job, the others'
 // still run (their webhooks are delivered), and Advance reports the error.
 func TestAnAfterCommitErrorInABatchStillRunsTheOthers(t *testing.T) {
-	e, _ := testEngine(t, clockwork.NewFrozen(t0))
-	var after []string
-	e.job("test.after", func(c *Ctx, j store.Job) error {
-		c.after(func() error {
-			after = append(after, j.ObjectID)
-			if j.ObjectID == "a" {
-				return errors.New("after a")
-			}
+	eachStore(t, func(t *testing.T, st store.Store) {
+		e, _ := testEngineOn(t, st, clockwork.NewFrozen(t0))
+		var after []string
+		e.job("test.after", func(c *Ctx, j store.Job) error {
+			c.after(func() error {
+				after = append(after, j.ObjectID)
+				if j.ObjectID == "a" {
+					return errors.New("after a")
+				}
+				return nil
+			})
 			return nil
 		})
-		return nil
-	})
-	due := t0.Add(time.Minute)
-	for _, id := range []string{"a", "b", "c"} {
-		if err := e.Do(func(c *Ctx) error { return c.schedule("test.after", id, "", due) }); err != nil {
-			t.Fatal(err)
+		due := t0.Add(time.Minute)
+		for _, id := range []string{"a", "b", "c"} {
+			if err := e.Do(func(c *Ctx) error { return c.schedule("test.after", id, "", due) }); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	if err := e.AdvanceTo(t0.Add(time.Hour)); err == nil || !strings.Contains(err.Error(), "after a") {
-		t.Fatalf("advance: %v", err)
-	}
-	if strings.Join(after, ",") != "a,b,c" {
-		t.Errorf("after functions ran for %v, want a,b,c", after)
-	}
-	if jobs, _ := e.Jobs(); len(jobs) != 0 {
-		t.Errorf("jobs left %v", jobs)
-	}
+		if err := e.AdvanceTo(t0.Add(time.Hour)); err == nil || !strings.Contains(err.Error(), "after a") {
+			t.Fatalf("advance: %v", err)
+		}
+		if strings.Join(after, ",") != "a,b,c" {
+			t.Errorf("after functions ran for %v, want a,b,c", after)
+		}
+		if jobs, _ := e.Jobs(); len(jobs) != 0 {
+			t.Errorf("jobs left %v", jobs)
+		}
+	})
 }
 
 func TestIDsAreDeterministicAndUnique(t *testing.T) {

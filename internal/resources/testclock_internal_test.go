@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -141,13 +140,7 @@ func pending(t *testing.T, e *Engine) string {
 }
 
 func TestTestClockAdvanceRunsItsJobsInOrderAtTheirTimes(t *testing.T) {
-	bolt, err := store.OpenBolt(filepath.Join(t.TempDir(), "clock.db"), store.BoltNoSync())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, st := range map[string]store.Store{"memory": store.NewMemory(), "bolt": bolt} {
-		t.Run(name, func(t *testing.T) { testClockJobsInOrder(t, st) })
-	}
+	eachStore(t, testClockJobsInOrder)
 }
 
 func testClockJobsInOrder(t *testing.T, st store.Store) {

@@ -9,6 +9,7 @@ import (
 
 	stripe76 "github.com/stripe/stripe-go/v76"
 	client76 "github.com/stripe/stripe-go/v76/client"
+	"github.com/stripe/stripe-go/v85"
 	"github.com/stripefake/stripefake/fake"
 	"github.com/stripefake/stripefake/internal/testfake"
 )
@@ -225,50 +226,52 @@ func TestV76PromotionCodeAndCouponParams(t *testing.T) {
 // The one-discount params leave with basil, the promotion code's coupon
 // with clover: each is an unknown parameter from then on.
 func TestDiscountParamsByRelease(t *testing.T) {
-	f, _ := testfake.New(t, testfake.Memory, fake.WithStartTime(testfake.Start))
-	_, co := statusAt(t, f, "2025-02-24.acacia", "POST", "/v1/coupons", url.Values{"percent_off": {"10"}, "duration": {"forever"}})
-	coupon, _ := co["id"].(string)
-	for _, tc := range []struct {
-		version, path string
-		form          url.Values
-		ok            bool
-		param         string
-	}{
-		{"2025-08-27.basil", "/v1/promotion_codes", url.Values{"coupon": {coupon}}, true, ""},
-		{"2025-09-30.clover", "/v1/promotion_codes", url.Values{"coupon": {coupon}}, false, "coupon"},
-		{"2025-02-24.acacia", "/v1/customers", url.Values{}, true, ""},
-		{"2025-03-31.basil", "/v1/credit_notes", url.Values{"refund": {"re_x"}, "invoice": {"in_x"}}, false, "refund"},
-	} {
-		status, body := statusAt(t, f, tc.version, "POST", tc.path, tc.form)
-		if tc.ok != (status == 200) {
-			t.Errorf("%s at %s: %d %v", tc.path, tc.version, status, body)
-			continue
-		}
-		if !tc.ok {
-			e, _ := body["error"].(map[string]any)
-			if e["param"] != tc.param || !strings.Contains(e["message"].(string), "unknown parameter") {
-				t.Errorf("%s at %s: %v", tc.path, tc.version, e)
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, _ *stripe.Client) {
+		_, co := statusAt(t, f, "2025-02-24.acacia", "POST", "/v1/coupons", url.Values{"percent_off": {"10"}, "duration": {"forever"}})
+		coupon, _ := co["id"].(string)
+		for _, tc := range []struct {
+			version, path string
+			form          url.Values
+			ok            bool
+			param         string
+		}{
+			{"2025-08-27.basil", "/v1/promotion_codes", url.Values{"coupon": {coupon}}, true, ""},
+			{"2025-09-30.clover", "/v1/promotion_codes", url.Values{"coupon": {coupon}}, false, "coupon"},
+			{"2025-02-24.acacia", "/v1/customers", url.Values{}, true, ""},
+			{"2025-03-31.basil", "/v1/credit_notes", url.Values{"refund": {"re_x"}, "invoice": {"in_x"}}, false, "refund"},
+		} {
+			status, body := statusAt(t, f, tc.version, "POST", tc.path, tc.form)
+			if tc.ok != (status == 200) {
+				t.Errorf("%s at %s: %d %v", tc.path, tc.version, status, body)
+				continue
+			}
+			if !tc.ok {
+				e, _ := body["error"].(map[string]any)
+				if e["param"] != tc.param || !strings.Contains(e["message"].(string), "unknown parameter") {
+					t.Errorf("%s at %s: %v", tc.path, tc.version, e)
+				}
+			}
+			if tc.ok && tc.path == "/v1/promotion_codes" {
+				if c, _ := body["coupon"].(map[string]any); c == nil || c["id"] != coupon {
+					t.Errorf("promotion code at %s: %v", tc.version, body)
+				}
 			}
 		}
-		if tc.ok && tc.path == "/v1/promotion_codes" {
-			if c, _ := body["coupon"].(map[string]any); c == nil || c["id"] != coupon {
-				t.Errorf("promotion code at %s: %v", tc.version, body)
-			}
+		_, cu := statusAt(t, f, "2025-02-24.acacia", "POST", "/v1/customers", url.Values{
+			"payment_method": {"pm_card_visa"}, "invoice_settings[default_payment_method]": {"pm_card_visa"},
+		})
+		_, pr := statusAt(t, f, "2025-02-24.acacia", "POST", "/v1/prices", url.Values{
+			"currency": {"usd"}, "unit_amount": {"500"}, "recurring[interval]": {"month"}, "product_data[name]": {"P"},
+		})
+		items := url.Values{"customer": {cu["id"].(string)}, "items[0][price]": {pr["id"].(string)}, "coupon": {coupon}}
+		if status, body := statusAt(t, f, "2025-02-24.acacia", "POST", "/v1/subscriptions", items); status != 200 || body["discount"] == nil {
+			t.Errorf("coupon at acacia: %d %v", status, body)
 		}
-	}
-	_, cu := statusAt(t, f, "2025-02-24.acacia", "POST", "/v1/customers", url.Values{
-		"payment_method": {"pm_card_visa"}, "invoice_settings[default_payment_method]": {"pm_card_visa"},
+		status, body := statusAt(t, f, "2025-03-31.basil", "POST", "/v1/subscriptions", items)
+		if e, _ := body["error"].(map[string]any); status != 400 || e["param"] != "coupon" {
+			t.Errorf("coupon at basil: %d %v", status, body)
+		}
 	})
-	_, pr := statusAt(t, f, "2025-02-24.acacia", "POST", "/v1/prices", url.Values{
-		"currency": {"usd"}, "unit_amount": {"500"}, "recurring[interval]": {"month"}, "product_data[name]": {"P"},
-	})
-	items := url.Values{"customer": {cu["id"].(string)}, "items[0][price]": {pr["id"].(string)}, "coupon": {coupon}}
-	if status, body := statusAt(t, f, "2025-02-24.acacia", "POST", "/v1/subscriptions", items); status != 200 || body["discount"] == nil {
-		t.Errorf("coupon at acacia: %d %v", status, body)
-	}
-	if status, body := statusAt(t, f, "2025-03-31.basil", "POST", "/v1/subscriptions", items); status != 400 {
-		t.Errorf("coupon at basil: %d %v", status, body)
-	}
 }
 
 // Before basil a renewal's customer.subscription.updated reports the old
