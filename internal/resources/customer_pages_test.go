@@ -2,8 +2,6 @@ package resources_test
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"net/url"
 	"reflect"
 	"testing"
@@ -52,18 +50,11 @@ func TestCustomerPagesAnswerStoredBytes(t *testing.T) {
 
 		get := func(path string, q url.Values) []byte {
 			t.Helper()
-			req, _ := http.NewRequest("GET", f.URL()+path+"?"+q.Encode(), nil)
-			req.Header.Set("Authorization", "Bearer sk_test_123")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
+			status, body := rawAt(t, f, "", "GET", path, q)
+			if status != 200 {
+				t.Fatalf("GET %s?%s: %d %s", path, q.Encode(), status, body)
 			}
-			defer resp.Body.Close()
-			body, err := io.ReadAll(resp.Body)
-			if err != nil || resp.StatusCode != 200 {
-				t.Fatalf("GET %s?%s: %d %v %s", path, q.Encode(), resp.StatusCode, err, body)
-			}
-			return body
+			return []byte(body)
 		}
 		// decoded returns the page's items decoded as stored customers, and
 		// their IDs.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -466,21 +465,11 @@ func TestCustomerRetrieveServesStoredBytes(t *testing.T) {
 		for _, version := range []string{"", "2023-10-16"} {
 			get := func(path string) string {
 				t.Helper()
-				req, _ := http.NewRequest("GET", f.URL()+path, nil)
-				req.Header.Set("Authorization", "Bearer sk_test_123")
-				if version != "" {
-					req.Header.Set("Stripe-Version", version)
+				status, body := rawAt(t, f, version, "GET", path, nil)
+				if status != 200 {
+					t.Fatalf("GET %s: %d %s", path, status, body)
 				}
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer resp.Body.Close()
-				var b strings.Builder
-				if _, err := io.Copy(&b, resp.Body); err != nil || resp.StatusCode != 200 {
-					t.Fatalf("GET %s: %d %v %s", path, resp.StatusCode, err, b.String())
-				}
-				return b.String()
+				return body
 			}
 			retrieved := get("/v1/customers/" + cu.ID)
 			var list struct{ Data []json.RawMessage }

@@ -1,6 +1,7 @@
 package resources_test
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -161,22 +162,19 @@ func rawAt(t *testing.T, f *fake.Fake, version, method, path string, form url.Va
 	}
 	req.Header.Set("Authorization", "Bearer sk_test_usage")
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Stripe-Version", version)
+	if version != "" { // else the account's default
+		req.Header.Set("Stripe-Version", version)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var sb strings.Builder
-	buf := make([]byte, 4096)
-	for {
-		n, err := resp.Body.Read(buf)
-		sb.Write(buf[:n])
-		if err != nil {
-			break
-		}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return resp.StatusCode, sb.String()
+	return resp.StatusCode, string(b)
 }
 
 // TestV76UsageBilledOnInvoiceNowCancel: canceling with invoice_now bills the
