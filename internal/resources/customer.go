@@ -256,7 +256,10 @@ func newCustomer(c *Ctx) (cu *Customer, raw json.RawMessage, err error) {
 		return nil, nil, err
 	}
 	// A new customer's record, its event's object and the answer are the
-	// same bytes (see retrieveCustomer): marshal it once.
+	// same bytes (see retrieveCustomer): marshal it once. This is the
+	// pending-writes sharing done by hand: going through save, which also
+	// snapshots the customer for the decoded cache, measured 5–8 % slower
+	// on BenchmarkCustomerCreateRetrieve (the fake's most common call).
 	if raw, err = json.Marshal(cu); err != nil {
 		return nil, nil, err
 	}
