@@ -1,5 +1,7 @@
 package resources
 
+import "encoding/json"
+
 // A customer's includable lists (docs.stripe.com/api/customers/object:
 // "This field is not included by default. To include it in the response,
 // expand the … field"): subscriptions (not canceled) and tax_ids, each the
@@ -11,19 +13,20 @@ const includedListLimit = 10
 func init() {
 	includable["customer"] = map[string]func(c *Ctx, node map[string]any) error{
 		"subscriptions": func(c *Ctx, node map[string]any) error {
-			return includeCustomerList(c, node, "subscriptions", kindSubscription, func(raw map[string]any) bool {
-				return raw["status"] != "canceled"
+			return includeCustomerList(c, node, "subscriptions", kindSubscription, []string{"status"}, func(m map[string]any) bool {
+				return m["status"] != "canceled"
 			})
 		},
 		"tax_ids": func(c *Ctx, node map[string]any) error {
-			return includeCustomerList(c, node, "tax_ids", kindTaxID, nil)
+			return includeCustomerList(c, node, "tax_ids", kindTaxID, nil, nil)
 		},
 	}
 }
 
 // includeCustomerList sets node[field] to the customer's objects of kind
-// (indexed by customer=<id>) that keep accepts, rendered for the request.
-func includeCustomerList(c *Ctx, node map[string]any, field, kind string, keep func(map[string]any) bool) error {
+// (indexed by customer=<id>) that keep accepts, rendered for the request;
+// keep sees only the members reads names.
+func includeCustomerList(c *Ctx, node map[string]any, field, kind string, reads []string, keep func(map[string]any) bool) error {
 	id, _ := node["id"].(string)
 	if id == "" || node["deleted"] == true {
 		return nil
@@ -31,7 +34,7 @@ func includeCustomerList(c *Ctx, node map[string]any, field, kind string, keep f
 	l := &List{Object: "list", Data: []any{}, URL: "/v1/customers/" + id + "/" + field}
 	err := c.tx.ScanIndex(kind, "customer="+id, true, func(objID string, raw []byte) (bool, error) {
 		if keep != nil {
-			obj, err := decodeTree(raw)
+			obj, err := decodeMembers(raw, reads) // only what keep reads
 			if err != nil {
 				return false, err
 			}
@@ -57,10 +60,6 @@ func includeCustomerList(c *Ctx, node map[string]any, field, kind string, keep f
 	if err != nil {
 		return err
 	}
-	tree, err := decodeTree(raw)
-	if err != nil {
-		return err
-	}
-	node[field] = tree
+	node[field] = json.RawMessage(raw) // as an expanded object is kept
 	return nil
 }

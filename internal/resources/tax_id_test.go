@@ -150,6 +150,10 @@ func TestCustomerIncludables(t *testing.T) {
 		}
 		pr := monthlyPrice(t, sc, 1000, "month")
 		s := subscribe(t, sc, &stripe.SubscriptionCreateParams{Customer: stripe.String(cu.ID), Items: []*stripe.SubscriptionCreateItemParams{{Price: stripe.String(pr.ID)}}})
+		ended := subscribe(t, sc, &stripe.SubscriptionCreateParams{Customer: stripe.String(cu.ID), Items: []*stripe.SubscriptionCreateItemParams{{Price: stripe.String(pr.ID)}}})
+		if _, err := sc.V1Subscriptions.Cancel(ctx, ended.ID, nil); err != nil { // canceled ones are left out
+			t.Fatal(err)
+		}
 		got, err := sc.V1Customers.Retrieve(ctx, cu.ID, &stripe.CustomerRetrieveParams{Params: stripe.Params{Expand: []*string{stripe.String("tax_ids"), stripe.String("subscriptions")}}})
 		if err != nil {
 			t.Fatal(err)
