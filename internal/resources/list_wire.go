@@ -156,7 +156,7 @@ func (p *wirePage) data(reversed bool) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		item, err := json.Marshal(wire(string(p.c.Version), obj))
+		item, err := encodeWire(p.c.Version, obj)
 		if err != nil {
 			return nil, err
 		}

@@ -56,13 +56,7 @@ func (e *Engine) renderIn(c *Ctx, version apiversion.Version, obj any) ([]byte, 
 			raw = shared
 			break
 		}
-		w := wire(string(version), obj)
-		if ev, ok := w.(*Event); ok {
-			raw, err = ev.marshalJSON()
-		} else {
-			raw, err = json.Marshal(w)
-		}
-		if err != nil {
+		if raw, err = encodeWire(version, obj); err != nil {
 			return nil, err
 		}
 	}
@@ -78,6 +72,17 @@ func (e *Engine) renderIn(c *Ctx, version apiversion.Version, obj any) ([]byte, 
 	}
 	chain.Apply(renderEnv{c: c, stored: map[decodedKey]map[string]any{}}, tree)
 	return json.Marshal(tree)
+}
+
+// encodeWire encodes obj's wire shape for version, before the version
+// chain: renderIn's first step, and a wire page's for a record not stored
+// in that shape.
+func encodeWire(version apiversion.Version, obj any) ([]byte, error) {
+	w := wire(string(version), obj)
+	if ev, ok := w.(*Event); ok {
+		return ev.marshalJSON()
+	}
+	return json.Marshal(w)
 }
 
 // renderEnv gives version changes read access to the request's transaction.
