@@ -543,11 +543,7 @@ func clonePrice(dst, src reflect.Value, failed *bool) {
 		roundTrip(dst, src, failed)
 		return
 	}
-	w := priceRecord(pr)
-	w.TrialPeriodDays = nil
-	w.Deleted = false
-	w.Tiers = nil
-	w.CurrencyOptions = nil
+	w := pr.wireRecord()
 	var out priceRecord
 	cloneInto(reflect.ValueOf(&out).Elem(), reflect.ValueOf(&w).Elem(), failed)
 	dst.Set(reflect.ValueOf(Price(out)))

@@ -152,11 +152,7 @@ type priceRecord Price
 // MarshalJSON renders the price's wire shape: no plan-only fields, and the
 // includable fields only when asked for.
 func (pr Price) MarshalJSON() ([]byte, error) {
-	w := priceRecord(pr)
-	w.TrialPeriodDays = nil
-	w.Deleted = false
-	w.Tiers = nil
-	w.CurrencyOptions = nil
+	w := pr.wireRecord()
 	if pr.include["tiers"] {
 		w.Tiers = pr.Tiers
 	}
@@ -164,6 +160,19 @@ func (pr Price) MarshalJSON() ([]byte, error) {
 		w.CurrencyOptions = pr.allCurrencyOptions()
 	}
 	return json.Marshal(w)
+}
+
+// wireRecord is the price without what its wire shape leaves out (the
+// plan-only fields, and the includable ones, which MarshalJSON adds back
+// when asked): what encoding a Price starts from, and what cloning one
+// (clonePrice) gives.
+func (pr Price) wireRecord() priceRecord {
+	w := priceRecord(pr)
+	w.TrialPeriodDays = nil
+	w.Deleted = false
+	w.Tiers = nil
+	w.CurrencyOptions = nil
+	return w
 }
 
 // allCurrencyOptions is currency_options as Stripe renders it: the price's
