@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stripefake/stripefake/internal/apierr"
+	"github.com/stripefake/stripefake/internal/spec"
 )
 
 // Discounts: a coupon (directly, or through a promotion code) redeemed
@@ -694,7 +695,7 @@ func applyCustomerCoupon(c *Ctx, cu *Customer, p Params) (emit func() error, err
 		return nil, nil
 	}
 	if _, isString := p.m[key].(string); !isString {
-		return nil, apierr.InvalidRequest(key, "Invalid string: "+fmt.Sprint(p.m[key]))
+		return nil, apierr.InvalidRequest(key, "Invalid string: "+spec.Describe(p.m[key]))
 	}
 	var old *Discount
 	if ids := customerDiscounts(cu); len(ids) > 0 {

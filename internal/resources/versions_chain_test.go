@@ -449,3 +449,17 @@ func TestV76CustomerCouponEvents(t *testing.T) {
 		}
 	})
 }
+
+// A coupon set aside for an older version's customer is still checked as
+// the spec would: a hash is "Invalid string: a hash", and nothing is made.
+func TestLegacyCustomerCouponOfTheWrongType(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, _ *stripe.Client) {
+		status, body := statusAt(t, f, "2023-10-16", "POST", "/v1/customers", url.Values{"coupon[a]": {"b"}})
+		if e, _ := body["error"].(map[string]any); status != 400 || e["param"] != "coupon" || e["message"] != "Invalid string: a hash" {
+			t.Errorf("coupon[a]=b: %d %v", status, body)
+		}
+		if n := len(f.Events()); n != 0 {
+			t.Errorf("%d events after a rejected create", n)
+		}
+	})
+}

@@ -478,6 +478,11 @@ func raw(v any) string {
 	return describe(v)
 }
 
+// Describe names v as Stripe's "Invalid …:" messages do ("a hash", "an
+// array"), for the few parameters checked outside Validate (those an older
+// version's request change sets aside).
+func Describe(v any) string { return describe(v) }
+
 // describe names a value that has no short literal form.
 func describe(v any) string {
 	switch v.(type) {
