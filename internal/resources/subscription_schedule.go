@@ -177,6 +177,10 @@ func cloneSchedule(sch *SubscriptionSchedule) *SubscriptionSchedule {
 	return &cp
 }
 
+// latestPhaseEnd bounds a schedule phase's end, so that its jobs and the
+// renewals after it stay within what the scheduler keeps.
+var latestPhaseEnd = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+
 func init() { families = append(families, registerSubscriptionSchedules) }
 
 func registerSubscriptionSchedules(e *Engine) {
@@ -410,7 +414,7 @@ func parsePhasesFor(c *Ctx, p Params, customer string, start int64, now time.Tim
 			}
 			ph.Items = append(ph.Items, it)
 		}
-		end := int64(0)
+		end, endParam := int64(0), pp.Path("end_date")
 		switch {
 		case pp.Has("end_date"):
 			if pp.Str("end_date") == "now" {
@@ -424,13 +428,13 @@ func parsePhasesFor(c *Ctx, p Params, customer string, start int64, now time.Tim
 			if !ok {
 				n = 1
 			}
-			end = Interval{Unit: d.Str("interval"), Count: n}.Boundary(time.Unix(start, 0).UTC(), 1).Unix()
+			end, endParam = Interval{Unit: d.Str("interval"), Count: n}.Boundary(time.Unix(start, 0).UTC(), 1).Unix(), pp.Path("duration")
 		case pp.Has("iterations"):
 			n, _ := pp.Int("iterations")
 			if n < 1 {
 				return nil, apierr.Invalid("parameter_invalid_integer", pp.Path("iterations"), "Invalid positive integer")
 			}
-			end = iv.Boundary(time.Unix(start, 0).UTC(), int(n)).Unix()
+			end, endParam = iv.Boundary(time.Unix(start, 0).UTC(), int(n)).Unix(), pp.Path("iterations")
 		case i == len(list)-1:
 			end = iv.Boundary(time.Unix(start, 0).UTC(), 1).Unix()
 		default:
@@ -438,6 +442,11 @@ func parsePhasesFor(c *Ctx, p Params, customer string, start int64, now time.Tim
 		}
 		if end <= start {
 			return nil, apierr.InvalidRequest(pp.Path("end_date"), "The phase end_date must be after its start_date.")
+		}
+		if end > latestPhaseEnd {
+			// UNCONFIRMED wording: the fake's scheduler cannot hold work
+			// that far ahead (store.Job: up to the year 2262).
+			return nil, apierr.InvalidRequest(endParam, "The phase would end after 2200-01-01, later than stripefake can schedule.")
 		}
 		ph.EndDate = end
 		if cur, ok := pp.String("currency"); ok && cur != ph.Currency {

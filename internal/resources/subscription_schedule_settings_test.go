@@ -1,12 +1,14 @@
 package resources_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stripe/stripe-go/v85"
 	"github.com/stripefake/stripefake/fake"
+	"github.com/stripefake/stripefake/internal/testfake"
 )
 
 // onClock runs fn on the fake's own clock and on a test clock: mk makes a
@@ -418,6 +420,32 @@ func TestSubscriptionScheduleDefaultSettingsInvoiceDays(t *testing.T) {
 		}
 		if inv := latestInvoice(t, sc, s.ID); inv.DueDate != f.Now().AddDate(0, 0, 5).Unix() {
 			t.Errorf("due date %d", inv.DueDate)
+		}
+	})
+}
+
+// A phase that would end past what the fake can schedule is a 400 naming
+// the parameter that set its end, never a 500, and nothing is made.
+func TestSchedulePhaseEndingTooFarAhead(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		cu := testfake.PayingCustomer(t, sc, "pm_card_visa", "")
+		pr := testfake.RecurringPrice(t, sc, 1000, "month")
+		_, err := sc.V1SubscriptionSchedules.Create(ctx, &stripe.SubscriptionScheduleCreateParams{
+			Customer: stripe.String(cu.ID), StartDate: stripe.Int64(f.Now().Unix()),
+			Phases: []*stripe.SubscriptionScheduleCreatePhaseParams{{
+				Items:   []*stripe.SubscriptionScheduleCreatePhaseItemParams{{Price: stripe.String(pr.ID)}},
+				EndDate: stripe.Int64(99999999999),
+			}},
+		})
+		stripeErr(t, err, 400, "", "phases[0][end_date]", "")
+		status, body := statusAt(t, f, "2024-09-30.acacia", "POST", "/v1/subscription_schedules", url.Values{
+			"customer": {cu.ID}, "start_date": {"now"}, "phases[0][items][0][price]": {pr.ID}, "phases[0][iterations]": {"3000"},
+		})
+		if e, _ := body["error"].(map[string]any); status != 400 || e["param"] != "phases[0][iterations]" {
+			t.Errorf("iterations=3000: %d %v", status, body)
+		}
+		for range sc.V1SubscriptionSchedules.List(ctx, nil).All(ctx) {
+			t.Error("a schedule was made")
 		}
 	})
 }
