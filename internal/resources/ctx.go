@@ -3,6 +3,7 @@ package resources
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"time"
 
@@ -58,6 +59,8 @@ type Ctx struct {
 	pending      map[decodedKey]*pendingWrite
 	pendingBySrc map[any]*pendingWrite
 	pendingOrder []*pendingWrite
+	// viewed is what view handed out, in test binaries only.
+	viewed []viewedValue
 }
 
 // after registers fn to run once this transaction has committed, before
@@ -226,6 +229,59 @@ func get[T any](c *Ctx, kind, id, param string) (*T, error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+// view is get for a caller that only reads what it loads: it answers the
+// decoded cache's own value, not a copy, so the caller must neither change
+// nor save it (test binaries check at the transaction's end that it still
+// encodes as it did). A record saved in this transaction and not yet
+// written is copied, as get does.
+func view[T any](c *Ctx, kind, id, param string) (*T, error) {
+	key := decodedKey{kind, id}
+	if c.pending[key] != nil || !cacheable(reflect.ValueOf(new(T))) {
+		return get[T](c, kind, id, param)
+	}
+	raw, err := c.tx.Get(kind, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, c.e.noSuch(kind, id, param)
+	}
+	if err != nil {
+		return nil, err
+	}
+	kept, ok := c.e.decoded.get(key, reflect.TypeFor[*T](), raw)
+	if !ok {
+		v := new(T)
+		if err := json.Unmarshal(raw, v); err != nil {
+			return nil, err
+		}
+		kept := reflect.New(reflect.TypeFor[T]())
+		decodedCopy(kept.Elem(), reflect.ValueOf(v).Elem())
+		c.e.decoded.put(key, raw, kept)
+		return v, nil
+	}
+	if verifySavedClones() {
+		enc, _ := json.Marshal(kept.Interface())
+		c.viewed = append(c.viewed, viewedValue{key, kept, enc})
+	}
+	return kept.Interface().(*T), nil
+}
+
+// viewedValue is, in test binaries, a value view handed out and what it
+// encoded to then.
+type viewedValue struct {
+	key decodedKey
+	v   reflect.Value
+	enc []byte
+}
+
+// checkViews panics if a value view handed out was changed.
+func (c *Ctx) checkViews() {
+	for _, w := range c.viewed {
+		if now, _ := json.Marshal(w.v.Interface()); string(now) != string(w.enc) {
+			panic(fmt.Sprintf("%s %s was changed by a caller of view:\nthen %.300s\nnow  %.300s", w.key.kind, w.key.id, w.enc, now))
+		}
+	}
+	c.viewed = c.viewed[:0]
 }
 
 // scan loads every object of kind (restricted to term when not empty),

@@ -38,6 +38,9 @@ type decodedKey struct{ kind, id string }
 type decodedEntry struct {
 	raw []byte
 	v   reflect.Value // a *T that nothing else holds
+	// lazy: v is the value a transaction saved, not yet copied into the
+	// form decoding gives; the first get copies it.
+	lazy bool
 }
 
 func (d *decodedCache) get(key decodedKey, t reflect.Type, raw []byte) (reflect.Value, bool) {
@@ -52,6 +55,15 @@ func (d *decodedCache) get(key decodedKey, t reflect.Type, raw []byte) (reflect.
 	if !ok || e.v.Type() != t || !bytes.Equal(e.raw, raw) {
 		return reflect.Value{}, false
 	}
+	if e.lazy {
+		v, ok := cloneFor(key, e.raw, e.v)
+		if !ok {
+			delete(d.m, key)
+			return reflect.Value{}, false
+		}
+		e = decodedEntry{raw: e.raw, v: v}
+		d.m[key] = e
+	}
 	return e.v, true
 }
 
@@ -59,6 +71,42 @@ func (d *decodedCache) put(key decodedKey, raw []byte, v reflect.Value) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.putLocked(key, decodedEntry{raw: raw, v: v})
+}
+
+// putLazy keeps v, a value saved as raw whose saver is done with it, to be
+// copied by the first get that wants it: most saved values are not loaded
+// again before they change.
+func (d *decodedCache) putLazy(key decodedKey, raw []byte, v reflect.Value) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.putLocked(key, decodedEntry{raw: raw, v: v, lazy: true})
+}
+
+// cloneFor copies v, saved as raw, into what decoding raw gives. It
+// reports false if v does not encode. Test binaries check that v still
+// encodes as raw (nothing changed it since it was saved) and that the copy
+// equals decoding raw.
+func cloneFor(key decodedKey, raw []byte, v reflect.Value) (reflect.Value, bool) {
+	if verifySavedClones() {
+		if now, err := json.Marshal(v.Interface()); err == nil && string(now) != string(raw) {
+			panic(fmt.Sprintf("%s %s changed after it was written:\nwritten %.300s\nnow     %.300s", key.kind, key.id, raw, now))
+		}
+	}
+	kept := reflect.New(v.Type().Elem())
+	failed := false
+	if cloneInto(kept.Elem(), v.Elem(), &failed); failed {
+		return reflect.Value{}, false
+	}
+	if verifySavedClones() {
+		want := reflect.New(v.Type().Elem())
+		if err := json.Unmarshal(raw, want.Interface()); err != nil {
+			panic(err)
+		}
+		if !reflect.DeepEqual(want.Interface(), kept.Interface()) {
+			panic(fmt.Sprintf("jsonClone of %s %s differs from decoding it:\n clone %#v\nwant %#v", key.kind, key.id, kept.Elem().Interface(), want.Elem().Interface()))
+		}
+	}
+	return kept, true
 }
 
 func (d *decodedCache) putLocked(key decodedKey, e decodedEntry) {

@@ -305,3 +305,67 @@ func TestSaveOfAnUnencodableValueFails(t *testing.T) {
 		t.Errorf("save of NaN: %v", err)
 	}
 }
+
+// save hands its value over: changing it afterwards without saving it
+// again is a bug, which test binaries report at once rather than let the
+// change reach the store unsaved (or not, depending on when it is written).
+func TestChangingASavedValuePanicsInTests(t *testing.T) {
+	e, _ := testEngine(t, clockwork.NewFrozen(t0))
+	type counted struct {
+		ID string `json:"id"`
+		N  int64  `json:"n"`
+	}
+	for _, resave := range []bool{false, true} {
+		var got any
+		func() {
+			defer func() { got = recover() }()
+			_ = e.Do(func(c *Ctx) error {
+				v := &counted{ID: "n_1", N: 1}
+				if err := c.save("test_counted", "n_1", v); err != nil {
+					return err
+				}
+				v.N = 2
+				if resave {
+					return c.save("test_counted", "n_1", v)
+				}
+				return nil
+			})
+		}()
+		if msg, _ := got.(string); resave != (got == nil) || !resave && !strings.Contains(msg, "changed after its save") {
+			t.Errorf("resave=%v: recovered %v", resave, got)
+		}
+	}
+}
+
+// view hands out the decoded cache's own value: a caller that changes it
+// is a bug, which test binaries report when the transaction ends.
+func TestChangingAViewPanicsInTests(t *testing.T) {
+	e, _ := testEngine(t, clockwork.NewFrozen(t0))
+	type counted struct {
+		ID string `json:"id"`
+		N  int64  `json:"n"`
+	}
+	if err := e.Do(func(c *Ctx) error { return c.save("test_counted", "n_1", &counted{ID: "n_1", N: 1}) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, change := range []bool{false, true} {
+		var got any
+		func() {
+			defer func() { got = recover() }()
+			_ = e.Do(func(c *Ctx) error {
+				v, err := view[counted](c, "test_counted", "n_1", "id")
+				if err != nil || v.N != 1 {
+					t.Errorf("view: %+v %v", v, err)
+					return err
+				}
+				if change {
+					v.N = 2
+				}
+				return nil
+			})
+		}()
+		if msg, _ := got.(string); change != strings.Contains(msg, "changed by a caller of view") {
+			t.Errorf("change=%v: recovered %v", change, got)
+		}
+	}
+}

@@ -473,7 +473,7 @@ func saveInvoice(c *Ctx, inv *Invoice) error {
 	if inv.status() == invoiceDraft {
 		// A draft's starting_balance is the customer's balance now (§1.6);
 		// finalization fixes it.
-		cu, err := get[Customer](c, kindCustomer, inv.Customer, "customer")
+		cu, err := view[Customer](c, kindCustomer, inv.Customer, "customer")
 		if err != nil {
 			return err
 		}

@@ -447,8 +447,12 @@ func runInvoiceOverdue(c *Ctx, j store.Job) error {
 // setDelinquent sets customer.delinquent, with customer.updated when it
 // changes.
 func setDelinquent(c *Ctx, customer string, v bool) error {
+	seen, err := view[Customer](c, kindCustomer, customer, "customer")
+	if err != nil || seen.Delinquent == v || seen.Deleted {
+		return err // mostly nothing to change: no copy
+	}
 	cu, err := get[Customer](c, kindCustomer, customer, "customer")
-	if err != nil || cu.Delinquent == v || cu.Deleted {
+	if err != nil {
 		return err
 	}
 	before := *cu

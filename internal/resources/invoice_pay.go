@@ -90,7 +90,7 @@ func invoicePaymentMethodID(c *Ctx, inv *Invoice) (string, error) {
 	var s *Subscription
 	if id := inv.subscription(); id != "" && inv.DefaultPaymentMethod == nil {
 		var err error
-		if s, err = loadSubscription(c, id, "subscription"); err != nil {
+		if s, err = view[Subscription](c, kindSubscription, id, "subscription"); err != nil {
 			return "", err
 		}
 	}
@@ -109,7 +109,7 @@ func defaultPaymentMethodID(c *Ctx, customer string, inv *Invoice, s *Subscripti
 	if s != nil && s.DefaultPaymentMethod != nil {
 		return *s.DefaultPaymentMethod, nil
 	}
-	cu, err := get[Customer](c, kindCustomer, customer, "customer")
+	cu, err := view[Customer](c, kindCustomer, customer, "customer")
 	if err != nil {
 		return "", err
 	}

@@ -9,27 +9,55 @@ import (
 	"github.com/stripefake/stripefake/store"
 )
 
-// Pending writes: inside a write transaction, save keeps a snapshot of the
-// object instead of encoding it at once, and the record is written when
+// Pending writes: inside a write transaction, save keeps the object
+// instead of encoding it at once, and the record is written when
 // the transaction ends, or sooner if something reads the store in a way
 // that must see it. A renewal saves its invoice, payment intent and
 // invoice payment two or three times in one job, and emits an event after
 // each save: encoding each state once, and sharing those bytes between the
 // event, the response and the store, was most of what a renewal cost.
 //
-// What a transaction reads is unchanged: load answers from the snapshot,
+// What a transaction reads is unchanged: load answers from the saved value,
 // and every other read of a kind (Get of the record, scans, a Put of
 // another record of the kind, which takes the next place in insertion
 // order) writes that kind's pending records first, in the order they were
 // first saved.
 
 // pendingWrite is a record saved in this transaction and not yet written.
+//
+// save does not copy the value: the caller hands it over and must not
+// change it again unless it saves it again (the last save wins). A copy
+// costs as much as an encoding, and most saved values are never loaded
+// again; the decoded cache copies a value the first time a later load
+// wants it (decodedCache.putLazy). Test binaries check the contract: a
+// value that changes after its save without being saved again panics
+// (verifySavedClones).
 type pendingWrite struct {
 	key   decodedKey
 	src   any           // the value save was given, to know emit(src)
-	snap  reflect.Value // *T: a deep copy of src when saved, owned here
+	srcV  reflect.Value // src as a *T
 	terms []string
-	wire  []byte // snap rendered in the stored model's wire shape, once asked
+	wire  []byte // src rendered in the stored model's wire shape, once asked
+	// saved is, in test binaries only, what src encoded to when saved.
+	saved []byte
+}
+
+// checkUnchanged panics, in test binaries, if p's value no longer encodes
+// as it did when saved: the caller changed it after handing it over.
+func (p *pendingWrite) checkUnchanged(when string) {
+	if p.saved == nil {
+		return
+	}
+	now, err := json.Marshal(p.src)
+	if err != nil || string(now) == string(p.saved) {
+		return
+	}
+	i := 0
+	for i < len(now) && i < len(p.saved) && now[i] == p.saved[i] {
+		i++
+	}
+	from := max(0, i-80)
+	panic(fmt.Sprintf("%s %s changed after its save, %s, at byte %d:\nsaved …%.200s\nnow   …%.200s", p.key.kind, p.key.id, when, i, p.saved[from:], now[from:]))
 }
 
 // bindWrite makes c use tx for a write transaction, with writes deferred.
@@ -43,11 +71,12 @@ func (c *Ctx) bindWrite(tx store.Tx) {
 // flush writes every pending record. A write transaction's function ends
 // with it: a record left pending would be lost.
 func (c *Ctx) flush() error {
+	c.checkViews()
 	for _, p := range c.pendingOrder {
 		if c.pending[p.key] != p {
 			continue // written already
 		}
-		if err := c.writePending(p); err != nil {
+		if err := c.writePending(p, true); err != nil {
 			return err
 		}
 	}
@@ -62,7 +91,7 @@ func (c *Ctx) flushKind(kind string) error {
 	}
 	for _, p := range c.pendingOrder {
 		if p.key.kind == kind && c.pending[p.key] == p {
-			if err := c.writePending(p); err != nil {
+			if err := c.writePending(p, false); err != nil {
 				return err
 			}
 		}
@@ -70,11 +99,14 @@ func (c *Ctx) flushKind(kind string) error {
 	return nil
 }
 
-// writePending encodes p once, writes it and hands its snapshot to the
-// decoded cache, which now owns it.
-func (c *Ctx) writePending(p *pendingWrite) error {
+// writePending encodes p once and writes it. The decoded cache gets the
+// value: at the transaction's end (last) the value itself, copied only if
+// a later load wants it, since its caller is done with it; earlier a copy,
+// since the caller may still change it and save it again.
+func (c *Ctx) writePending(p *pendingWrite, last bool) error {
 	delete(c.pending, p.key)
 	delete(c.pendingBySrc, p.src)
+	p.checkUnchanged("before it was written")
 	raw, err := storedBytes(p)
 	if err != nil {
 		return err
@@ -84,18 +116,17 @@ func (c *Ctx) writePending(p *pendingWrite) error {
 		return err
 	}
 	if verifySavedClones() {
-		if enc, err := json.Marshal(p.snap.Interface()); err != nil || string(enc) != string(raw) {
+		if enc, err := json.Marshal(p.src); err != nil || string(enc) != string(raw) {
 			panic(fmt.Sprintf("%s %s: stored bytes made from the wire form differ from encoding it:\n%s\n%s", p.key.kind, p.key.id, raw, enc))
 		}
-		want := reflect.New(p.snap.Type().Elem())
-		if err := json.Unmarshal(raw, want.Interface()); err != nil {
-			panic(err)
-		}
-		if !reflect.DeepEqual(want.Interface(), p.snap.Interface()) {
-			panic(fmt.Sprintf("jsonClone of %s %s differs from decoding it:\n clone %#v\nwant %#v", p.key.kind, p.key.id, p.snap.Elem().Interface(), want.Elem().Interface()))
-		}
 	}
-	c.e.decoded.put(p.key, raw, p.snap)
+	if last {
+		c.e.decoded.putLazy(p.key, raw, p.srcV)
+		return nil
+	}
+	if snap, ok := cloneFor(p.key, raw, p.srcV); ok {
+		c.e.decoded.put(p.key, raw, snap)
+	}
 	return nil
 }
 
@@ -109,10 +140,12 @@ func (c *Ctx) deferSave(kind, id string, v any, terms []string) bool {
 	if !cacheable(rv) {
 		return false
 	}
-	snap := reflect.New(rv.Type().Elem())
-	failed := false
-	if cloneInto(snap.Elem(), rv.Elem(), &failed); failed {
-		return false // it does not encode: saving it now returns the error
+	var saved []byte
+	if verifySavedClones() {
+		var err error
+		if saved, err = json.Marshal(v); err != nil {
+			return false // it does not encode: saving it now returns the error
+		}
 	}
 	key := decodedKey{kind, id}
 	if c.pending == nil {
@@ -121,11 +154,11 @@ func (c *Ctx) deferSave(kind, id string, v any, terms []string) bool {
 	}
 	if old := c.pending[key]; old != nil {
 		delete(c.pendingBySrc, old.src)
-		old.src, old.snap, old.terms, old.wire = v, snap, terms, nil
+		old.src, old.srcV, old.terms, old.wire, old.saved = v, rv, terms, nil, saved
 		c.pendingBySrc[v] = old
 		return true
 	}
-	p := &pendingWrite{key: key, src: v, snap: snap, terms: terms}
+	p := &pendingWrite{key: key, src: v, srcV: rv, terms: terms, saved: saved}
 	c.pending[key] = p
 	c.pendingBySrc[v] = p
 	c.pendingOrder = append(c.pendingOrder, p)
@@ -147,38 +180,33 @@ func (c *Ctx) pendingWire(obj any) ([]byte, bool, error) {
 		return nil, false, nil
 	}
 	if p.wire == nil {
-		raw, err := json.Marshal(wire(string(DefaultAPIVersion), p.snap.Interface()))
+		// What is rendered is what was saved: the caller must not have
+		// changed obj since.
+		p.checkUnchanged("before it was rendered")
+		raw, err := json.Marshal(wire(string(DefaultAPIVersion), obj))
 		if err != nil {
 			return nil, false, err
 		}
 		p.wire = raw[:len(raw):len(raw)] // shared: an append must copy
-	}
-	if verifySavedClones() {
-		// The caller must not have changed obj since saving it: what is
-		// rendered is what was saved. (Values held as any, such as a
-		// subscription's default_tax_rates, come back from the snapshot as
-		// maps, so their keys may be ordered differently.)
-		now, err := json.Marshal(wire(string(DefaultAPIVersion), obj))
-		if err == nil && string(now) != string(p.wire) && !sameJSON(now, p.wire) {
-			i := 0
-			for i < len(now) && i < len(p.wire) && now[i] == p.wire[i] {
-				i++
-			}
-			from := max(0, i-80)
-			panic(fmt.Sprintf("%s %s changed between save and render, at byte %d:\nsaved    …%.200s\nrendered …%.200s", p.key.kind, p.key.id, i, p.wire[from:], now[from:]))
-		}
+	} else {
+		p.checkUnchanged("after it was rendered")
 	}
 	return p.wire, true, nil
 }
 
-// loadPending copies the pending state of kind/id into v (a zero *T of the
-// saved type) and reports whether there was one.
+// loadPending sets v (a zero *T of the saved type) to what decoding the
+// pending state of kind/id would give, and reports whether there was one.
 func (c *Ctx) loadPending(kind, id string, rv reflect.Value) bool {
 	p := c.pending[decodedKey{kind, id}]
-	if p == nil || p.snap.Type() != rv.Type() {
+	if p == nil || p.srcV.Type() != rv.Type() {
 		return false
 	}
-	decodedCopy(rv.Elem(), p.snap.Elem())
+	p.checkUnchanged("before it was loaded")
+	failed := false
+	if cloneInto(rv.Elem(), p.srcV.Elem(), &failed); failed {
+		rv.Elem().SetZero()
+		return false // it does not encode: reading the store reports that
+	}
 	return true
 }
 
@@ -309,10 +337,10 @@ func tailShapeOf(t reflect.Type) *tailShape {
 	return tailShapes.put(t, s)
 }
 
-// storedBytes is what p's snapshot encodes to, made from the wire bytes
+// storedBytes is what p's value encodes to, made from the wire bytes
 // already rendered for its events when the shapes allow.
 func storedBytes(p *pendingWrite) ([]byte, error) {
-	v := p.snap.Interface()
+	v := p.src
 	if p.wire == nil {
 		return json.Marshal(v)
 	}
@@ -323,7 +351,7 @@ func storedBytes(p *pendingWrite) ([]byte, error) {
 	if !ok || !st.storedExtendsWire() {
 		return json.Marshal(v)
 	}
-	shape := tailShapeOf(p.snap.Type().Elem())
+	shape := tailShapeOf(p.srcV.Type().Elem())
 	if !shape.ok {
 		return json.Marshal(v)
 	}
@@ -332,7 +360,7 @@ func storedBytes(p *pendingWrite) ([]byte, error) {
 	}
 	tail := reflect.New(shape.typ).Elem()
 	for j, i := range shape.index {
-		tail.Field(j).Set(p.snap.Elem().Field(i))
+		tail.Field(j).Set(p.srcV.Elem().Field(i))
 	}
 	extra, err := json.Marshal(tail.Interface())
 	if err != nil {

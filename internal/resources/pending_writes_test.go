@@ -33,7 +33,7 @@ func TestStoredBytesFromWire(t *testing.T) {
 			inv.Lines.Data[i] = &LineItem{ID: "il_" + string(rune('a'+i)), Object: "line_item"}
 		}
 		wire, _ := json.Marshal(inv.wire(""))
-		p := &pendingWrite{snap: reflect.ValueOf(inv), wire: wire}
+		p := &pendingWrite{src: inv, srcV: reflect.ValueOf(inv), wire: wire}
 		got, err := storedBytes(p)
 		want, _ := json.Marshal(inv)
 		if err != nil || string(got) != string(want) {
