@@ -237,14 +237,21 @@ func get[T any](c *Ctx, kind, id, param string) (*T, error) {
 // encodes as it did). A record saved in this transaction and not yet
 // written is copied, as get does.
 func view[T any](c *Ctx, kind, id, param string) (*T, error) {
-	key := decodedKey{kind, id}
-	if c.pending[key] != nil || !cacheable(reflect.ValueOf(new(T))) {
-		return get[T](c, kind, id, param)
-	}
-	raw, err := c.tx.Get(kind, id)
+	v, err := viewOrNotFound[T](c, kind, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, c.e.noSuch(kind, id, param)
 	}
+	return v, err
+}
+
+// viewOrNotFound is view answering store.ErrNotFound for a missing record.
+func viewOrNotFound[T any](c *Ctx, kind, id string) (*T, error) {
+	key := decodedKey{kind, id}
+	if c.pending[key] != nil || !cacheable(reflect.ValueOf(new(T))) {
+		v := new(T)
+		return v, c.loadInto(kind, id, reflect.ValueOf(v), true)
+	}
+	raw, err := c.tx.Get(kind, id)
 	if err != nil {
 		return nil, err
 	}
@@ -264,6 +271,14 @@ func view[T any](c *Ctx, kind, id, param string) (*T, error) {
 		c.viewed = append(c.viewed, viewedValue{key, kept, enc})
 	}
 	return kept.Interface().(*T), nil
+}
+
+// owned returns a deep copy of v, a value view handed out, for a caller
+// that found it must change it after all.
+func owned[T any](v *T) *T {
+	out := new(T)
+	decodedCopy(reflect.ValueOf(out).Elem(), reflect.ValueOf(v).Elem())
+	return out
 }
 
 // viewedValue is, in test binaries, a value view handed out and what it

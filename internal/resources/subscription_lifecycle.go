@@ -3,6 +3,7 @@ package resources
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
 	"time"
 
@@ -389,38 +390,51 @@ func observeSubscriptionInvoice(c *Ctx, inv *Invoice, event string, _ *apierr.Er
 	if id == "" || !(paid || failed || event == "invoice.overdue") {
 		return nil
 	}
-	var s Subscription
-	if err := c.load(kindSubscription, id, &s); err != nil {
-		if err == store.ErrNotFound {
+	seen, err := viewOrNotFound[Subscription](c, kindSubscription, id)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
 		return err
 	}
 	// A paused subscription's resumption invoice is its resume request's
 	// business.
-	if s.ended() || s.Status == "paused" {
+	if seen.ended() || seen.Status == "paused" {
 		return nil
 	}
+	if paid && !paymentActivates(seen, inv) {
+		return nil // a renewal paid on time changes nothing: no copy
+	}
+	s := owned(seen)
 	now, err := c.timeFor(s.Timeline())
 	if err != nil {
 		return err
 	}
 	if paid {
-		return subscriptionInvoicePaid(c, &s, inv, now)
+		return subscriptionInvoicePaid(c, s, inv, now)
 	}
-	return subscriptionInvoiceUnpaid(c, &s, inv, now, failed)
+	return subscriptionInvoiceUnpaid(c, s, inv, now, failed)
+}
+
+// paymentActivates reports whether paying inv makes s active: inv is its
+// latest invoice and s is waiting for payment (incomplete, past_due,
+// unpaid).
+func paymentActivates(s *Subscription, inv *Invoice) bool {
+	if s.LatestInvoice == nil || *s.LatestInvoice != inv.ID {
+		return false
+	}
+	switch s.Status {
+	case "incomplete", "past_due", "unpaid":
+		return true
+	}
+	return false
 }
 
 // subscriptionInvoicePaid: the latest invoice paid makes a subscription
 // waiting for payment (incomplete, past_due, unpaid) active (or trialing).
 func subscriptionInvoicePaid(c *Ctx, s *Subscription, inv *Invoice, now time.Time) error {
-	if s.LatestInvoice == nil || *s.LatestInvoice != inv.ID {
+	if !paymentActivates(s, inv) {
 		return nil
-	}
-	switch s.Status {
-	case "incomplete", "past_due", "unpaid":
-	default:
-		return nil // a renewal paid on time changes nothing
 	}
 	before := cloneSubscription(s)
 	if err := clearJob(c, jobSubIncompleteExpire, s.ID); err != nil {
