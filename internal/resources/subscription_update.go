@@ -336,7 +336,7 @@ func planUpdate(c *Ctx, s *Subscription, p Params, change func(now time.Time) er
 			}
 		} else {
 			te, _ := p.Int("trial_end")
-			if err := checkTrialEnd(te, now); err != nil {
+			if err := checkTrialEnd(te, now, "trial_end"); err != nil {
 				return nil, err
 			}
 			if s.Status != "trialing" {
