@@ -59,8 +59,8 @@ func TestPreviewParamErrors(t *testing.T) {
 		// create_preview of a change to an existing subscription.
 		{"", preview, "subscription={sub}&subscription_details[proration_date]={t+90}&subscription_details[cancel_now]=true", "subscription_details[proration_date]", "The proration_date must be within the current billing period."},
 		{"", preview, "subscription={sub}&subscription_details[cancel_now]=true&subscription_details[items][0][price]={usd2}", "subscription_details[items]", "You may only specify one of these parameters: cancel_now, items."},
-		{"", preview, "subscription={sub}&subscription_details[items][0][price]={usd}", "items", "Cannot add multiple subscription items with the same price: {usd}"},
-		{"", preview, "subscription={sub}&subscription_details[trial_end]={t-1}", "trial_end", "Invalid timestamp: must be an integer Unix timestamp in the future."},
+		{"", preview, "subscription={sub}&subscription_details[items][0][price]={usd}", "subscription_details[items]", "Cannot add multiple subscription items with the same price: {usd}"},
+		{"", preview, "subscription={sub}&subscription_details[trial_end]={t-1}", "subscription_details[trial_end]", "Invalid timestamp: must be an integer Unix timestamp in the future."},
 		// The legacy upcoming invoice at 2023-10-16: the flat names.
 		{v76, upcoming, "subscription_items[0][price]={usd}&subscription_trial_end={t-1}", "subscription_trial_end", "Invalid timestamp: must be an integer Unix timestamp in the future."},
 		{v76, lines, "subscription_items[0][price]={usd}&subscription_trial_end={t-1}", "subscription_trial_end", "Invalid timestamp: must be an integer Unix timestamp in the future."},
@@ -82,8 +82,8 @@ func TestPreviewParamErrors(t *testing.T) {
 		{v76, upcoming, "subscription={sub}&subscription_trial_from_plan=true", "subscription_trial_from_plan", "stripefake does not support the parameter 'subscription_trial_from_plan' yet."},
 		{v76, upcoming, "subscription={sub}&subscription_proration_date={t+90}&subscription_cancel_now=true", "subscription_proration_date", "The proration_date must be within the current billing period."},
 		{v76, lines, "subscription={sub}&subscription_cancel_now=true&subscription_items[0][price]={usd2}", "subscription_items", "You may only specify one of these parameters: cancel_now, items."},
-		{v76, upcoming, "subscription={sub}&subscription_trial_end={t-1}", "trial_end", "Invalid timestamp: must be an integer Unix timestamp in the future."},
-		{v76, upcoming, "subscription={sub}&subscription_items[0][price]={usd}", "items", "Cannot add multiple subscription items with the same price: {usd}"},
+		{v76, upcoming, "subscription={sub}&subscription_trial_end={t-1}", "subscription_trial_end", "Invalid timestamp: must be an integer Unix timestamp in the future."},
+		{v76, upcoming, "subscription={sub}&subscription_items[0][price]={usd}", "subscription_items", "Cannot add multiple subscription items with the same price: {usd}"},
 		// 2024-06-20 has subscription_details beside the flat names.
 		{v79, upcoming, "subscription_details[items][0][price]={usd}&subscription_details[trial_end]={t-1}", "subscription_details[trial_end]", "Invalid timestamp: must be an integer Unix timestamp in the future."},
 		{v79, lines, "subscription_details[items][0][price]={usd}&subscription_trial_end={t-1}", "subscription_trial_end", "Invalid timestamp: must be an integer Unix timestamp in the future."},

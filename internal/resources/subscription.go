@@ -382,7 +382,7 @@ func planNewSubscription(c *Ctx, p Params) (*newSubscription, error) {
 		}
 		s.Items.Data = append(s.Items.Data, it)
 	}
-	if err := checkItemsCompatible(s, list); err != nil {
+	if err := checkItemsCompatible(s, list, p.Path("items")); err != nil {
 		return nil, err
 	}
 	s.Currency = s.Items.Data[0].Price.Currency
@@ -724,14 +724,15 @@ func setCancellation(c *Ctx, s *Subscription, p Params, now time.Time) error {
 }
 
 // checkItemsCompatible checks what every item must share: currency and
-// billing interval, and a price at most once.
-func checkItemsCompatible(s *Subscription, list []Params) error {
+// billing interval, and a price at most once. list names the newest
+// items' errors, param the others'.
+func checkItemsCompatible(s *Subscription, list []Params, param string) error {
 	seen := map[string]bool{}
 	first := s.Items.Data[0].Price
 	offset := len(s.Items.Data) - len(list) // list names the newest items
 	for i, it := range s.Items.Data {
 		pr := it.Price
-		param := "items"
+		param := param
 		if i >= offset && len(list) > 0 {
 			param = list[i-offset].Path("price")
 		}
