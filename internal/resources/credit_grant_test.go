@@ -258,7 +258,7 @@ func TestCreditGrantOnTestClock(t *testing.T) {
 		}
 		advance := func(d time.Duration) {
 			t.Helper()
-			if _, err := sc.V1TestHelpersTestClocks.Advance(ctx, tc.ID, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(frozen.Add(d).Unix())}); err != nil {
+			if _, err := advanceClock(sc, tc.ID, frozen.Add(d)); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -309,7 +309,7 @@ func TestPortalSessionExpiryOnTestClock(t *testing.T) {
 		}
 		f.Advance(time.Hour) // the fake's clock does not matter
 		advance := func(to time.Time) {
-			if _, err := sc.V1TestHelpersTestClocks.Advance(ctx, tc.ID, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(to.Unix())}); err != nil {
+			if _, err := advanceClock(sc, tc.ID, to); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -298,7 +298,7 @@ func TestQuoteExpiryOnTestClock(t *testing.T) {
 		if got, _ := sc.V1Quotes.Retrieve(ctx, q.ID, nil); got.Status != stripe.QuoteStatusDraft {
 			t.Fatalf("expired on the wrong clock: %s", got.Status)
 		}
-		if _, err := sc.V1TestHelpersTestClocks.Advance(ctx, tc.ID, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(frozen.AddDate(0, 0, 31).Unix())}); err != nil {
+		if _, err := advanceClock(sc, tc.ID, frozen.AddDate(0, 0, 31)); err != nil {
 			t.Fatal(err)
 		}
 		got, _ := sc.V1Quotes.Retrieve(ctx, q.ID, nil)
@@ -463,7 +463,7 @@ func TestQuoteOneTimeOnTestClockAndTrial(t *testing.T) {
 		if inv = getInvoice(t, sc, inv.ID); inv.Status != stripe.InvoiceStatusDraft {
 			t.Fatalf("finalized on the wrong clock: %s", inv.Status)
 		}
-		if _, err := sc.V1TestHelpersTestClocks.Advance(ctx, tc.ID, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(frozen.Add(2 * time.Hour).Unix())}); err != nil {
+		if _, err := advanceClock(sc, tc.ID, frozen.Add(2*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		if inv = getInvoice(t, sc, inv.ID); inv.Status != stripe.InvoiceStatusPaid || inv.StatusTransitions.FinalizedAt != frozen.Add(time.Hour).Unix() {

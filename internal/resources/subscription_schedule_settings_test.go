@@ -30,7 +30,7 @@ func onClock(t *testing.T, fn func(t *testing.T, f *fake.Fake, sc *stripe.Client
 					}
 					tcID = tc.ID
 					advance = func(to time.Time) {
-						if _, err := sc.V1TestHelpersTestClocks.Advance(ctx, tc.ID, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(to.Unix())}); err != nil {
+						if _, err := advanceClock(sc, tc.ID, to); err != nil {
 							t.Fatal(err)
 						}
 						f.Advance(0)

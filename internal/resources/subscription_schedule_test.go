@@ -129,7 +129,7 @@ func TestSubscriptionScheduleNotStartedOnATestClockThenCancels(t *testing.T) {
 			t.Fatalf("created: %s %v %v", sch.Status, sch.Subscription, sch.CurrentPhase)
 		}
 		advance := func(to time.Time) {
-			if _, err := sc.V1TestHelpersTestClocks.Advance(ctx, tc.ID, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(to.Unix())}); err != nil {
+			if _, err := advanceClock(sc, tc.ID, to); err != nil {
 				t.Fatal(err)
 			}
 			f.Advance(0)

@@ -646,13 +646,13 @@ func TestSubscriptionOnTestClock(t *testing.T) {
 			t.Errorf("default list shows %v %v", x.ID, err)
 		}
 		// At most two intervals of the shortest subscription per advance.
-		_, err = sc.V1TestHelpersTestClocks.Advance(ctx, tc.ID, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(frozen.AddDate(0, 2, 1).Unix())})
+		_, err = advanceClock(sc, tc.ID, frozen.AddDate(0, 2, 1))
 		stripeErr(t, err, 400, "", "frozen_time", "")
 		// Walk a year, month by month.
 		trialEnd := frozen.AddDate(0, 0, 10)
 		for k := 1; k <= 12; k++ {
 			to := trialEnd.AddDate(0, k-1, 0).Add(2 * time.Hour)
-			if _, err := sc.V1TestHelpersTestClocks.Advance(ctx, tc.ID, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(to.Unix())}); err != nil {
+			if _, err := advanceClock(sc, tc.ID, to); err != nil {
 				t.Fatal(err)
 			}
 			got := getSub(t, sc, s.ID)
