@@ -353,15 +353,9 @@ func TestQuoteCancelRevisionAndErrors(t *testing.T) {
 		_, err = sc.V1Quotes.Cancel(ctx, rev.ID, nil)
 		stripeErr(t, err, 400, "", "", "")
 
-		var ids []string
-		for q, err := range sc.V1Quotes.List(ctx, &stripe.QuoteListParams{Customer: stripe.String(cu.ID), Status: stripe.String("canceled")}).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, q.ID)
-		}
-		if !slices.Equal(ids, []string{rev.ID, q.ID}) {
-			t.Errorf("canceled quotes %v, want %v", ids, []string{rev.ID, q.ID})
+		listed := ids(t, sc.V1Quotes.List(ctx, &stripe.QuoteListParams{Customer: stripe.String(cu.ID), Status: stripe.String("canceled")}).All(ctx))
+		if !slices.Equal(listed, []string{rev.ID, q.ID}) {
+			t.Errorf("canceled quotes %v, want %v", listed, []string{rev.ID, q.ID})
 		}
 	})
 }

@@ -252,10 +252,7 @@ func TestSubscriptionScheduleCancel(t *testing.T) {
 		if n := len(subInvoices(t, sc, sch2.Subscription.ID)); n != 1 {
 			t.Errorf("%d invoices after cancellation", n)
 		}
-		var listed int
-		for range sc.V1SubscriptionSchedules.List(ctx, &stripe.SubscriptionScheduleListParams{Customer: stripe.String(cu.ID)}).All(ctx) {
-			listed++
-		}
+		listed := len(ids(t, sc.V1SubscriptionSchedules.List(ctx, &stripe.SubscriptionScheduleListParams{Customer: stripe.String(cu.ID)}).All(ctx)))
 		if listed != 2 {
 			t.Errorf("listed %d schedules", listed)
 		}
