@@ -935,6 +935,12 @@ func pullableItems(c *Ctx, customer, currency, subscription string, subInvoice b
 	if err != nil {
 		return nil, err
 	}
+	return pullableOf(c, items, subscription, subInvoice)
+}
+
+// pullableOf keeps the pending items (the customer's, of one currency)
+// that pullableItems would take.
+func pullableOf(c *Ctx, items []*InvoiceItem, subscription string, subInvoice bool) ([]*InvoiceItem, error) {
 	own := subInvoice || subscription == ""
 	ended := map[string]bool{}
 	var out []*InvoiceItem

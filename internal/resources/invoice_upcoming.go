@@ -182,9 +182,11 @@ func previewPendingItems(c *Ctx, cu *Customer, p Params) (*Invoice, error) {
 		return nil, errNoUpcoming(cu.ID)
 	}
 	if currency == "" {
+		// The newest pending item's currency (scan order), and its items only.
 		currency = items[0].Currency
+		items = slices.DeleteFunc(items, func(ii *InvoiceItem) bool { return ii.Currency != currency })
 	}
-	items, err = pullableItems(c, cu.ID, currency, "", false)
+	items, err = pullableOf(c, items, "", false)
 	if err != nil {
 		return nil, err
 	}
