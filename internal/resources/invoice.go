@@ -897,15 +897,6 @@ type invoiceHead struct {
 	Status *string `json:"status"`
 }
 
-// remirrorDraftsOf is remirrorDrafts for the customer with id.
-func remirrorDraftsOf(c *Ctx, id string) error {
-	cu, err := get[Customer](c, kindCustomer, id, "customer")
-	if err != nil {
-		return err
-	}
-	return remirrorDrafts(c, cu)
-}
-
 // pullPendingItems attaches the customer's pending items to a new invoice,
 // newest first (Stripe's order for pending items).
 func pullPendingItems(c *Ctx, inv *Invoice, opts InvoiceOptions) error {
