@@ -177,13 +177,7 @@ func TestCheckoutExpiry(t *testing.T) {
 		if n := count(eventTypes(f), "checkout.session.expired"); n != 2 {
 			t.Errorf("expired events %d", n)
 		}
-		var expired []string
-		for s, err := range sc.V1CheckoutSessions.List(ctx, &stripe.CheckoutSessionListParams{Status: stripe.String("expired")}).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			expired = append(expired, s.ID)
-		}
+		expired := ids(t, sc.V1CheckoutSessions.List(ctx, &stripe.CheckoutSessionListParams{Status: stripe.String("expired")}).All(ctx))
 		if len(expired) != 2 {
 			t.Errorf("expired list %v", expired)
 		}
@@ -239,13 +233,7 @@ func TestCheckoutCompleteSubscription(t *testing.T) {
 		if err := f.CompleteCheckoutSession(cs.ID, "pm_card_visa"); err == nil {
 			t.Errorf("completing twice worked")
 		}
-		var bySub []string
-		for s, err := range sc.V1CheckoutSessions.List(ctx, &stripe.CheckoutSessionListParams{Subscription: stripe.String(sub.ID)}).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			bySub = append(bySub, s.ID)
-		}
+		bySub := ids(t, sc.V1CheckoutSessions.List(ctx, &stripe.CheckoutSessionListParams{Subscription: stripe.String(sub.ID)}).All(ctx))
 		if len(bySub) != 1 || bySub[0] != cs.ID {
 			t.Errorf("list by subscription %v", bySub)
 		}

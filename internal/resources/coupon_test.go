@@ -212,38 +212,32 @@ func TestCouponCreateErrors(t *testing.T) {
 
 func TestCouponList(t *testing.T) {
 	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
-		var ids []string
+		var made []string
 		for i := range 13 {
 			co, err := sc.V1Coupons.Create(ctx, &stripe.CouponCreateParams{PercentOff: stripe.Float64(float64(i + 1))})
 			if err != nil {
 				t.Fatal(err)
 			}
-			ids = append(ids, co.ID)
+			made = append(made, co.ID)
 			if i == 6 {
 				f.Advance(time.Second)
 			}
 		}
-		if _, err := sc.V1Coupons.Delete(ctx, ids[4], nil); err != nil {
+		if _, err := sc.V1Coupons.Delete(ctx, made[4], nil); err != nil {
 			t.Fatal(err)
 		}
-		var got []string
-		for co, err := range sc.V1Coupons.List(ctx, &stripe.CouponListParams{ListParams: stripe.ListParams{Limit: stripe.Int64(4)}}).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, co.ID)
-		}
+		got := ids(t, sc.V1Coupons.List(ctx, &stripe.CouponListParams{ListParams: stripe.ListParams{Limit: stripe.Int64(4)}}).All(ctx))
 		var want []string
 		for i := 12; i >= 0; i-- {
 			if i != 4 {
-				want = append(want, ids[i])
+				want = append(want, made[i])
 			}
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("list\n got %v\nwant %v", got, want)
 		}
-		if len(slices.Compact(slices.Sorted(slices.Values(ids)))) != 13 {
-			t.Errorf("generated coupon ids repeat: %v", ids)
+		if len(slices.Compact(slices.Sorted(slices.Values(made)))) != 13 {
+			t.Errorf("generated coupon ids repeat: %v", made)
 		}
 		since := f.Now().Unix()
 		recent, err := catalogAll(sc.V1Coupons.List(ctx, &stripe.CouponListParams{CreatedRange: &stripe.RangeQueryParams{GreaterThanOrEqual: since}}).All(ctx))

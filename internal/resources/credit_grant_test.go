@@ -117,15 +117,9 @@ func TestCreditGrantLifecycle(t *testing.T) {
 		if got, err := sc.V1BillingCreditGrants.Retrieve(ctx, g.ID, nil); err != nil || got.Name != "Welcome credit" || got.Metadata["k"] != "v" {
 			t.Fatalf("retrieve: %v %+v", err, got)
 		}
-		var ids []string
-		for gr, err := range sc.V1BillingCreditGrants.List(ctx, &stripe.BillingCreditGrantListParams{Customer: stripe.String(cu.ID)}).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, gr.ID)
-		}
-		if !slices.Equal(ids, []string{scoped.ID, g.ID}) {
-			t.Errorf("list %v", ids)
+		listed := ids(t, sc.V1BillingCreditGrants.List(ctx, &stripe.BillingCreditGrantListParams{Customer: stripe.String(cu.ID)}).All(ctx))
+		if !slices.Equal(listed, []string{scoped.ID, g.ID}) {
+			t.Errorf("list %v", listed)
 		}
 		if n := cgAvailable(t, sc, cu.ID, nil); n != 1000 {
 			t.Errorf("metered-scope balance %d, want 1000", n)
@@ -258,7 +252,7 @@ func TestCreditGrantOnTestClock(t *testing.T) {
 		}
 		advance := func(d time.Duration) {
 			t.Helper()
-			if _, err := sc.V1TestHelpersTestClocks.Advance(ctx, tc.ID, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(frozen.Add(d).Unix())}); err != nil {
+			if _, err := advanceClock(sc, tc.ID, frozen.Add(d)); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -106,8 +106,24 @@ func taxRateOf(m map[string]any) string {
 }
 
 // prorate is round(whole × part / of), halves away from zero, in exact
-// arithmetic (of > 0).
+// arithmetic (of > 0). A share of at most the whole (0 <= part <= of) of
+// a non-negative amount, the case of every credit, takes mulDiv's 128-bit
+// product with no allocation; anything else prorateBig.
 func prorate(whole, part, of int64) int64 {
+	if whole >= 0 && part >= 0 && part <= of && of > 0 {
+		// whole × part < 2^63 × of, so the quotient fits; q+1 <= whole
+		// when rounding up, as part < of then.
+		q, r := mulDiv(whole, part, of)
+		if r >= of-r {
+			q++
+		}
+		return q
+	}
+	return prorateBig(whole, part, of)
+}
+
+// prorateBig is prorate for any signs and sizes.
+func prorateBig(whole, part, of int64) int64 {
 	r := new(big.Rat).SetFrac(new(big.Int).Mul(big.NewInt(whole), big.NewInt(part)), big.NewInt(of))
 	num, den := new(big.Int).Abs(r.Num()), r.Denom()
 	q, m := new(big.Int).QuoRem(num, den, new(big.Int))

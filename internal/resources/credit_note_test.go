@@ -177,23 +177,11 @@ func TestCreditNotePostPayment(t *testing.T) {
 			t.Fatalf("update %v %+v", err, up)
 		}
 		f.AssertEvent(t, "credit_note.updated", cn.ID)
-		var ids []string
-		for c, err := range sc.V1CreditNotes.List(ctx, &stripe.CreditNoteListParams{Invoice: stripe.String(inv.ID)}).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, c.ID)
+		listed := ids(t, sc.V1CreditNotes.List(ctx, &stripe.CreditNoteListParams{Invoice: stripe.String(inv.ID)}).All(ctx))
+		if len(listed) != 2 || listed[0] != cn2.ID {
+			t.Errorf("by invoice %v", listed)
 		}
-		if len(ids) != 2 || ids[0] != cn2.ID {
-			t.Errorf("by invoice %v", ids)
-		}
-		n := 0
-		for _, err := range sc.V1CreditNotes.List(ctx, &stripe.CreditNoteListParams{Customer: stripe.String(cu.ID)}).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			n++
-		}
+		n := len(ids(t, sc.V1CreditNotes.List(ctx, &stripe.CreditNoteListParams{Customer: stripe.String(cu.ID)}).All(ctx)))
 		if n != 2 {
 			t.Errorf("by customer %d", n)
 		}

@@ -64,15 +64,9 @@ func TestCustomerBalanceTransactions(t *testing.T) {
 		_, err = sc.V1CustomerBalanceTransactions.Retrieve(ctx, credit.ID, &stripe.CustomerBalanceTransactionRetrieveParams{Customer: stripe.String(other.ID)})
 		stripeErr(t, err, 404, stripe.ErrorCodeResourceMissing, "id", "No such customer_balance_transaction: '"+credit.ID+"'")
 
-		var ids []string
-		for txn, err := range sc.V1CustomerBalanceTransactions.List(ctx, &stripe.CustomerBalanceTransactionListParams{Customer: stripe.String(cu.ID)}).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, txn.ID)
-		}
-		if len(ids) != 2 || ids[0] != debit.ID || ids[1] != credit.ID {
-			t.Errorf("list %v", ids)
+		listed := ids(t, sc.V1CustomerBalanceTransactions.List(ctx, &stripe.CustomerBalanceTransactionListParams{Customer: stripe.String(cu.ID)}).All(ctx))
+		if len(listed) != 2 || listed[0] != debit.ID || listed[1] != credit.ID {
+			t.Errorf("list %v", listed)
 		}
 		// customer.updated for each balance move, with the old balance.
 		var balances []any

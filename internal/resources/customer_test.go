@@ -166,10 +166,7 @@ func TestCustomerBadInputChangesNothing(t *testing.T) {
 				stripeErr(t, err, tc.status, tc.code, tc.param, tc.msg)
 			})
 		}
-		n := 0
-		for range sc.V1Customers.List(ctx, &stripe.CustomerListParams{}).All(ctx) {
-			n++
-		}
+		n := len(ids(t, sc.V1Customers.List(ctx, &stripe.CustomerListParams{}).All(ctx)))
 		if n != 0 || len(f.Events()) != 0 {
 			t.Errorf("failed requests changed state: %d customers, events %v", n, eventTypes(f))
 		}
@@ -193,43 +190,31 @@ func TestCustomerErrorsForMissingIDs(t *testing.T) {
 
 func TestCustomerListPagination(t *testing.T) {
 	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
-		var ids []string
+		var made []string
 		for i := range 25 {
 			cu, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{Email: stripe.String(fmt.Sprintf("c%d@example.com", i%3))})
 			if err != nil {
 				t.Fatal(err)
 			}
-			ids = append(ids, cu.ID)
+			made = append(made, cu.ID)
 			if i == 12 {
 				f.Advance(1e9) // a second later: created differs from here on
 			}
 		}
 		// Newest first; same-second ties in insertion order, newest first.
-		var got []string
-		for cu, err := range sc.V1Customers.List(ctx, &stripe.CustomerListParams{ListParams: stripe.ListParams{Limit: stripe.Int64(7)}}).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, cu.ID)
-		}
+		got := ids(t, sc.V1Customers.List(ctx, &stripe.CustomerListParams{ListParams: stripe.ListParams{Limit: stripe.Int64(7)}}).All(ctx))
 		if len(got) != 25 {
 			t.Fatalf("listed %d", len(got))
 		}
 		for i := range got {
-			if got[i] != ids[24-i] {
-				t.Fatalf("order at %d: got %s want %s", i, got[i], ids[24-i])
+			if got[i] != made[24-i] {
+				t.Fatalf("order at %d: got %s want %s", i, got[i], made[24-i])
 			}
 		}
 		// ending_before pages back towards the newest.
-		l := sc.V1Customers.List(ctx, &stripe.CustomerListParams{ListParams: stripe.ListParams{EndingBefore: stripe.String(ids[10]), Limit: stripe.Int64(3)}})
-		var back []string
-		for cu, err := range l.All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			back = append(back, cu.ID)
-		}
-		if len(back) != 14 || back[0] != ids[11] {
+		l := sc.V1Customers.List(ctx, &stripe.CustomerListParams{ListParams: stripe.ListParams{EndingBefore: stripe.String(made[10]), Limit: stripe.Int64(3)}})
+		back := ids(t, l.All(ctx))
+		if len(back) != 14 || back[0] != made[11] {
 			t.Errorf("ending_before walked %d, first %v", len(back), back[:min(3, len(back))])
 		}
 		// Filters.

@@ -61,7 +61,7 @@ func BenchmarkEventList(b *testing.B) {
 				if _, err := sc.V1Invoices.Create(ctx, &stripe.InvoiceCreateParams{Customer: stripe.String(cu.ID), AutoAdvance: stripe.Bool(true)}); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := sc.V1TestHelpersTestClocks.Advance(ctx, tc.ID, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(testfake.Start.AddDate(-1, 0, 0).Add(2 * time.Hour).Unix())}); err != nil {
+				if _, err := advanceClock(sc, tc.ID, testfake.Start.AddDate(-1, 0, 0).Add(2*time.Hour)); err != nil {
 					b.Fatal(err)
 				}
 				b.Run("list-first-page-with-test-clock-events", func(b *testing.B) {

@@ -897,15 +897,6 @@ type invoiceHead struct {
 	Status *string `json:"status"`
 }
 
-// remirrorDraftsOf is remirrorDrafts for the customer with id.
-func remirrorDraftsOf(c *Ctx, id string) error {
-	cu, err := get[Customer](c, kindCustomer, id, "customer")
-	if err != nil {
-		return err
-	}
-	return remirrorDrafts(c, cu)
-}
-
 // pullPendingItems attaches the customer's pending items to a new invoice,
 // newest first (Stripe's order for pending items).
 func pullPendingItems(c *Ctx, inv *Invoice, opts InvoiceOptions) error {
@@ -935,6 +926,12 @@ func pullableItems(c *Ctx, customer, currency, subscription string, subInvoice b
 	if err != nil {
 		return nil, err
 	}
+	return pullableOf(c, items, subscription, subInvoice)
+}
+
+// pullableOf keeps the pending items (the customer's, of one currency)
+// that pullableItems would take.
+func pullableOf(c *Ctx, items []*InvoiceItem, subscription string, subInvoice bool) ([]*InvoiceItem, error) {
 	own := subInvoice || subscription == ""
 	ended := map[string]bool{}
 	var out []*InvoiceItem

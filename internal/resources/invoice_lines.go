@@ -338,7 +338,7 @@ func previewInvoice(c *Ctx) (any, error) {
 				delete(raw, "unit_amount")
 				raw["unit_amount_decimal"] = formatInt(ua)
 			}
-			item := Params{m: raw, path: ip.path}
+			item := ip.withRaw(raw)
 			ii, err := buildInvoiceItem(c, item, cu.ID, inv.Currency, cu.TestClock, inv.Created)
 			if err != nil {
 				return err

@@ -87,13 +87,7 @@ func TestInvoiceItemLifecycle(t *testing.T) {
 		if err != nil || priced.Amount != 750 || priced.Currency != "usd" || priced.Pricing.PriceDetails.Price.ID != pr.ID {
 			t.Fatalf("priced: %v %+v", err, priced)
 		}
-		var pending []string
-		for it, err := range sc.V1InvoiceItems.List(ctx, &stripe.InvoiceItemListParams{Customer: stripe.String(cu.ID), Pending: stripe.Bool(true)}).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			pending = append(pending, it.ID)
-		}
+		pending := ids(t, sc.V1InvoiceItems.List(ctx, &stripe.InvoiceItemListParams{Customer: stripe.String(cu.ID), Pending: stripe.Bool(true)}).All(ctx))
 		if !slices.Equal(pending, []string{priced.ID, ii.ID}) {
 			t.Errorf("pending %v", pending)
 		}
@@ -539,15 +533,9 @@ func TestInvoiceLinesEditing(t *testing.T) {
 		if len(got.Lines.Data) != 10 || !got.Lines.HasMore {
 			t.Errorf("embedded lines %d has_more %v", len(got.Lines.Data), got.Lines.HasMore)
 		}
-		var ids []string
-		for l, err := range sc.V1Invoices.ListLines(ctx, &stripe.InvoiceListLinesParams{Invoice: stripe.String(inv.ID), ListParams: stripe.ListParams{Limit: stripe.Int64(4)}}).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, l.ID)
-		}
-		if len(ids) != 13 || ids[0] != got.Lines.Data[0].ID {
-			t.Errorf("lines %d", len(ids))
+		listed := ids(t, sc.V1Invoices.ListLines(ctx, &stripe.InvoiceListLinesParams{Invoice: stripe.String(inv.ID), ListParams: stripe.ListParams{Limit: stripe.Int64(4)}}).All(ctx))
+		if len(listed) != 13 || listed[0] != got.Lines.Data[0].ID {
+			t.Errorf("lines %d", len(listed))
 		}
 	})
 }
@@ -562,13 +550,7 @@ func TestInvoiceListSearchPreviewAndPage(t *testing.T) {
 			t.Fatal(err)
 		}
 		count := func(p *stripe.InvoiceListParams) int {
-			n := 0
-			for _, err := range sc.V1Invoices.List(ctx, p).All(ctx) {
-				if err != nil {
-					t.Fatal(err)
-				}
-				n++
-			}
+			n := len(ids(t, sc.V1Invoices.List(ctx, p).All(ctx)))
 			return n
 		}
 		if n := count(&stripe.InvoiceListParams{Customer: stripe.String(a.ID)}); n != 1 {
@@ -580,13 +562,7 @@ func TestInvoiceListSearchPreviewAndPage(t *testing.T) {
 		if n := count(&stripe.InvoiceListParams{}); n != 2 {
 			t.Errorf("all %d", n)
 		}
-		var found []string
-		for inv, err := range sc.V1Invoices.Search(ctx, &stripe.InvoiceSearchParams{SearchParams: stripe.SearchParams{Query: "status:'paid' AND total>500"}}).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			found = append(found, inv.ID)
-		}
+		found := ids(t, sc.V1Invoices.Search(ctx, &stripe.InvoiceSearchParams{SearchParams: stripe.SearchParams{Query: "status:'paid' AND total>500"}}).All(ctx))
 		if !slices.Equal(found, []string{ia.ID}) {
 			t.Errorf("search %v", found)
 		}

@@ -7,7 +7,6 @@ import (
 	"maps"
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/stripefake/stripefake/internal/apierr"
 	"github.com/stripefake/stripefake/internal/apiversion"
@@ -21,7 +20,8 @@ import (
 // subscription_details[items], subscription_proration_date for
 // subscription_details[proration_date], coupon for discounts[][coupon], …),
 // so they are renamed and the preview runs through create_preview's own
-// code (previewInvoice); errors name the parameter the caller sent.
+// code (previewInvoice); errors name the parameter the caller sent, as
+// the translated Params name each path (Params.Path).
 
 func init() { families = append(families, registerInvoiceUpcoming) }
 
@@ -54,17 +54,12 @@ var upcomingSubscriptionParams = map[string]string{
 // upcomingPaging are the list parameters of /lines, not the preview's.
 var upcomingPaging = map[string]bool{"limit": true, "starting_after": true, "ending_before": true}
 
-// upcomingRequest is a legacy request translated: the create_preview
-// parameters and, for errors, each preview name's legacy name.
-type upcomingRequest struct {
-	params  Params
-	renames [][2]string // preview prefix, legacy prefix; longest first
-}
-
-func translateUpcoming(legacy Params) (*upcomingRequest, error) {
+// translateUpcoming translates a legacy request into create_preview's
+// parameters, which name each parameter in errors as the caller sent it.
+func translateUpcoming(legacy Params) (Params, error) {
 	raw := map[string]any{}
 	details := map[string]any{}
-	r := &upcomingRequest{}
+	names := map[string]string{}
 	// Releases after 2023-10-16 added subscription_details itself (stripe-go
 	// v79 to v81 send it); the flat names may not repeat what it sets.
 	sd, hasDetails := legacy.Map("subscription_details")
@@ -79,10 +74,10 @@ func translateUpcoming(legacy Params) (*upcomingRequest, error) {
 		}
 		if name, ok := upcomingSubscriptionParams[k]; ok {
 			if _, both := details[name]; both && hasDetails {
-				return nil, apierr.InvalidRequest(k, "You may only specify one of these parameters: "+k+", subscription_details["+name+"].")
+				return Params{}, apierr.InvalidRequest(k, "You may only specify one of these parameters: "+k+", subscription_details["+name+"].")
 			}
 			details[name] = v
-			r.renames = append(r.renames, [2]string{"subscription_details[" + name + "]", k})
+			names["subscription_details["+name+"]"] = k
 			continue
 		}
 		raw[k] = v
@@ -91,46 +86,22 @@ func translateUpcoming(legacy Params) (*upcomingRequest, error) {
 	// turns it into discounts (coupon="" into discounts="", no discount).
 	if coupon, ok := legacy.String("coupon"); ok {
 		if err := apiversion.SingleDiscount(raw, "coupon"); err != nil {
-			return nil, err
+			return Params{}, err
 		}
 		if d, ok := raw["discounts"].(map[string]any); ok {
 			raw["discounts"] = []any{d["0"]} // validated arrays are lists
 		}
 		if coupon != "" {
-			r.renames = append(r.renames, [2]string{"discounts[0][coupon]", "coupon"}, [2]string{"discounts", "coupon"})
+			names["discounts"], names["discounts[0][coupon]"] = "coupon", "coupon"
 		}
 	}
 	if len(details) > 0 {
 		raw["subscription_details"] = details
 		if !hasDetails {
-			r.renames = append(r.renames, [2]string{"subscription_details", "subscription_items"})
+			names["subscription_details"] = "subscription_items"
 		}
 	}
-	// Longest first, so that a prefix never takes a longer name's error.
-	slices.SortStableFunc(r.renames, func(a, b [2]string) int { return len(b[0]) - len(a[0]) })
-	r.params = NewParams(raw)
-	return r, nil
-}
-
-// legacyError renames the preview's parameter names in err to the ones
-// the caller sent.
-func (r *upcomingRequest) legacyError(err error) error {
-	ae, ok := err.(*apierr.Error)
-	if !ok {
-		return err
-	}
-	cp := *ae
-	for _, rn := range r.renames {
-		if cp.Param == rn[0] || strings.HasPrefix(cp.Param, rn[0]+"[") {
-			cp.Param = rn[1] + strings.TrimPrefix(cp.Param, rn[0])
-			break
-		}
-	}
-	for _, rn := range r.renames {
-		cp.Message = strings.ReplaceAll(cp.Message, rn[0]+"[", rn[1]+"[")
-		cp.Message = strings.ReplaceAll(cp.Message, rn[0]+" ", rn[1]+" ")
-	}
-	return &cp
+	return Params{m: raw, names: names}, nil
 }
 
 // errNoUpcoming is Stripe's answer when there is nothing to preview: a 404
@@ -150,15 +121,15 @@ func upcomingInvoice(c *Ctx) (*Invoice, error) {
 		return nil, apierr.UnrecognizedURL(c.call.Method, c.call.Path)
 	}
 	legacy := c.Params
-	r, err := translateUpcoming(legacy)
+	p, err := translateUpcoming(legacy)
 	if err != nil {
 		return nil, err
 	}
-	c.Params = r.params
+	c.Params = p
 	defer func() { c.Params = legacy }()
 	out, err := previewing(c, func() (any, error) { return previewInvoice(c) })
 	if err != nil {
-		return nil, r.legacyError(err)
+		return nil, err
 	}
 	inv := out.(*Invoice)
 	h := fnv.New64a()
@@ -211,9 +182,11 @@ func previewPendingItems(c *Ctx, cu *Customer, p Params) (*Invoice, error) {
 		return nil, errNoUpcoming(cu.ID)
 	}
 	if currency == "" {
+		// The newest pending item's currency (scan order), and its items only.
 		currency = items[0].Currency
+		items = slices.DeleteFunc(items, func(ii *InvoiceItem) bool { return ii.Currency != currency })
 	}
-	items, err = pullableItems(c, cu.ID, currency, "", false)
+	items, err = pullableOf(c, items, "", false)
 	if err != nil {
 		return nil, err
 	}

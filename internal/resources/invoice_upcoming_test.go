@@ -224,3 +224,27 @@ func TestUpcomingInvoiceSubscriptionDetails(t *testing.T) {
 		}
 	})
 }
+
+// A customer without subscriptions previews its pending items of one
+// currency: the one asked for, or else the newest pending item's.
+func TestV76UpcomingPendingItemsByCurrency(t *testing.T) {
+	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
+		cu := payingCustomer76(t, sc, "")
+		for _, it := range []struct {
+			amount   int64
+			currency string
+		}{{500, "usd"}, {900, "eur"}, {300, "eur"}} {
+			must76(sc.InvoiceItems.New(&stripe76.InvoiceItemParams{Customer: stripe76.String(cu.ID), Amount: stripe76.Int64(it.amount), Currency: stripe76.String(it.currency)}))(t)
+		}
+		up := must76(sc.Invoices.Upcoming(&stripe76.InvoiceUpcomingParams{Customer: stripe76.String(cu.ID)}))(t)
+		if up.Currency != "eur" || up.Total != 1200 || len(up.Lines.Data) != 2 {
+			t.Errorf("no currency: %s total=%d lines=%d", up.Currency, up.Total, len(up.Lines.Data))
+		}
+		up = must76(sc.Invoices.Upcoming(&stripe76.InvoiceUpcomingParams{Customer: stripe76.String(cu.ID), Currency: stripe76.String("usd")}))(t)
+		if up.Currency != "usd" || up.Total != 500 || len(up.Lines.Data) != 1 {
+			t.Errorf("currency=usd: %s total=%d lines=%d", up.Currency, up.Total, len(up.Lines.Data))
+		}
+		_, err := sc.Invoices.Upcoming(&stripe76.InvoiceUpcomingParams{Customer: stripe76.String(cu.ID), Currency: stripe76.String("gbp")})
+		err76(t, err, 404, "invoice_upcoming_none", "", "No upcoming invoices for customer: "+cu.ID)
+	})
+}

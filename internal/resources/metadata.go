@@ -30,11 +30,11 @@ func applyMetadata(p Params, current map[string]string) (map[string]string, erro
 	}
 	m, ok := p.Raw()["metadata"].(map[string]any)
 	if !ok {
-		return nil, apierr.InvalidRequest("metadata", "Invalid hash")
+		return nil, apierr.InvalidRequest(p.Path("metadata"), "Invalid hash")
 	}
 	for k, v := range m {
 		if len(k) > metadataMaxKeyLen {
-			return nil, apierr.InvalidRequest("metadata", fmt.Sprintf(
+			return nil, apierr.InvalidRequest(p.Path("metadata"), fmt.Sprintf(
 				"Metadata keys can have up to %d characters, but you passed in a key that is %d characters. Invalid key: %s", metadataMaxKeyLen, len(k), k))
 		}
 		var s string
@@ -50,13 +50,13 @@ func applyMetadata(p Params, current map[string]string) (map[string]string, erro
 			continue
 		}
 		if len(s) > metadataMaxValueLen {
-			return nil, apierr.InvalidRequest("metadata["+k+"]", fmt.Sprintf(
+			return nil, apierr.InvalidRequest(p.Path("metadata")+"["+k+"]", fmt.Sprintf(
 				"Metadata values can have up to %d characters, but you passed in a value that is %d characters. Invalid value: %s", metadataMaxValueLen, len(s), s))
 		}
 		out[k] = s
 	}
 	if len(out) > metadataMaxKeys {
-		return nil, apierr.InvalidRequest("metadata", fmt.Sprintf(
+		return nil, apierr.InvalidRequest(p.Path("metadata"), fmt.Sprintf(
 			"Metadata can have up to %d keys, but you've set %d.", metadataMaxKeys, len(out)))
 	}
 	return out, nil

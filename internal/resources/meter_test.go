@@ -149,15 +149,9 @@ func TestMeterCreateRetrieveUpdateList(t *testing.T) {
 			if c.status != "" {
 				p.Status = stripe.String(c.status)
 			}
-			var ids []string
-			for x, err := range sc.V1BillingMeters.List(ctx, p).All(ctx) {
-				if err != nil {
-					t.Fatal(err)
-				}
-				ids = append(ids, x.ID)
-			}
-			if !slices.Equal(ids, c.want) {
-				t.Errorf("list status=%q: %v, want %v", c.status, ids, c.want)
+			listed := ids(t, sc.V1BillingMeters.List(ctx, p).All(ctx))
+			if !slices.Equal(listed, c.want) {
+				t.Errorf("list status=%q: %v, want %v", c.status, listed, c.want)
 			}
 		}
 		want := []string{"billing.meter.created", "billing.meter.created", "billing.meter.updated", "billing.meter.deactivated"}
@@ -217,13 +211,7 @@ func TestMeterCreateErrorsChangeNothing(t *testing.T) {
 		if len(f.Events()) != before {
 			t.Errorf("failed creates emitted events: %v", eventTypes(f))
 		}
-		n := 0
-		for _, err := range sc.V1BillingMeters.List(ctx, nil).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			n++
-		}
+		n := len(ids(t, sc.V1BillingMeters.List(ctx, nil).All(ctx)))
 		if n != 1 {
 			t.Errorf("%d meters after failed creates", n)
 		}

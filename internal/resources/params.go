@@ -15,6 +15,12 @@ import (
 type Params struct {
 	m    map[string]any
 	path string
+	// names, when set, are the names a translated request's caller sent
+	// instead of the paths the code reads (GET /v1/invoices/upcoming's
+	// subscription_items for subscription_details[items]), by that path;
+	// canon is then this node's path as the code reads it.
+	names map[string]string
+	canon string
 }
 
 // NewParams wraps a validated tree.
@@ -23,12 +29,39 @@ func NewParams(m map[string]any) Params { return Params{m: m} }
 // Raw returns the underlying tree.
 func (p Params) Raw() map[string]any { return p.m }
 
-// Path returns the bracket path of key below p, e.g. "invoice_settings[footer]".
+// Path returns the bracket path of key below p, e.g. "invoice_settings[footer]",
+// as the caller named it.
 func (p Params) Path(key string) string {
-	if p.path == "" {
+	if p.names != nil {
+		if n, ok := p.names[joinPath(p.canon, key)]; ok {
+			return n
+		}
+	}
+	return joinPath(p.path, key)
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
 		return key
 	}
-	return p.path + "[" + key + "]"
+	return path + "[" + key + "]"
+}
+
+// below is the Params of m, the value of key (with "[i]" when it is an
+// array element) below p.
+func (p Params) below(m map[string]any, key, index string) Params {
+	q := Params{m: m, path: p.Path(key) + index, names: p.names}
+	if p.names != nil {
+		q.canon = joinPath(p.canon, key) + index
+	}
+	return q
+}
+
+// withRaw is m at p's place in the request: what p names in errors, m
+// names the same way.
+func (p Params) withRaw(m map[string]any) Params {
+	p.m = m
+	return p
 }
 
 // Has reports whether key was sent, even as "".
@@ -95,7 +128,7 @@ func (p Params) Bool(key string) (bool, bool) {
 // Map returns the hash at key, and false if absent or not a hash.
 func (p Params) Map(key string) (Params, bool) {
 	m, ok := p.m[key].(map[string]any)
-	return Params{m: m, path: p.Path(key)}, ok
+	return p.below(m, key, ""), ok
 }
 
 // List returns the array at key as Params for hash elements.
@@ -104,7 +137,7 @@ func (p Params) List(key string) []Params {
 	out := make([]Params, 0, len(arr))
 	for i, v := range arr {
 		m, _ := v.(map[string]any)
-		out = append(out, Params{m: m, path: p.Path(key) + "[" + strconv.Itoa(i) + "]"})
+		out = append(out, p.below(m, key, "["+strconv.Itoa(i)+"]"))
 	}
 	return out
 }

@@ -82,14 +82,7 @@ func pmIDs(t *testing.T, sc *stripe.Client, customer string) []string {
 	if customer != "" {
 		params.Customer = stripe.String(customer)
 	}
-	var ids []string
-	for pm, err := range sc.V1PaymentMethods.List(context.Background(), params).All(context.Background()) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, pm.ID)
-	}
-	return ids
+	return ids(t, sc.V1PaymentMethods.List(context.Background(), params).All(context.Background()))
 }
 
 func pmEventTypes(f *fake.Fake) []string {
@@ -103,13 +96,7 @@ func pmEventTypes(f *fake.Fake) []string {
 // pmState is what a failed request must leave unchanged.
 func pmState(t *testing.T, f *fake.Fake, sc *stripe.Client) string {
 	t.Helper()
-	var customers []string
-	for cu, err := range sc.V1Customers.List(context.Background(), &stripe.CustomerListParams{}).All(context.Background()) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		customers = append(customers, cu.ID)
-	}
+	customers := ids(t, sc.V1Customers.List(context.Background(), &stripe.CustomerListParams{}).All(context.Background()))
 	return strings.Join(pmIDs(t, sc, ""), ",") + " | " + strings.Join(customers, ",") + " | " + strings.Join(pmEventTypes(f), ",")
 }
 
@@ -658,15 +645,9 @@ func TestPaymentMethodListFilters(t *testing.T) {
 		params := &stripe.CustomerListPaymentMethodsParams{Customer: stripe.String(a.ID), Type: stripe.String("card")}
 		params.Limit = stripe.Int64(1)
 		list := sc.V1Customers.ListPaymentMethods(ctx, params)
-		var ids []string
-		for pm, err := range list.All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, pm.ID)
-		}
-		if strings.Join(ids, ",") != a2.ID+","+a1.ID {
-			t.Errorf("paged: %v", ids)
+		listed := ids(t, list.All(ctx))
+		if strings.Join(listed, ",") != a2.ID+","+a1.ID {
+			t.Errorf("paged: %v", listed)
 		}
 		if url := list.Meta().URL; url != "/v1/customers/"+a.ID+"/payment_methods" {
 			t.Errorf("url %q", url)

@@ -144,23 +144,11 @@ func TestPortalConfigurations(t *testing.T) {
 		_, err = sc.V1BillingPortalConfigurations.Retrieve(ctx, "bpc_missing", nil)
 		stripeErr(t, err, 404, "resource_missing", "id", "")
 
-		var inactive []string
-		for c, err := range sc.V1BillingPortalConfigurations.List(ctx, &stripe.BillingPortalConfigurationListParams{Active: stripe.Bool(false)}).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			inactive = append(inactive, c.ID)
-		}
+		inactive := ids(t, sc.V1BillingPortalConfigurations.List(ctx, &stripe.BillingPortalConfigurationListParams{Active: stripe.Bool(false)}).All(ctx))
 		if len(inactive) != 1 || inactive[0] != created.ID {
 			t.Errorf("inactive %v", inactive)
 		}
-		var defaults []string
-		for c, err := range sc.V1BillingPortalConfigurations.List(ctx, &stripe.BillingPortalConfigurationListParams{IsDefault: stripe.Bool(true)}).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			defaults = append(defaults, c.ID)
-		}
+		defaults := ids(t, sc.V1BillingPortalConfigurations.List(ctx, &stripe.BillingPortalConfigurationListParams{IsDefault: stripe.Bool(true)}).All(ctx))
 		if len(defaults) != 1 || defaults[0] != def.ID {
 			t.Errorf("defaults %v", defaults)
 		}
@@ -309,7 +297,7 @@ func TestPortalSessionExpiryOnTestClock(t *testing.T) {
 		}
 		f.Advance(time.Hour) // the fake's clock does not matter
 		advance := func(to time.Time) {
-			if _, err := sc.V1TestHelpersTestClocks.Advance(ctx, tc.ID, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(to.Unix())}); err != nil {
+			if _, err := advanceClock(sc, tc.ID, to); err != nil {
 				t.Fatal(err)
 			}
 		}

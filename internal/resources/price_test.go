@@ -575,7 +575,7 @@ func TestPriceList(t *testing.T) {
 		}
 		list := func(params *stripe.PriceListParams) []string {
 			t.Helper()
-			return ids(t, sc.V1Prices.List(ctx, params).All(ctx), func(x *stripe.Price) string { return x.ID })
+			return ids(t, sc.V1Prices.List(ctx, params).All(ctx))
 		}
 		var firstTen []string
 		for i := 9; i >= 0; i-- {

@@ -326,7 +326,7 @@ func TestProductList(t *testing.T) {
 		}
 		list := func(params *stripe.ProductListParams) []string {
 			t.Helper()
-			return ids(t, sc.V1Products.List(ctx, params).All(ctx), func(x *stripe.Product) string { return x.ID })
+			return ids(t, sc.V1Products.List(ctx, params).All(ctx))
 		}
 		// Auto-pagination over pages of 10; newest first, same-second ties
 		// newest inserted first.

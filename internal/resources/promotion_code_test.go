@@ -65,13 +65,7 @@ func TestPromotionCodeCreateListUpdate(t *testing.T) {
 		_, err = sc.V1PromotionCodes.Create(ctx, promoFor("nope", "X"))
 		stripeErr(t, err, http.StatusBadRequest, stripe.ErrorCodeResourceMissing, "promotion[coupon]", "No such coupon: 'nope'")
 
-		var found []string
-		for x, err := range sc.V1PromotionCodes.List(ctx, &stripe.PromotionCodeListParams{Code: stripe.String("spring-20")}).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			found = append(found, x.ID)
-		}
+		found := ids(t, sc.V1PromotionCodes.List(ctx, &stripe.PromotionCodeListParams{Code: stripe.String("spring-20")}).All(ctx))
 		if !slices.Equal(found, []string{pc.ID}) {
 			t.Errorf("list by code %v", found)
 		}

@@ -298,7 +298,7 @@ func TestQuoteExpiryOnTestClock(t *testing.T) {
 		if got, _ := sc.V1Quotes.Retrieve(ctx, q.ID, nil); got.Status != stripe.QuoteStatusDraft {
 			t.Fatalf("expired on the wrong clock: %s", got.Status)
 		}
-		if _, err := sc.V1TestHelpersTestClocks.Advance(ctx, tc.ID, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(frozen.AddDate(0, 0, 31).Unix())}); err != nil {
+		if _, err := advanceClock(sc, tc.ID, frozen.AddDate(0, 0, 31)); err != nil {
 			t.Fatal(err)
 		}
 		got, _ := sc.V1Quotes.Retrieve(ctx, q.ID, nil)
@@ -353,15 +353,9 @@ func TestQuoteCancelRevisionAndErrors(t *testing.T) {
 		_, err = sc.V1Quotes.Cancel(ctx, rev.ID, nil)
 		stripeErr(t, err, 400, "", "", "")
 
-		var ids []string
-		for q, err := range sc.V1Quotes.List(ctx, &stripe.QuoteListParams{Customer: stripe.String(cu.ID), Status: stripe.String("canceled")}).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, q.ID)
-		}
-		if !slices.Equal(ids, []string{rev.ID, q.ID}) {
-			t.Errorf("canceled quotes %v, want %v", ids, []string{rev.ID, q.ID})
+		listed := ids(t, sc.V1Quotes.List(ctx, &stripe.QuoteListParams{Customer: stripe.String(cu.ID), Status: stripe.String("canceled")}).All(ctx))
+		if !slices.Equal(listed, []string{rev.ID, q.ID}) {
+			t.Errorf("canceled quotes %v, want %v", listed, []string{rev.ID, q.ID})
 		}
 	})
 }
@@ -463,7 +457,7 @@ func TestQuoteOneTimeOnTestClockAndTrial(t *testing.T) {
 		if inv = getInvoice(t, sc, inv.ID); inv.Status != stripe.InvoiceStatusDraft {
 			t.Fatalf("finalized on the wrong clock: %s", inv.Status)
 		}
-		if _, err := sc.V1TestHelpersTestClocks.Advance(ctx, tc.ID, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(frozen.Add(2 * time.Hour).Unix())}); err != nil {
+		if _, err := advanceClock(sc, tc.ID, frozen.Add(2*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		if inv = getInvoice(t, sc, inv.ID); inv.Status != stripe.InvoiceStatusPaid || inv.StatusTransitions.FinalizedAt != frozen.Add(time.Hour).Unix() {

@@ -89,23 +89,11 @@ func TestRefunds(t *testing.T) {
 		stripeErr(t, err, 400, "charge_already_refunded", "", "Charge "+chID+" has already been refunded.")
 
 		// Listed on the charge and by payment intent, newest first.
-		var ids []string
-		for r, err := range sc.V1Refunds.List(ctx, &stripe.RefundListParams{Charge: stripe.String(chID)}).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, r.ID)
+		listed := ids(t, sc.V1Refunds.List(ctx, &stripe.RefundListParams{Charge: stripe.String(chID)}).All(ctx))
+		if len(listed) != 2 || listed[0] != r2.ID || listed[1] != r1.ID {
+			t.Errorf("refunds of charge %v", listed)
 		}
-		if len(ids) != 2 || ids[0] != r2.ID || ids[1] != r1.ID {
-			t.Errorf("refunds of charge %v", ids)
-		}
-		n := 0
-		for _, err := range sc.V1Refunds.List(ctx, &stripe.RefundListParams{PaymentIntent: stripe.String(pi.ID)}).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			n++
-		}
+		n := len(ids(t, sc.V1Refunds.List(ctx, &stripe.RefundListParams{PaymentIntent: stripe.String(pi.ID)}).All(ctx)))
 		if n != 2 {
 			t.Errorf("refunds of payment intent: %d", n)
 		}

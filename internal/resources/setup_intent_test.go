@@ -80,13 +80,7 @@ func TestSetupIntents(t *testing.T) {
 			t.Fatalf("cancel %v %+v", err, cn)
 		}
 		f.AssertEvent(t, "setup_intent.canceled", si4.ID)
-		n := 0
-		for _, err := range sc.V1SetupIntents.List(ctx, &stripe.SetupIntentListParams{Customer: stripe.String(cu.ID)}).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			n++
-		}
+		n := len(ids(t, sc.V1SetupIntents.List(ctx, &stripe.SetupIntentListParams{Customer: stripe.String(cu.ID)}).All(ctx)))
 		if n != 4 {
 			t.Errorf("listed %d", n)
 		}

@@ -312,7 +312,7 @@ func planNewSubscription(c *Ctx, p Params) (*newSubscription, error) {
 		behavior = "allow_incomplete"
 	}
 	if behavior == "pending_if_incomplete" {
-		return nil, apierr.InvalidRequest("payment_behavior", "You can not pass `payment_behavior=pending_if_incomplete` when creating a subscription.")
+		return nil, apierr.InvalidRequest(p.Path("payment_behavior"), "You can not pass `payment_behavior=pending_if_incomplete` when creating a subscription.")
 	}
 	id, err := c.NewID("sub")
 	if err != nil {
@@ -370,10 +370,10 @@ func planNewSubscription(c *Ctx, p Params) (*newSubscription, error) {
 	// Items.
 	list := p.List("items")
 	if len(list) == 0 {
-		return nil, apierr.MissingParam("items")
+		return nil, apierr.MissingParam(p.Path("items"))
 	}
 	if len(list) > subMaxItems {
-		return nil, apierr.InvalidRequest("items", fmt.Sprintf("You can only have up to %d items on a subscription.", subMaxItems))
+		return nil, apierr.InvalidRequest(p.Path("items"), fmt.Sprintf("You can only have up to %d items on a subscription.", subMaxItems))
 	}
 	for _, ip := range list {
 		it, err := newSubscriptionItem(c, s, ip, now)
@@ -382,11 +382,12 @@ func planNewSubscription(c *Ctx, p Params) (*newSubscription, error) {
 		}
 		s.Items.Data = append(s.Items.Data, it)
 	}
-	if err := checkItemsCompatible(s, list); err != nil {
+	if err := checkItemsCompatible(s, list, p.Path("items")); err != nil {
 		return nil, err
 	}
 	s.Currency = s.Items.Data[0].Price.Currency
 	if cur, ok := p.String("currency"); ok && cur != s.Currency {
+		// Bare: create_preview's own currency, not subscription_details'.
 		return nil, apierr.InvalidRequest("currency", fmt.Sprintf("stripefake does not support billing a subscription in %s when its prices are in %s yet.", cur, s.Currency))
 	}
 	if err := setSubscriptionDiscounts(c, s, p); err != nil {
@@ -398,7 +399,7 @@ func planNewSubscription(c *Ctx, p Params) (*newSubscription, error) {
 	var trialEnd int64
 	trialEndNow := false
 	if p.Has("trial_end") && p.Has("trial_period_days") {
-		return nil, apierr.InvalidRequest("trial_end", "You may only specify one of these parameters: trial_end, trial_period_days.")
+		return nil, apierr.InvalidRequest(p.Path("trial_end"), "You may only specify one of these parameters: trial_end, trial_period_days.")
 	}
 	if v, ok := p.String("trial_end"); ok && v == "now" {
 		trialEndNow = true
@@ -407,16 +408,16 @@ func planNewSubscription(c *Ctx, p Params) (*newSubscription, error) {
 	}
 	if d, ok := p.Int("trial_period_days"); ok {
 		if d < 1 {
-			return nil, apierr.Invalid("parameter_invalid_integer", "trial_period_days", "Invalid positive integer")
+			return nil, apierr.Invalid("parameter_invalid_integer", p.Path("trial_period_days"), "Invalid positive integer")
 		}
 		if d > 730 {
-			return nil, apierr.InvalidRequest("trial_period_days", "Invalid trial_period_days: must be at most 730 days.")
+			return nil, apierr.InvalidRequest(p.Path("trial_period_days"), "Invalid trial_period_days: must be at most 730 days.")
 		}
 		trialEnd = now.Unix() + d*86400
 	}
 	if fromPlan, _ := p.Bool("trial_from_plan"); fromPlan && trialEnd == 0 && !trialEndNow {
 		for _, it := range s.Items.Data {
-			pr, err := loadPrice(c, it.Price.ID, "items")
+			pr, err := loadPrice(c, it.Price.ID, p.Path("items"))
 			if err != nil {
 				return nil, err
 			}
@@ -427,7 +428,7 @@ func planNewSubscription(c *Ctx, p Params) (*newSubscription, error) {
 		}
 	}
 	if trialEnd != 0 {
-		if err := checkTrialEnd(trialEnd, now); err != nil {
+		if err := checkTrialEnd(trialEnd, now, p.Path("trial_end")); err != nil {
 			return nil, err
 		}
 	}
@@ -437,16 +438,16 @@ func planNewSubscription(c *Ctx, p Params) (*newSubscription, error) {
 	explicitAnchor := false
 	if t, ok := p.Int("billing_cycle_anchor"); ok {
 		if p.Has("billing_cycle_anchor_config") {
-			return nil, apierr.InvalidRequest("billing_cycle_anchor", "You may only specify one of these parameters: billing_cycle_anchor, billing_cycle_anchor_config.")
+			return nil, apierr.InvalidRequest(p.Path("billing_cycle_anchor"), "You may only specify one of these parameters: billing_cycle_anchor, billing_cycle_anchor_config.")
 		}
 		if t < now.Unix() {
-			return nil, apierr.InvalidRequest("billing_cycle_anchor", "Invalid timestamp: must be an integer Unix timestamp in the future.")
+			return nil, apierr.InvalidRequest(p.Path("billing_cycle_anchor"), "Invalid timestamp: must be an integer Unix timestamp in the future.")
 		}
 		anchor, explicitAnchor = time.Unix(t, 0).UTC(), true
 	}
 	if cfg, ok := p.Map("billing_cycle_anchor_config"); ok {
 		if iv.Unit != "month" && iv.Unit != "year" {
-			return nil, apierr.InvalidRequest("billing_cycle_anchor_config", "billing_cycle_anchor_config is only supported for prices with a monthly or yearly interval.")
+			return nil, apierr.InvalidRequest(p.Path("billing_cycle_anchor_config"), "billing_cycle_anchor_config is only supported for prices with a monthly or yearly interval.")
 		}
 		dom, _ := cfg.Int("day_of_month")
 		if dom < 1 || dom > 31 {
@@ -472,7 +473,7 @@ func planNewSubscription(c *Ctx, p Params) (*newSubscription, error) {
 	start := now.Unix()
 	if trialEnd != 0 {
 		if explicitAnchor && anchor.Unix() < trialEnd {
-			return nil, apierr.InvalidRequest("billing_cycle_anchor", "When a trial is set, billing_cycle_anchor must be at or after trial_end.")
+			return nil, apierr.InvalidRequest(p.Path("billing_cycle_anchor"), "When a trial is set, billing_cycle_anchor must be at or after trial_end.")
 		}
 		if !explicitAnchor {
 			anchor = time.Unix(trialEnd, 0).UTC()
@@ -488,7 +489,7 @@ func planNewSubscription(c *Ctx, p Params) (*newSubscription, error) {
 			if s.BillingCycleAnchorConfig != nil {
 				anchor = iv.Boundary(anchor, iv.Index(anchor, from)+1)
 			} else {
-				return nil, apierr.InvalidRequest("billing_cycle_anchor", fmt.Sprintf(
+				return nil, apierr.InvalidRequest(p.Path("billing_cycle_anchor"), fmt.Sprintf(
 					"billing_cycle_anchor cannot be later than next natural billing date (%d) for plan", iv.Boundary(from, 1).Unix()))
 			}
 		}
@@ -612,13 +613,13 @@ func nilIfNeg(n int) any {
 	return int64(n)
 }
 
-// checkTrialEnd applies Stripe's limits to a trial end.
-func checkTrialEnd(t int64, now time.Time) error {
+// checkTrialEnd applies Stripe's limits to a trial end; param names it.
+func checkTrialEnd(t int64, now time.Time, param string) error {
 	if t <= now.Unix() {
-		return apierr.InvalidRequest("trial_end", "Invalid timestamp: must be an integer Unix timestamp in the future.")
+		return apierr.InvalidRequest(param, "Invalid timestamp: must be an integer Unix timestamp in the future.")
 	}
 	if t > now.Unix()+730*86400 {
-		return apierr.InvalidRequest("trial_end", "Invalid timestamp: can be no more than two years in the future.")
+		return apierr.InvalidRequest(param, "Invalid timestamp: can be no more than two years in the future.")
 	}
 	return nil
 }
@@ -631,15 +632,15 @@ func setSubscriptionCollection(c *Ctx, s *Subscription, p Params, creating bool)
 	}
 	if n, ok := p.Int("days_until_due"); ok {
 		if s.CollectionMethod != "send_invoice" {
-			return apierr.InvalidRequest("days_until_due", "Can only set days_until_due when collection_method is 'send_invoice'.")
+			return apierr.InvalidRequest(p.Path("days_until_due"), "Can only set days_until_due when collection_method is 'send_invoice'.")
 		}
 		if n < 0 {
-			return apierr.Invalid("parameter_invalid_integer", "days_until_due", "Invalid non-negative integer")
+			return apierr.Invalid("parameter_invalid_integer", p.Path("days_until_due"), "Invalid non-negative integer")
 		}
 		s.DaysUntilDue = &n
 	}
 	if s.CollectionMethod == "send_invoice" && s.DaysUntilDue == nil {
-		return apierr.MissingParam("days_until_due")
+		return apierr.MissingParam(p.Path("days_until_due"))
 	}
 	if s.CollectionMethod == "charge_automatically" {
 		s.DaysUntilDue = nil
@@ -649,7 +650,7 @@ func setSubscriptionCollection(c *Ctx, s *Subscription, p Params, creating bool)
 			s.DefaultPaymentMethod = nil
 		} else {
 			pm := p.Str("default_payment_method")
-			if err := requireAttached(c, pm, s.Customer, "default_payment_method"); err != nil {
+			if err := requireAttached(c, pm, s.Customer, p.Path("default_payment_method")); err != nil {
 				return err
 			}
 			s.DefaultPaymentMethod = &pm
@@ -663,7 +664,7 @@ func setSubscriptionCollection(c *Ctx, s *Subscription, p Params, creating bool)
 func setCancellation(c *Ctx, s *Subscription, p Params, now time.Time) error {
 	if p.Has("cancel_at") && p.Has("cancel_at_period_end") {
 		if b, _ := p.Bool("cancel_at_period_end"); b && !p.Empty("cancel_at") {
-			return apierr.InvalidRequest("cancel_at", "You may only specify one of these parameters: cancel_at, cancel_at_period_end.")
+			return apierr.InvalidRequest(p.Path("cancel_at"), "You may only specify one of these parameters: cancel_at, cancel_at_period_end.")
 		}
 	}
 	if b, ok := p.Bool("cancel_at_period_end"); ok {
@@ -687,7 +688,7 @@ func setCancellation(c *Ctx, s *Subscription, p Params, now time.Time) error {
 		default:
 			t, _ := p.Int("cancel_at")
 			if t <= now.Unix() {
-				return apierr.InvalidRequest("cancel_at", "Invalid timestamp: must be an integer Unix timestamp in the future.")
+				return apierr.InvalidRequest(p.Path("cancel_at"), "Invalid timestamp: must be an integer Unix timestamp in the future.")
 			}
 			s.CancelAt = &t
 			s.CancelAtPeriodEnd = false
@@ -723,14 +724,15 @@ func setCancellation(c *Ctx, s *Subscription, p Params, now time.Time) error {
 }
 
 // checkItemsCompatible checks what every item must share: currency and
-// billing interval, and a price at most once.
-func checkItemsCompatible(s *Subscription, list []Params) error {
+// billing interval, and a price at most once. list names the newest
+// items' errors, param the others'.
+func checkItemsCompatible(s *Subscription, list []Params, param string) error {
 	seen := map[string]bool{}
 	first := s.Items.Data[0].Price
 	offset := len(s.Items.Data) - len(list) // list names the newest items
 	for i, it := range s.Items.Data {
 		pr := it.Price
-		param := "items"
+		param := param
 		if i >= offset && len(list) > 0 {
 			param = list[i-offset].Path("price")
 		}

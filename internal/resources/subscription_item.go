@@ -247,7 +247,7 @@ func createSubscriptionItem(c *Ctx) (any, error) {
 			return nil, err
 		}
 		s.Items.Data = append(s.Items.Data, it)
-		return it, checkItemsCompatible(s, []Params{p})
+		return it, checkItemsCompatible(s, []Params{p}, "items")
 	})
 }
 

@@ -143,7 +143,7 @@ func TestMeteredSubscriptionV2EventsOnTestClock(t *testing.T) {
 		s := subscribe(t, sc, &stripe.SubscriptionCreateParams{Customer: stripe.String(cu.ID), Items: meteredItems(pr.ID)})
 		advance := func(to time.Time) {
 			t.Helper()
-			if _, err := sc.V1TestHelpersTestClocks.Advance(ctx, tc.ID, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(to.Unix())}); err != nil {
+			if _, err := advanceClock(sc, tc.ID, to); err != nil {
 				t.Fatal(err)
 			}
 		}

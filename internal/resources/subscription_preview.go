@@ -100,15 +100,15 @@ func previewNewSubscription(c *Ctx, p, d Params) (*Invoice, error) {
 	if cur, ok := p.String("currency"); ok {
 		raw["currency"] = cur
 	}
-	return previewCreation(c, Params{m: raw, path: d.path}, d)
+	return previewCreation(c, d.withRaw(raw))
 }
 
 // previewCreation renders the first invoice that POST /v1/subscriptions
-// with cp makes; d names the parameters in errors.
-func previewCreation(c *Ctx, cp, d Params) (*Invoice, error) {
+// with cp makes; cp's paths name the parameters in errors.
+func previewCreation(c *Ctx, cp Params) (*Invoice, error) {
 	ns, err := planNewSubscription(c, cp)
 	if err != nil {
-		return nil, underDetails(d, err)
+		return nil, err
 	}
 	lines, err := firstInvoiceLines(c, ns.sub, ns.anchor, cp.Str("proration_behavior"))
 	if err != nil {
@@ -116,7 +116,7 @@ func previewCreation(c *Ctx, cp, d Params) (*Invoice, error) {
 	}
 	extra, err := addInvoiceItemLines(c, ns.sub, cp, ns.now)
 	if err != nil {
-		return nil, underDetails(d, err)
+		return nil, err
 	}
 	for i := range extra {
 		// Creation makes an invoice item of each (addPendingItems), pulled
@@ -156,7 +156,7 @@ func previewNewSchedule(c *Ctx, p, d Params) (*Invoice, error) {
 		ph := d.List("phases")[0]
 		return nil, apierr.InvalidRequest(ph.Path("start_date"), "stripefake does not support previewing a subscription schedule that starts later yet.")
 	}
-	return previewCreation(c, NewParams(firstPhaseParams(c, sch)), d)
+	return previewCreation(c, NewParams(firstPhaseParams(c, sch)))
 }
 
 // previewCancelNow previews subscription_details[cancel_now]: the final
@@ -234,23 +234,6 @@ func resumeUpdate(s *Subscription, cu *Customer, now time.Time, anchor, behavior
 	lines := planResume(s, now, anchor, behavior)
 	s.Status = "active"
 	return &subscriptionUpdate{sub: s, before: before, cu: cu, now: now, behavior: "create_prorations", lines: lines, invoiceNow: total(lines) > 0}
-}
-
-// underDetails names a subscription_details parameter that subscription
-// creation's error names bare (trial_end, billing_cycle_anchor) by its
-// full path.
-func underDetails(d Params, err error) error {
-	ae, ok := err.(*apierr.Error)
-	if !ok || ae.Param == "" || strings.HasPrefix(ae.Param, d.path+"[") {
-		return err
-	}
-	key, _, _ := strings.Cut(ae.Param, "[")
-	if !d.Has(key) {
-		return err
-	}
-	cp := *ae
-	cp.Param = d.Path(key) + strings.TrimPrefix(ae.Param, key)
-	return &cp
 }
 
 // renderUpdate renders the invoice the planned update u leads to, unsaved

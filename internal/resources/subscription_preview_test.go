@@ -136,7 +136,7 @@ func TestPreviewSubscriptionChangeMatchesTheUpdate(t *testing.T) {
 							f.Advance(d)
 							return
 						}
-						if _, err := sc.V1TestHelpersTestClocks.Advance(ctx, clock, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(now().Add(d).Unix())}); err != nil {
+						if _, err := advanceClock(sc, clock, now().Add(d)); err != nil {
 							t.Fatal(err)
 						}
 						f.Advance(0)

@@ -30,7 +30,7 @@ func onClock(t *testing.T, fn func(t *testing.T, f *fake.Fake, sc *stripe.Client
 					}
 					tcID = tc.ID
 					advance = func(to time.Time) {
-						if _, err := sc.V1TestHelpersTestClocks.Advance(ctx, tc.ID, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(to.Unix())}); err != nil {
+						if _, err := advanceClock(sc, tc.ID, to); err != nil {
 							t.Fatal(err)
 						}
 						f.Advance(0)
@@ -350,10 +350,7 @@ func TestSubscriptionScheduleSettingsErrorsChangeNothing(t *testing.T) {
 		if got, _ := sc.V1Coupons.Retrieve(ctx, co.ID, nil); got.TimesRedeemed != 0 {
 			t.Errorf("coupon redeemed %d times by failed requests", got.TimesRedeemed)
 		}
-		var listed int
-		for range sc.V1SubscriptionSchedules.List(ctx, &stripe.SubscriptionScheduleListParams{Customer: stripe.String(cu.ID)}).All(ctx) {
-			listed++
-		}
+		listed := len(ids(t, sc.V1SubscriptionSchedules.List(ctx, &stripe.SubscriptionScheduleListParams{Customer: stripe.String(cu.ID)}).All(ctx)))
 		if listed != 0 {
 			t.Errorf("%d schedules after errors", listed)
 		}
@@ -444,8 +441,8 @@ func TestSchedulePhaseEndingTooFarAhead(t *testing.T) {
 		if e, _ := body["error"].(map[string]any); status != 400 || e["param"] != "phases[0][iterations]" {
 			t.Errorf("iterations=3000: %d %v", status, body)
 		}
-		for range sc.V1SubscriptionSchedules.List(ctx, nil).All(ctx) {
-			t.Error("a schedule was made")
+		if made := ids(t, sc.V1SubscriptionSchedules.List(ctx, nil).All(ctx)); len(made) != 0 {
+			t.Errorf("schedules were made: %v", made)
 		}
 	})
 }

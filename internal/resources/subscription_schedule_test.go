@@ -129,7 +129,7 @@ func TestSubscriptionScheduleNotStartedOnATestClockThenCancels(t *testing.T) {
 			t.Fatalf("created: %s %v %v", sch.Status, sch.Subscription, sch.CurrentPhase)
 		}
 		advance := func(to time.Time) {
-			if _, err := sc.V1TestHelpersTestClocks.Advance(ctx, tc.ID, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(to.Unix())}); err != nil {
+			if _, err := advanceClock(sc, tc.ID, to); err != nil {
 				t.Fatal(err)
 			}
 			f.Advance(0)
@@ -252,10 +252,7 @@ func TestSubscriptionScheduleCancel(t *testing.T) {
 		if n := len(subInvoices(t, sc, sch2.Subscription.ID)); n != 1 {
 			t.Errorf("%d invoices after cancellation", n)
 		}
-		var listed int
-		for range sc.V1SubscriptionSchedules.List(ctx, &stripe.SubscriptionScheduleListParams{Customer: stripe.String(cu.ID)}).All(ctx) {
-			listed++
-		}
+		listed := len(ids(t, sc.V1SubscriptionSchedules.List(ctx, &stripe.SubscriptionScheduleListParams{Customer: stripe.String(cu.ID)}).All(ctx)))
 		if listed != 2 {
 			t.Errorf("listed %d schedules", listed)
 		}

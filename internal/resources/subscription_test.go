@@ -495,36 +495,23 @@ func TestSubscriptionListAndSearch(t *testing.T) {
 		p2 := &stripe.SubscriptionCreateParams{Customer: stripe.String(b.ID), Items: itemsOf(other.ID, 1), TrialPeriodDays: stripe.Int64(7)}
 		p2.AddMetadata("team", "blue")
 		s2 := subscribe(t, sc, p2)
-		ids := func(p *stripe.SubscriptionListParams) []string {
-			var out []string
-			for s, err := range sc.V1Subscriptions.List(ctx, p).All(ctx) {
-				if err != nil {
-					t.Fatal(err)
-				}
-				out = append(out, s.ID)
-			}
-			return out
+		list := func(p *stripe.SubscriptionListParams) []string {
+			return ids(t, sc.V1Subscriptions.List(ctx, p).All(ctx))
 		}
-		if got := ids(&stripe.SubscriptionListParams{}); !slices.Equal(got, []string{s2.ID, s1.ID}) {
+		if got := list(&stripe.SubscriptionListParams{}); !slices.Equal(got, []string{s2.ID, s1.ID}) {
 			t.Errorf("all %v", got)
 		}
-		if got := ids(&stripe.SubscriptionListParams{Customer: stripe.String(a.ID)}); !slices.Equal(got, []string{s1.ID}) {
+		if got := list(&stripe.SubscriptionListParams{Customer: stripe.String(a.ID)}); !slices.Equal(got, []string{s1.ID}) {
 			t.Errorf("customer %v", got)
 		}
-		if got := ids(&stripe.SubscriptionListParams{Price: stripe.String(other.ID)}); !slices.Equal(got, []string{s2.ID}) {
+		if got := list(&stripe.SubscriptionListParams{Price: stripe.String(other.ID)}); !slices.Equal(got, []string{s2.ID}) {
 			t.Errorf("price %v", got)
 		}
-		if got := ids(&stripe.SubscriptionListParams{Status: stripe.String("trialing")}); !slices.Equal(got, []string{s2.ID}) {
+		if got := list(&stripe.SubscriptionListParams{Status: stripe.String("trialing")}); !slices.Equal(got, []string{s2.ID}) {
 			t.Errorf("trialing %v", got)
 		}
 		res := sc.V1Subscriptions.Search(ctx, &stripe.SubscriptionSearchParams{SearchParams: stripe.SearchParams{Query: "metadata['team']:'blue'"}})
-		var found []string
-		for s, err := range res.All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			found = append(found, s.ID)
-		}
+		found := ids(t, res.All(ctx))
 		if !slices.Equal(found, []string{s2.ID}) {
 			t.Errorf("search %v", found)
 		}
@@ -554,13 +541,7 @@ func TestSubscriptionItemsCRUD(t *testing.T) {
 		if err != nil || up.Quantity != 5 {
 			t.Fatalf("update %v %+v", err, up)
 		}
-		var listed []string
-		for x, err := range sc.V1SubscriptionItems.List(ctx, &stripe.SubscriptionItemListParams{Subscription: stripe.String(s.ID)}).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			listed = append(listed, x.ID)
-		}
+		listed := ids(t, sc.V1SubscriptionItems.List(ctx, &stripe.SubscriptionItemListParams{Subscription: stripe.String(s.ID)}).All(ctx))
 		if len(listed) != 2 || !slices.Contains(listed, it.ID) {
 			t.Errorf("list %v", listed)
 		}
@@ -646,13 +627,13 @@ func TestSubscriptionOnTestClock(t *testing.T) {
 			t.Errorf("default list shows %v %v", x.ID, err)
 		}
 		// At most two intervals of the shortest subscription per advance.
-		_, err = sc.V1TestHelpersTestClocks.Advance(ctx, tc.ID, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(frozen.AddDate(0, 2, 1).Unix())})
+		_, err = advanceClock(sc, tc.ID, frozen.AddDate(0, 2, 1))
 		stripeErr(t, err, 400, "", "frozen_time", "")
 		// Walk a year, month by month.
 		trialEnd := frozen.AddDate(0, 0, 10)
 		for k := 1; k <= 12; k++ {
 			to := trialEnd.AddDate(0, k-1, 0).Add(2 * time.Hour)
-			if _, err := sc.V1TestHelpersTestClocks.Advance(ctx, tc.ID, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(to.Unix())}); err != nil {
+			if _, err := advanceClock(sc, tc.ID, to); err != nil {
 				t.Fatal(err)
 			}
 			got := getSub(t, sc, s.ID)

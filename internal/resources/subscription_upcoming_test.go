@@ -53,7 +53,7 @@ func TestInvoiceUpcomingBeforeEachRenewal(t *testing.T) {
 						}
 						clock = tc.ID
 						advanceTo = func(at time.Time) {
-							if _, err := sc.V1TestHelpersTestClocks.Advance(ctx, clock, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(at.Unix())}); err != nil {
+							if _, err := advanceClock(sc, clock, at); err != nil {
 								t.Fatal(err)
 							}
 							f.Advance(0)

@@ -129,12 +129,12 @@ func applySubscriptionParams(c *Ctx, s *Subscription, p Params, now time.Time) e
 	}
 	if p.Has("items") {
 		if len(s.Items.Data) == 0 {
-			return apierr.InvalidRequest("items", "A subscription must have at least one active plan. To cancel a subscription, please use the cancel API endpoint on /v1/subscriptions.")
+			return apierr.InvalidRequest(p.Path("items"), "A subscription must have at least one active plan. To cancel a subscription, please use the cancel API endpoint on /v1/subscriptions.")
 		}
 		if len(s.Items.Data) > subMaxItems {
-			return apierr.InvalidRequest("items", fmt.Sprintf("You can only have up to %d items on a subscription.", subMaxItems))
+			return apierr.InvalidRequest(p.Path("items"), fmt.Sprintf("You can only have up to %d items on a subscription.", subMaxItems))
 		}
-		if err := checkItemsCompatible(s, nil); err != nil {
+		if err := checkItemsCompatible(s, nil, p.Path("items")); err != nil {
 			return err
 		}
 	}
@@ -336,7 +336,7 @@ func planUpdate(c *Ctx, s *Subscription, p Params, change func(now time.Time) er
 			}
 		} else {
 			te, _ := p.Int("trial_end")
-			if err := checkTrialEnd(te, now); err != nil {
+			if err := checkTrialEnd(te, now, p.Path("trial_end")); err != nil {
 				return nil, err
 			}
 			if s.Status != "trialing" {

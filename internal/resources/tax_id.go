@@ -164,18 +164,18 @@ func asciiUpper(s string) string {
 }
 
 // saveTaxID stores t (indexed by its owner) and sends customer.tax_id.created
-// for a customer's.
-func saveTaxID(c *Ctx, t *TaxID) error {
+// for a customer's; cu is its customer, nil for the account's own.
+func saveTaxID(c *Ctx, t *TaxID, cu *Customer) error {
 	if err := c.save(kindTaxID, t.ID, t, taxIDOwnerTerm(t.Customer)); err != nil {
 		return err
 	}
-	if t.Customer == nil {
+	if cu == nil {
 		return nil
 	}
 	if err := c.emit("customer.tax_id.created", t, nil); err != nil {
 		return err
 	}
-	return remirrorDraftsOf(c, *t.Customer)
+	return remirrorDrafts(c, cu)
 }
 
 func taxIDOwnerTerm(customer *string) string {
@@ -190,10 +190,11 @@ func createCustomerTaxID(c *Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return createTaxID(c, cu.ID)
+	return createTaxID(c, cu)
 }
 
-func createTaxID(c *Ctx, customer string) (any, error) {
+// createTaxID creates the request's tax ID for cu (nil: the account).
+func createTaxID(c *Ctx, cu *Customer) (any, error) {
 	p := c.Params
 	typ, err := p.Require("type")
 	if err != nil {
@@ -204,9 +205,9 @@ func createTaxID(c *Ctx, customer string) (any, error) {
 		return nil, err
 	}
 	var owner *string
-	if customer != "" {
-		owner = &customer
-		if _, err := c.customerTimeline(customer, "customer"); err != nil {
+	if cu != nil {
+		owner = &cu.ID
+		if err := c.onCustomerTimeline(cu); err != nil {
 			return nil, err
 		}
 	}
@@ -214,41 +215,37 @@ func createTaxID(c *Ctx, customer string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return t, saveTaxID(c, t)
+	return t, saveTaxID(c, t, cu)
 }
 
 // createTaxIDForOwner is POST /v1/tax_ids: owner[type] customer or self
 // (the default); account and application are Connect's, not modelled.
 func createTaxIDForOwner(c *Ctx) (any, error) {
-	customer, err := taxIDOwnerParam(c)
+	cu, err := taxIDOwnerParam(c)
 	if err != nil {
 		return nil, err
 	}
-	return createTaxID(c, customer)
+	return createTaxID(c, cu)
 }
 
-// taxIDOwnerParam reads owner[type] and owner[customer]: the customer's ID,
-// or "" for the account itself.
-func taxIDOwnerParam(c *Ctx) (string, error) {
+// taxIDOwnerParam reads owner[type] and owner[customer]: the customer, or
+// nil for the account itself.
+func taxIDOwnerParam(c *Ctx) (*Customer, error) {
 	owner, _ := c.Params.Map("owner")
 	switch typ := owner.Str("type"); typ {
 	case "", "self":
 		if owner.Has("customer") {
-			return "", apierr.InvalidRequest("owner[customer]", "owner[customer] can only be set when owner[type] is customer.")
+			return nil, apierr.InvalidRequest("owner[customer]", "owner[customer] can only be set when owner[type] is customer.")
 		}
-		return "", nil
+		return nil, nil
 	case "customer":
 		id, err := owner.Require("customer")
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		cu, err := liveCustomer(c, id, "owner[customer]")
-		if err != nil {
-			return "", err
-		}
-		return cu.ID, nil
+		return liveCustomer(c, id, "owner[customer]")
 	default:
-		return "", apierr.InvalidRequest("owner[type]", fmt.Sprintf("stripefake does not model Connect: owner[type]=%s is not supported.", typ))
+		return nil, apierr.InvalidRequest("owner[type]", fmt.Sprintf("stripefake does not model Connect: owner[type]=%s is not supported.", typ))
 	}
 }
 
@@ -272,14 +269,15 @@ func deleteTaxID(c *Ctx, t *TaxID) (any, error) {
 	if t.Customer == nil {
 		return c.remove(kindTaxID, t.ID, t, "")
 	}
-	if _, err := c.customerTimeline(*t.Customer, "customer"); err != nil {
+	cu, err := c.customerTimeline(*t.Customer, "customer")
+	if err != nil {
 		return nil, err
 	}
 	deleted, err := c.remove(kindTaxID, t.ID, t, "customer.tax_id.deleted")
 	if err != nil {
 		return nil, err
 	}
-	return deleted, remirrorDraftsOf(c, *t.Customer)
+	return deleted, remirrorDrafts(c, cu)
 }
 
 func taxIDMeta(t *TaxID) (string, int64) { return t.ID, t.Created }
@@ -294,13 +292,13 @@ func listCustomerTaxIDs(c *Ctx) (any, error) {
 
 // listTaxIDs is GET /v1/tax_ids: the owner's, the account's by default.
 func listTaxIDs(c *Ctx) (any, error) {
-	customer, err := taxIDOwnerParam(c)
+	cu, err := taxIDOwnerParam(c)
 	if err != nil {
 		return nil, err
 	}
 	var owner *string
-	if customer != "" {
-		owner = &customer
+	if cu != nil {
+		owner = &cu.ID
 	}
 	return listStored(c, "/v1/tax_ids", kindTaxID, taxIDOwnerTerm(owner), nil, taxIDMeta)
 }
@@ -328,7 +326,7 @@ func createTaxIDData(c *Ctx, cu *Customer, p Params) error {
 		if err != nil {
 			return err
 		}
-		if err := saveTaxID(c, t); err != nil {
+		if err := saveTaxID(c, t, cu); err != nil {
 			return err
 		}
 	}

@@ -61,13 +61,7 @@ func TestCustomerTaxIDs(t *testing.T) {
 		if self.Owner.Type != stripe.TaxIDOwnerTypeSelf || self.Customer != nil || self.Country != "US" || self.Verification != nil {
 			t.Errorf("self tax ID: %+v", self)
 		}
-		var selfList []string
-		for tid, err := range sc.V1TaxIDs.List(ctx, nil).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			selfList = append(selfList, tid.ID)
-		}
+		selfList := ids(t, sc.V1TaxIDs.List(ctx, nil).All(ctx))
 		if !slices.Equal(selfList, []string{self.ID}) {
 			t.Errorf("/v1/tax_ids: %v", selfList)
 		}

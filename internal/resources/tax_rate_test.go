@@ -52,13 +52,7 @@ func TestTaxRateCreateUpdateList(t *testing.T) {
 		_, err = sc.V1TaxRates.Update(ctx, sales.ID, p)
 		stripeErr(t, err, http.StatusBadRequest, "parameter_unknown", "percentage", "Received unknown parameter: percentage")
 
-		var active []string
-		for tr, err := range sc.V1TaxRates.List(ctx, &stripe.TaxRateListParams{Active: stripe.Bool(true)}).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			active = append(active, tr.ID)
-		}
+		active := ids(t, sc.V1TaxRates.List(ctx, &stripe.TaxRateListParams{Active: stripe.Bool(true)}).All(ctx))
 		if !slices.Equal(active, []string{vat.ID}) {
 			t.Errorf("active rates %v", active)
 		}

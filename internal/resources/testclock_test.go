@@ -91,15 +91,9 @@ func TestTestClockCreateRetrieveListDelete(t *testing.T) {
 		second := newClock(t, sc, clockStart, "")
 		f.Advance(time.Minute)
 		third := newClock(t, sc, clockStart.Add(time.Hour), "")
-		var ids []string
-		for c, err := range sc.V1TestHelpersTestClocks.List(ctx, &stripe.TestHelpersTestClockListParams{ListParams: stripe.ListParams{Limit: stripe.Int64(2)}}).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, c.ID)
-		}
-		if want := []string{third.ID, second.ID, tc.ID}; strings.Join(ids, ",") != strings.Join(want, ",") {
-			t.Errorf("list %v, want %v", ids, want)
+		listed := ids(t, sc.V1TestHelpersTestClocks.List(ctx, &stripe.TestHelpersTestClockListParams{ListParams: stripe.ListParams{Limit: stripe.Int64(2)}}).All(ctx))
+		if want := []string{third.ID, second.ID, tc.ID}; strings.Join(listed, ",") != strings.Join(want, ",") {
+			t.Errorf("list %v, want %v", listed, want)
 		}
 		if second.Name != "" {
 			t.Errorf("unnamed clock has name %q", second.Name)
@@ -295,23 +289,11 @@ func TestTestClockAndFakeClockAreIndependent(t *testing.T) {
 		}
 
 		// Customers on a clock are listed only with test_clock.
-		var onList []string
-		for cu, err := range sc.V1Customers.List(ctx, &stripe.CustomerListParams{TestClock: stripe.String(tc.ID)}).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			onList = append(onList, cu.ID)
-		}
+		onList := ids(t, sc.V1Customers.List(ctx, &stripe.CustomerListParams{TestClock: stripe.String(tc.ID)}).All(ctx))
 		if len(onList) != 3 || onList[0] != later.ID {
 			t.Errorf("customers on the clock %v", onList)
 		}
-		var plainList []string
-		for cu, err := range sc.V1Customers.List(ctx, nil).All(ctx) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			plainList = append(plainList, cu.ID)
-		}
+		plainList := ids(t, sc.V1Customers.List(ctx, nil).All(ctx))
 		if len(plainList) != 1 || plainList[0] != plain.ID {
 			t.Errorf("customers without test_clock %v", plainList)
 		}
@@ -382,8 +364,8 @@ func TestTestClockDeleteDeletesItsCustomers(t *testing.T) {
 			t.Errorf("events after delete %s", got)
 		}
 
-		for range sc.V1Customers.List(ctx, &stripe.CustomerListParams{TestClock: stripe.String(tc.ID)}).All(ctx) {
-			t.Errorf("a customer is still listed on the deleted clock")
+		if still := ids(t, sc.V1Customers.List(ctx, &stripe.CustomerListParams{TestClock: stripe.String(tc.ID)}).All(ctx)); len(still) != 0 {
+			t.Errorf("customers still listed on the deleted clock: %v", still)
 		}
 		_, err = sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{TestClock: stripe.String(tc.ID)})
 		stripeErr(t, err, 400, stripe.ErrorCodeResourceMissing, "test_clock", "No such billingclock: '"+tc.ID+"'")

@@ -35,8 +35,7 @@ func TestV76UsageRecords(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.aggregate, func(t *testing.T) {
 			eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
-				clock := must76(sc.TestHelpersTestClocks.New(&stripe76.TestHelpersTestClockParams{FrozenTime: stripe76.Int64(testfake.Start.Unix())}))(t)
-				cu := payingCustomer76(t, sc, clock.ID)
+				clock, cu := clockCustomer76(t, sc)
 				prod := must76(sc.Products.New(&stripe76.ProductParams{Name: stripe76.String("API calls")}))(t)
 				price := must76(sc.Prices.New(&stripe76.PriceParams{
 					Currency: stripe76.String("usd"), Product: stripe76.String(prod.ID), UnitAmount: stripe76.Int64(100),
@@ -53,7 +52,7 @@ func TestV76UsageRecords(t *testing.T) {
 				}))(t)
 				item := sub.Items.Data[0].ID
 				day := func(n int) int64 { return testfake.Start.AddDate(0, 0, n).Unix() }
-				must76(sc.TestHelpersTestClocks.Advance(clock.ID, &stripe76.TestHelpersTestClockAdvanceParams{FrozenTime: stripe76.Int64(day(4))}))(t)
+				advanceClock76(t, sc, clock.ID, time.Unix(day(4), 0))
 				report := func(ts int64, q int64, action string) *stripe76.UsageRecord {
 					t.Helper()
 					p := &stripe76.UsageRecordParams{SubscriptionItem: stripe76.String(item), Quantity: stripe76.Int64(q), Timestamp: stripe76.Int64(ts)}
@@ -90,7 +89,7 @@ func TestV76UsageRecords(t *testing.T) {
 
 				// The period ends: the usage is billed in arrears.
 				next := testfake.Start.AddDate(0, 1, 0).Add(2 * time.Hour)
-				must76(sc.TestHelpersTestClocks.Advance(clock.ID, &stripe76.TestHelpersTestClockAdvanceParams{FrozenTime: stripe76.Int64(next.Unix())}))(t)
+				advanceClock76(t, sc, clock.ID, next)
 				s := must76(sc.Subscriptions.Get(sub.ID, &stripe76.SubscriptionParams{Params: stripe76.Params{Expand: []*string{stripe76.String("latest_invoice")}}}))(t)
 				inv := s.LatestInvoice
 				if inv == nil || inv.BillingReason != "subscription_cycle" || inv.Total != tc.first*100 || len(inv.Lines.Data) != 1 ||
@@ -183,8 +182,7 @@ func rawAt(t *testing.T, f *fake.Fake, version, method, path string, form url.Va
 // https://docs.stripe.com/api/subscriptions/cancel?api-version=2023-10-16).
 func TestV76UsageBilledOnInvoiceNowCancel(t *testing.T) {
 	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
-		clock := must76(sc.TestHelpersTestClocks.New(&stripe76.TestHelpersTestClockParams{FrozenTime: stripe76.Int64(testfake.Start.Unix())}))(t)
-		cu := payingCustomer76(t, sc, clock.ID)
+		clock, cu := clockCustomer76(t, sc)
 		price := must76(sc.Prices.New(&stripe76.PriceParams{
 			Currency: stripe76.String("usd"), UnitAmount: stripe76.Int64(25),
 			ProductData: &stripe76.PriceProductDataParams{Name: stripe76.String("Seats")},
@@ -197,7 +195,7 @@ func TestV76UsageBilledOnInvoiceNowCancel(t *testing.T) {
 			Customer: stripe76.String(cu.ID), Items: []*stripe76.SubscriptionItemsParams{{Price: stripe76.String(price.ID)}},
 		}))(t)
 		day10 := testfake.Start.AddDate(0, 0, 10).Unix()
-		must76(sc.TestHelpersTestClocks.Advance(clock.ID, &stripe76.TestHelpersTestClockAdvanceParams{FrozenTime: stripe76.Int64(day10)}))(t)
+		advanceClock76(t, sc, clock.ID, time.Unix(day10, 0))
 		must76(sc.UsageRecords.New(&stripe76.UsageRecordParams{SubscriptionItem: stripe76.String(sub.Items.Data[0].ID), Quantity: stripe76.Int64(40), Timestamp: stripe76.Int64(day10 - 3600)}))(t)
 
 		canceled := must76(sc.Subscriptions.Cancel(sub.ID, &stripe76.SubscriptionCancelParams{

@@ -41,9 +41,7 @@ func TestV76InvoiceTaxAmounts(t *testing.T) {
 			Customer: stripe76.String(cu.ID), Currency: stripe76.String("usd"), UnitAmount: stripe76.Int64(600),
 			Quantity: stripe76.Int64(2), TaxRates: []*string{stripe76.String(incl.ID)},
 		}))(t)
-		inv := must76(sc.Invoices.New(&stripe76.InvoiceParams{
-			Customer: stripe76.String(cu.ID), PendingInvoiceItemsBehavior: stripe76.String("include"),
-		}))(t)
+		inv := pendingInvoice76(t, sc, cu.ID)
 		inv = must76(sc.Invoices.FinalizeInvoice(inv.ID, nil))(t)
 		if inv.Tax != 300 || inv.Total != 2300 || inv.Subtotal != 2200 || inv.TotalExcludingTax != 2000 {
 			t.Errorf("invoice: tax=%d total=%d subtotal=%d total_excluding_tax=%d", inv.Tax, inv.Total, inv.Subtotal, inv.TotalExcludingTax)
@@ -113,12 +111,7 @@ func TestV76InvoiceTaxAmounts(t *testing.T) {
 func TestV76ChargeAndPaymentIntentInvoice(t *testing.T) {
 	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
 		cu := payingCustomer76(t, sc, "")
-		must76(sc.InvoiceItems.New(&stripe76.InvoiceItemParams{
-			Customer: stripe76.String(cu.ID), Currency: stripe76.String("usd"), Amount: stripe76.Int64(1500),
-		}))(t)
-		inv := must76(sc.Invoices.New(&stripe76.InvoiceParams{
-			Customer: stripe76.String(cu.ID), PendingInvoiceItemsBehavior: stripe76.String("include"),
-		}))(t)
+		inv := pendingInvoice76(t, sc, cu.ID, 1500)
 		inv = must76(sc.Invoices.FinalizeInvoice(inv.ID, nil))(t)
 		inv = must76(sc.Invoices.Pay(inv.ID, nil))(t)
 		if inv.PaymentIntent == nil || inv.Charge == nil {
@@ -278,11 +271,10 @@ func TestDiscountParamsByRelease(t *testing.T) {
 // period as the subscription's current_period_start/end, not under items.
 func TestV76PreviousAttributesInOlderNames(t *testing.T) {
 	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
-		clock := must76(sc.TestHelpersTestClocks.New(&stripe76.TestHelpersTestClockParams{FrozenTime: stripe76.Int64(testfake.Start.Unix())}))(t)
-		cu := payingCustomer76(t, sc, clock.ID)
+		clock, cu := clockCustomer76(t, sc)
 		sub := subscribeToPlan76(t, sc, cu.ID, monthlyPlan76(t, sc, 1000).ID)
 		next := testfake.Start.AddDate(0, 1, 0).Add(2 * time.Hour)
-		must76(sc.TestHelpersTestClocks.Advance(clock.ID, &stripe76.TestHelpersTestClockAdvanceParams{FrozenTime: stripe76.Int64(next.Unix())}))(t)
+		advanceClock76(t, sc, clock.ID, next)
 		it := sc.Events.List(&stripe76.EventListParams{Type: stripe76.String("customer.subscription.updated")})
 		found := false
 		for it.Next() {
@@ -384,12 +376,7 @@ func TestV76CustomerCoupon(t *testing.T) {
 		if cu.Discount == nil || cu.Discount.Coupon == nil || cu.Discount.Coupon.ID != co.ID || cu.Discount.Customer == nil || cu.Discount.Customer.ID != cu.ID {
 			t.Fatalf("customer discount: %+v", cu.Discount)
 		}
-		must76(sc.InvoiceItems.New(&stripe76.InvoiceItemParams{
-			Customer: stripe76.String(cu.ID), Currency: stripe76.String("usd"), Amount: stripe76.Int64(2000),
-		}))(t)
-		inv := must76(sc.Invoices.New(&stripe76.InvoiceParams{
-			Customer: stripe76.String(cu.ID), PendingInvoiceItemsBehavior: stripe76.String("include"),
-		}))(t)
+		inv := pendingInvoice76(t, sc, cu.ID, 2000)
 		if inv.Total != 1800 {
 			t.Errorf("invoice total %d with the customer's 10%% off, want 1800", inv.Total)
 		}

@@ -52,6 +52,34 @@ func payingCustomer76(t *testing.T, sc *client76.API, clock string) *stripe76.Cu
 	return must76(sc.Customers.New(p))(t)
 }
 
+// clockCustomer76 is a test clock frozen at testfake.Start and a paying
+// customer on it.
+func clockCustomer76(t *testing.T, sc *client76.API) (*stripe76.TestHelpersTestClock, *stripe76.Customer) {
+	t.Helper()
+	clock := must76(sc.TestHelpersTestClocks.New(&stripe76.TestHelpersTestClockParams{FrozenTime: stripe76.Int64(testfake.Start.Unix())}))(t)
+	return clock, payingCustomer76(t, sc, clock.ID)
+}
+
+// advanceClock76 moves test clock id to to; what falls due runs first.
+func advanceClock76(t *testing.T, sc *client76.API, id string, to time.Time) {
+	t.Helper()
+	must76(sc.TestHelpersTestClocks.Advance(id, &stripe76.TestHelpersTestClockAdvanceParams{FrozenTime: stripe76.Int64(to.Unix())}))(t)
+}
+
+// pendingInvoice76 gives customer a usd invoice item of each amount, then
+// a draft invoice that takes all its pending items.
+func pendingInvoice76(t *testing.T, sc *client76.API, customer string, amounts ...int64) *stripe76.Invoice {
+	t.Helper()
+	for _, a := range amounts {
+		must76(sc.InvoiceItems.New(&stripe76.InvoiceItemParams{
+			Customer: stripe76.String(customer), Currency: stripe76.String("usd"), Amount: stripe76.Int64(a),
+		}))(t)
+	}
+	return must76(sc.Invoices.New(&stripe76.InvoiceParams{
+		Customer: stripe76.String(customer), PendingInvoiceItemsBehavior: stripe76.String("include"),
+	}))(t)
+}
+
 // subscribeToPlan76 subscribes customer to plan, one of each.
 func subscribeToPlan76(t *testing.T, sc *client76.API, customer, plan string) *stripe76.Subscription {
 	t.Helper()
@@ -138,9 +166,7 @@ func TestV76InvoicesAndInvoiceItems(t *testing.T) {
 		if ii2.Amount != 600 || ii2.UnitAmount != 300 {
 			t.Errorf("unit_amount item: %+v", ii2)
 		}
-		inv := must76(sc.Invoices.New(&stripe76.InvoiceParams{
-			Customer: stripe76.String(cu.ID), PendingInvoiceItemsBehavior: stripe76.String("include"),
-		}))(t)
+		inv := pendingInvoice76(t, sc, cu.ID)
 		if inv.Paid || inv.Subscription != nil || inv.AmountDue != 3100 {
 			t.Errorf("draft: paid=%v sub=%v due=%d", inv.Paid, inv.Subscription, inv.AmountDue)
 		}
@@ -227,11 +253,10 @@ func TestV76SubscriptionsAndItems(t *testing.T) {
 
 func TestV76TestClockRenewal(t *testing.T) {
 	eachV76(t, func(t *testing.T, f *fake.Fake, sc *client76.API) {
-		clock := must76(sc.TestHelpersTestClocks.New(&stripe76.TestHelpersTestClockParams{FrozenTime: stripe76.Int64(testfake.Start.Unix())}))(t)
-		cu := payingCustomer76(t, sc, clock.ID)
+		clock, cu := clockCustomer76(t, sc)
 		sub := subscribeToPlan76(t, sc, cu.ID, monthlyPlan76(t, sc, 1000).ID)
 		next := testfake.Start.AddDate(0, 1, 0).Add(2 * time.Hour)
-		must76(sc.TestHelpersTestClocks.Advance(clock.ID, &stripe76.TestHelpersTestClockAdvanceParams{FrozenTime: stripe76.Int64(next.Unix())}))(t)
+		advanceClock76(t, sc, clock.ID, next)
 		clock = must76(sc.TestHelpersTestClocks.Get(clock.ID, nil))(t)
 		if clock.Status != "ready" {
 			t.Fatalf("clock %s", clock.Status)

@@ -114,10 +114,7 @@ func TestWebhookEndpointValidation(t *testing.T) {
 		if got.URL != "https://example.com" {
 			t.Errorf("a failed update changed the endpoint: %+v", got)
 		}
-		var n int
-		for range sc.V1WebhookEndpoints.List(ctx, &stripe.WebhookEndpointListParams{}).All(ctx) {
-			n++
-		}
+		n := len(ids(t, sc.V1WebhookEndpoints.List(ctx, &stripe.WebhookEndpointListParams{}).All(ctx)))
 		if n != 1 {
 			t.Errorf("failed creates left %d endpoints", n)
 		}
