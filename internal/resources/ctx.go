@@ -313,13 +313,16 @@ func scan[T any](c *Ctx, kind, term string, keep func(*T) bool) ([]*T, error) {
 		}
 		return true, nil
 	}
-	var err error
+	return out, c.scanNewest(kind, term, fn)
+}
+
+// scanNewest walks the records of kind, restricted to term when not
+// empty, newest inserted first.
+func (c *Ctx) scanNewest(kind, term string, fn func(id string, raw []byte) (bool, error)) error {
 	if term == "" {
-		err = c.tx.Scan(kind, true, fn)
-	} else {
-		err = c.tx.ScanIndex(kind, term, true, fn)
+		return c.tx.Scan(kind, true, fn)
 	}
-	return out, err
+	return c.tx.ScanIndex(kind, term, true, fn)
 }
 
 // loader is the Kind.Load of a kind stored as a T: it reads the record

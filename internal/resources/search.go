@@ -90,12 +90,7 @@ func searchHits[T any](c *Ctx, kind, resource string, fields search.Fields, deco
 		}
 		return true, nil
 	}
-	if term == "" {
-		err = c.tx.Scan(kind, true, fn)
-	} else {
-		err = c.tx.ScanIndex(kind, term, true, fn)
-	}
-	if err != nil {
+	if err := c.scanNewest(kind, term, fn); err != nil {
 		return nil, searchMore{}, err
 	}
 	sort.SliceStable(matched, func(a, b int) bool { return matched[a].created > matched[b].created })
