@@ -285,6 +285,9 @@ func checkEventPages(t *testing.T, f *fake.Fake, sc *stripe.Client) {
 			t.Errorf("%s: %d %s", q, status, body)
 		}
 	}
+	if status, dump := rawAt(t, f, string(resources.DefaultAPIVersion), "GET", "/_stripefake/events", nil); status != 200 || strings.Contains(dump, `"_`) {
+		t.Errorf("/_stripefake/events: %d %s", status, dump)
+	}
 	for _, param := range []string{"starting_after", "ending_before"} {
 		status, body := rawAt(t, f, string(resources.DefaultAPIVersion), "GET", "/v1/events", url.Values{param: {"evt_none"}})
 		if status != 400 || !strings.Contains(body, "No such event: 'evt_none'") || !strings.Contains(body, `"param":"`+param+`"`) {
@@ -321,6 +324,9 @@ func listEventIDs(t *testing.T, f *fake.Fake, q url.Values) ([]string, bool) {
 	}
 	if status != 200 || json.Unmarshal([]byte(body), &page) != nil {
 		t.Fatalf("list %v: %d %s", q, status, body)
+	}
+	if strings.Contains(body, `"_`) {
+		t.Fatalf("list %v shows stored-only members: %s", q, body)
 	}
 	ids := make([]string, len(page.Data))
 	for i, d := range page.Data {
