@@ -26,9 +26,19 @@ import (
 //
 // A test clock's record in kindEventTimeline holds the latest created its
 // events have, so a write that would break the order (a job running at a
-// due time already passed on its clock) is seen; it marks the events
-// unordered, and lists sort every event's head from then on (listSorted),
-// as they do for stores written before events carried terms.
+// due time already passed on its clock; none of the tests makes one) is
+// seen: it marks the events unordered, and lists sort every event's head
+// from then on (eventPage.sorted), as they do for stores written before
+// events carried terms. The fake's own timeline is not checked: lists
+// without test-clock events have always walked it in insertion order.
+//
+// Ties in created between timelines go by the counter behind the events'
+// IDs (IDs.sequence), which is their insertion order; the marker saying
+// events carry terms keeps the seed that counter is read with, and a fake
+// with another seed sorts. (A store whose fake changed seeds before its
+// first test-clock event may order such ties differently from the sort.)
+// Events that older code writes to a store newer code marked are left out
+// of merged lists: a store is not meant to go back to older code.
 
 const (
 	// kindEventTimelines holds markers, by ID: eventsMixed once a test
