@@ -289,7 +289,7 @@ func (f *Fake) controlEvents(r *http.Request, p url.Values, _ string) (any, erro
 			return
 		}
 		cp := *ev
-		cp.Recorded = 0 // bookkeeping, never rendered
+		cp.Recorded, cp.Timeline = 0, "" // bookkeeping, never rendered
 		b, err := json.Marshal(&cp)
 		if err != nil {
 			encErr = err

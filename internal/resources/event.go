@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stripefake/stripefake/internal/apierr"
 	"github.com/stripefake/stripefake/internal/apiversion"
 	"github.com/stripefake/stripefake/store"
 )
@@ -30,7 +29,11 @@ type Event struct {
 	PendingWebhooks int64        `json:"pending_webhooks"`
 	Request         EventRequest `json:"request"`
 	Type            string       `json:"type"`
-	Timeline        string       `json:"-"`
+
+	// Timeline is the test clock whose time the event was created at, ""
+	// for the fake's own clock: lists merge each timeline's events, which
+	// are in created order (event_timeline.go). Never rendered.
+	Timeline string `json:"_timeline,omitempty"`
 
 	// Recorded is the fake clock's time when the event was written (Unix
 	// seconds). Created is the object's time, a test clock's for objects on
@@ -44,7 +47,7 @@ type Event struct {
 // the truth about the body.
 func (ev *Event) wire(version string) any {
 	cp := *ev
-	cp.Recorded = 0
+	cp.Recorded, cp.Timeline = 0, ""
 	cp.APIVersion = version
 	return &cp
 }
@@ -92,7 +95,7 @@ func (c *Ctx) emit(typ string, obj any, prev map[string]any) error {
 	ev := &Event{
 		ID: id, Object: "event", APIVersion: DefaultAPIVersion, Created: c.Unix(),
 		Data: EventData{Object: raw, PreviousAttributes: prev},
-		Type: typ,
+		Type: typ, Timeline: c.timeline,
 	}
 	if at := c.started.Unix(); at != ev.Created {
 		ev.Recorded = at
@@ -111,10 +114,10 @@ func (c *Ctx) emit(typ string, obj any, prev map[string]any) error {
 		return err
 	}
 	ev.PendingWebhooks = int64(len(targets))
-	if err := noteEventTimeline(c); err != nil {
+	if err := noteEventTimeline(c, ev); err != nil {
 		return err
 	}
-	if err := c.save(kindEvent, id, ev); err != nil {
+	if err := c.save(kindEvent, id, ev, eventTerms(ev)...); err != nil {
 		return err
 	}
 	c.events = append(c.events, ev)
@@ -167,7 +170,7 @@ func registerEvents(e *Engine) {
 // eventWire is the events' Kind.Wire: a record is what rendering its event
 // gives at the version it is stored at (api_version names the version, so
 // no other), unless it keeps a stored-only member (_recorded: the time it
-// was recorded at).
+// was recorded at; _timeline: its test clock).
 func eventWire(v apiversion.Version, raw []byte) bool {
 	return v == DefaultAPIVersion && !bytes.Contains(raw, storedOnlyMark)
 }
@@ -179,64 +182,7 @@ type eventHead struct {
 	PendingWebhooks int64  `json:"pending_webhooks"`
 	Type            string `json:"type"`
 	Recorded        int64  `json:"_recorded"`
-}
-
-func listEvents(c *Ctx) (any, error) {
-	p := c.Params
-	types := p.Strings("types")
-	if typ, ok := p.String("type"); ok {
-		if len(types) > 0 {
-			return nil, apierr.InvalidRequest("type", "You cannot specify both `type` and `types`.")
-		}
-		types = []string{typ}
-	}
-	if len(types) > 20 {
-		return nil, apierr.InvalidRequest("types", "You can specify at most 20 types.")
-	}
-	success, filterSuccess := p.Bool("delivery_success")
-	oldest := c.now.Add(-eventRetention).Unix()
-	keep := func(ev *eventHead) bool {
-		if at := ev.Recorded; at != 0 && at < oldest || at == 0 && ev.Created < oldest {
-			return false
-		}
-		if filterSuccess && (ev.PendingWebhooks == 0) != success {
-			return false
-		}
-		return len(types) == 0 || matchesAnyType(ev.Type, types)
-	}
-	meta := func(h *eventHead) (string, int64) { return h.ID, h.Created }
-	if eventsInOrder(c) {
-		// No test clock has written an event: insertion order is created
-		// order, so a page costs the page, and reads only each event's
-		// head.
-		return listWire(c, "/v1/events", kindEvent, "", keep, meta)
-	}
-	// Events stamped with a test clock's time break that order: sort every
-	// event's head by created, then read the page's events whole.
-	var heads []*eventHead
-	err := c.tx.Scan(kindEvent, true, func(_ string, raw []byte) (bool, error) {
-		h := new(eventHead)
-		if err := decodeFields(raw, h); err != nil {
-			return false, err
-		}
-		if keep(h) {
-			heads = append(heads, h)
-		}
-		return true, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	l, err := page(c, "/v1/events", heads, meta)
-	if err != nil {
-		return nil, err
-	}
-	for i, it := range l.Data {
-		if l.Data[i], err = get[Event](c, kindEvent, it.(*eventHead).ID, "id"); err != nil {
-			return nil, err
-		}
-	}
-	return l, nil
+	Timeline        string `json:"_timeline"`
 }
 
 // matchesAnyType matches event types, with a trailing "*" as a wildcard

@@ -50,6 +50,10 @@ func (ev *Event) marshalJSON() ([]byte, error) {
 	b = appendJSONStringPtr(b, ev.Request.IdempotencyKey)
 	b = append(b, `},"type":`...)
 	b = appendJSONString(b, ev.Type)
+	if ev.Timeline != "" {
+		b = append(b, `,"_timeline":`...)
+		b = appendJSONString(b, ev.Timeline)
+	}
 	if ev.Recorded != 0 {
 		b = append(b, `,"_recorded":`...)
 		b = strconv.AppendInt(b, ev.Recorded, 10)

@@ -15,7 +15,7 @@ func TestEventMarshalJSON(t *testing.T) {
 		{ID: "evt_1", Object: "event", APIVersion: DefaultAPIVersion, Created: 17, Type: "customer.created",
 			Data: EventData{Object: json.RawMessage(`{"id":"cus_1","object":"customer","metadata":{"a":"\u003cb\u003e"}}`)}},
 		{ID: "evt_2", Object: "event", APIVersion: DefaultAPIVersion, Created: 18, Type: "invoice.updated", PendingWebhooks: 2,
-			Livemode: true, Recorded: 20, Request: EventRequest{ID: &rid, IdempotencyKey: &key},
+			Livemode: true, Recorded: 20, Timeline: "clock_<1>", Request: EventRequest{ID: &rid, IdempotencyKey: &key},
 			Data: EventData{Object: json.RawMessage(`{"id":"in_1","amount_due":5,"lines":{"data":[1,"x\"}"]}}`),
 				PreviousAttributes: map[string]any{"amount_due": json.RawMessage(`4`), "metadata": map[string]any{"k": nil}}}},
 	} {

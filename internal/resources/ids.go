@@ -85,3 +85,47 @@ func randomString(alphabet string, seed uint64, n int) string {
 	}
 	return string(out)
 }
+
+// sequence returns n for an ID Format(prefix, n) made, reading the
+// characters that encode mix(n) fully, and false for any other string.
+// Event lists order events written at the same second by it.
+func (g *IDs) sequence(prefix, id string) (uint64, bool) {
+	size, ok := idLengths[prefix]
+	if !ok {
+		size = 24
+	}
+	digits, ok := strings.CutPrefix(id, prefix+"_")
+	if !ok || len(digits) != size || size < 11 {
+		return 0, false
+	}
+	var x uint64
+	for i := 10; i >= 0; i-- {
+		d := strings.IndexByte(base62, digits[i])
+		if d < 0 {
+			return 0, false
+		}
+		x = x*62 + uint64(d)
+	}
+	n := unmix(x) ^ g.seed
+	return n, g.Format(prefix, n) == id
+}
+
+// unmix inverts mix.
+func unmix(x uint64) uint64 {
+	x ^= x>>31 ^ x>>62
+	x *= inverse(0x94d049bb133111eb)
+	x ^= x>>27 ^ x>>54
+	x *= inverse(0xbf58476d1ce4e5b9)
+	x ^= x>>30 ^ x>>60
+	return x
+}
+
+// inverse returns the multiplicative inverse of odd a modulo 2⁶⁴
+// (Newton's iteration: each step doubles the correct low bits).
+func inverse(a uint64) uint64 {
+	x := a // correct to 3 bits for odd a
+	for range 5 {
+		x *= 2 - a*x
+	}
+	return x
+}

@@ -2,10 +2,6 @@ package resources
 
 import (
 	"encoding/json"
-	"errors"
-
-	"github.com/stripefake/stripefake/internal/scheduler"
-	"github.com/stripefake/stripefake/store"
 )
 
 // Lists of objects that carry no test_clock of their own (payment intents,
@@ -62,31 +58,4 @@ func (o *clockOwners) charge(id *string) bool {
 		o.charges[*id] = on
 	}
 	return on
-}
-
-// Events carry no clock either, and a test clock's events are created at
-// the clock's time, so once one is stored the event store's insertion
-// order is no longer created order. kindEventTimelines records that it
-// happened; until then the events list walks the store from its cursor.
-const (
-	kindEventTimelines = "event.timelines"
-	eventsMixed        = "mixed"
-)
-
-// noteEventTimeline records that the event being written belongs to a
-// test clock's timeline.
-func noteEventTimeline(c *Ctx) error {
-	if c.timeline == scheduler.DefaultTimeline {
-		return nil
-	}
-	if _, err := c.tx.Get(kindEventTimelines, eventsMixed); err == nil {
-		return nil
-	}
-	return c.tx.Put(kindEventTimelines, eventsMixed, []byte("true"))
-}
-
-// eventsInOrder reports whether every stored event is in created order.
-func eventsInOrder(c *Ctx) bool {
-	_, err := c.tx.Get(kindEventTimelines, eventsMixed)
-	return errors.Is(err, store.ErrNotFound)
 }

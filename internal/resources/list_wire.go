@@ -27,6 +27,12 @@ func listWire[H any](c *Ctx, url, kind, term string, keep func(*H) bool, meta fu
 	if err != nil {
 		return nil, err
 	}
+	return finishWireList(page, back, hasMore, url)
+}
+
+// finishWireList returns the list envelope of page, its records reversed
+// if back, with has_more and url.
+func finishWireList(page *wirePage, back, hasMore bool, url string) (any, error) {
 	b, err := page.data(back)
 	if err != nil {
 		return nil, err

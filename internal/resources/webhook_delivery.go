@@ -311,7 +311,7 @@ func (e *Engine) attemptDelivery(id string, at time.Time) error {
 			}
 			if ev.PendingWebhooks > 0 {
 				ev.PendingWebhooks--
-				if err := c.save(kindEvent, ev.ID, ev); err != nil {
+				if err := c.save(kindEvent, ev.ID, ev, eventTerms(ev)...); err != nil {
 					return err
 				}
 			}

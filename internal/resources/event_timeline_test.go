@@ -1,0 +1,336 @@
+package resources_test
+
+import (
+	"encoding/json"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stripe/stripe-go/v85"
+	"github.com/stripefake/stripefake/fake"
+	"github.com/stripefake/stripefake/internal/resources"
+	"github.com/stripefake/stripefake/internal/testfake"
+	"github.com/stripefake/stripefake/store"
+)
+
+// Events of the fake's own clock and of two test clocks, one behind the
+// fake's time and overtaking it, one at the same seconds: GET /v1/events
+// merges the clocks' events (each in created order) into exactly the
+// order sorting them all gives, by created, ties newest written first,
+// for every cursor in both directions, with filters; and so does the
+// sort that stores written before events carried their clock fall back
+// to.
+func TestEventListMergesTimelines(t *testing.T) {
+	for _, backend := range testfake.Backends {
+		t.Run(string(backend), func(t *testing.T) {
+			st := testfake.Open(t, backend)
+			f, sc := testfake.New(t, backend, fake.WithStore(st), fake.WithStartTime(testfake.Start))
+			// Every third delivery fails, so delivery_success splits the
+			// events, and delivered events are saved again.
+			rc := newReceiver(t)
+			rc.answer = func(n int, _ stripe.Event) int {
+				if n%3 == 0 {
+					return 500
+				}
+				return 200
+			}
+			rc.endpoint(t, sc)
+			interleaveEvents(t, f, sc, 4)
+			wantListing(t, st, "merged")
+			checkEventPages(t, f, sc)
+
+			// A store whose events carry no clock: sorted, the same pages.
+			if err := resources.ForgetEventTimelines(st); err != nil {
+				t.Fatal(err)
+			}
+			wantListing(t, st, "sorted")
+			checkEventPages(t, f, sc)
+			// Events written since do not make it mergeable.
+			interleaveEvents(t, f, sc, 1)
+			wantListing(t, st, "sorted")
+			checkEventPages(t, f, sc)
+		})
+	}
+}
+
+// A store that had events without terms before its first test clock
+// event, as older code wrote, is sorted from then on.
+func TestEventListOlderStoreSorts(t *testing.T) {
+	for _, backend := range testfake.Backends {
+		t.Run(string(backend), func(t *testing.T) {
+			st := testfake.Open(t, backend)
+			f, sc := testfake.New(t, backend, fake.WithStore(st))
+			for range 3 {
+				if _, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wantListing(t, st, "in order")
+			if err := resources.ForgetEventTimelines(st); err != nil {
+				t.Fatal(err)
+			}
+			interleaveEvents(t, f, sc, 2)
+			wantListing(t, st, "sorted")
+			checkEventPages(t, f, sc)
+		})
+	}
+}
+
+// An event that would break its clock's created order makes lists sort,
+// and they stay right; a fake with other ID seed than the one that wrote
+// the events sorts too (ties follow the IDs' counter, which only the seed
+// reveals).
+func TestEventListSortsWhenOrderBreaks(t *testing.T) {
+	for _, backend := range testfake.Backends {
+		t.Run(string(backend), func(t *testing.T) {
+			st := testfake.Open(t, backend)
+			f, sc := testfake.New(t, backend, fake.WithStore(st))
+			clocks := interleaveEvents(t, f, sc, 2)
+			wantListing(t, st, "merged")
+			if got, err := resources.EventListing(st, 7); err != nil || got != "sorted" {
+				t.Errorf("with seed 7: %s %v", got, err)
+			}
+			if err := resources.MoveEventTimeline(st, clocks[0], f.Now().Add(24*time.Hour).Unix()); err != nil {
+				t.Fatal(err)
+			}
+			// Updating a customer on the clock writes an event on it.
+			cu, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{TestClock: stripe.String(clocks[0])})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantListing(t, st, "merged")
+			if _, err := sc.V1Customers.Update(ctx, cu.ID, &stripe.CustomerUpdateParams{Name: stripe.String("Late")}); err != nil {
+				t.Fatal(err)
+			}
+			wantListing(t, st, "sorted")
+			checkEventPages(t, f, sc)
+		})
+	}
+}
+
+func wantListing(t *testing.T, st store.Store, want string) {
+	t.Helper()
+	if got, err := resources.EventListing(st, 0); err != nil || got != want {
+		t.Fatalf("events listed %q (%v), want %q", got, err, want)
+	}
+}
+
+// interleaveEvents writes rounds of events on the fake's clock and on two
+// test clocks: the first starts two hours behind the fake and overtakes
+// it, the second keeps the fake's time (ties); then a burst on a third,
+// a day behind. It returns the first two clocks.
+func interleaveEvents(t *testing.T, f *fake.Fake, sc *stripe.Client, rounds int) []string {
+	t.Helper()
+	newClock := func(at time.Time) *stripe.TestHelpersTestClock {
+		tc, err := sc.V1TestHelpersTestClocks.Create(ctx, &stripe.TestHelpersTestClockCreateParams{FrozenTime: stripe.Int64(at.Unix())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tc
+	}
+	advance := func(tc *stripe.TestHelpersTestClock, d time.Duration) {
+		tc.FrozenTime += int64(d / time.Second)
+		if _, err := sc.V1TestHelpersTestClocks.Advance(ctx, tc.ID, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(tc.FrozenTime)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	customer := func(clock string) *stripe.Customer {
+		p := &stripe.CustomerCreateParams{}
+		if clock != "" {
+			p.TestClock = stripe.String(clock)
+		}
+		cu, err := sc.V1Customers.Create(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cu
+	}
+	behind, same := newClock(f.Now().Add(-2*time.Hour)), newClock(f.Now())
+	// A clock a day behind, whose events all sort after the rest, written
+	// in a burst: a run of them follows each earlier event written; then
+	// one ahead of all.
+	past := newClock(f.Now().Add(-24 * time.Hour))
+	onPast := customer(past.ID)
+	defer func() {
+		for i := range 8 {
+			if i == 7 {
+				advance(past, 48*time.Hour) // then one ahead of the rest
+			}
+			if _, err := sc.V1Customers.Update(ctx, onPast.ID, &stripe.CustomerUpdateParams{Name: stripe.String("Past " + strconv.Itoa(i))}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}()
+	for i := range rounds {
+		cu := customer("")
+		onBehind := customer(behind.ID)
+		onSame := customer(same.ID)
+		for _, id := range []string{cu.ID, onSame.ID, onBehind.ID} {
+			if _, err := sc.V1Customers.Update(ctx, id, &stripe.CustomerUpdateParams{Name: stripe.String("Round " + strconv.Itoa(i))}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		advance(behind, 90*time.Minute)
+		if i%2 == 1 {
+			f.Advance(time.Hour)
+			advance(same, time.Hour)
+		}
+	}
+	return []string{behind.ID, same.ID}
+}
+
+// checkEventPages compares pages of GET /v1/events, for every cursor in
+// both directions and with filters, with the fake's events sorted.
+func checkEventPages(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+	t.Helper()
+	events := f.Events() // oldest written first
+	slices.Reverse(events)
+	slices.SortStableFunc(events, func(a, b fake.Event) int { return b.Created.Compare(a.Created) })
+	all := eventIDs(events)
+	written := eventIDs(f.Events())
+	slices.Reverse(written)
+	if slices.Equal(all, written) {
+		t.Fatal("the events are in the order written: nothing to merge")
+	}
+
+	// stripe-go's pagination, starting_after, walks them all.
+	var walked []string
+	for ev, err := range sc.V1Events.List(ctx, &stripe.EventListParams{ListParams: stripe.ListParams{Limit: stripe.Int64(3)}}).All(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		walked = append(walked, ev.ID)
+	}
+	if !slices.Equal(walked, all) {
+		t.Fatalf("walked\n%v\nwant\n%v", walked, all)
+	}
+
+	mid := events[len(events)/2].Created.Unix()
+	filters := map[string]struct {
+		q    url.Values
+		keep func(fake.Event) bool
+	}{
+		"all":  {url.Values{}, func(fake.Event) bool { return true }},
+		"type": {url.Values{"type": {"customer.created"}}, func(ev fake.Event) bool { return ev.Type == "customer.created" }},
+		"wildcard": {url.Values{"types[]": {"test_helpers.*", "customer.updated"}}, func(ev fake.Event) bool {
+			return strings.HasPrefix(ev.Type, "test_helpers.") || ev.Type == "customer.updated"
+		}},
+		"delivered":   {url.Values{"delivery_success": {"true"}}, func(ev fake.Event) bool { return ev.PendingWebhooks == 0 }},
+		"undelivered": {url.Values{"delivery_success": {"false"}}, func(ev fake.Event) bool { return ev.PendingWebhooks > 0 }},
+		"created": {url.Values{"created[gte]": {strconv.FormatInt(mid-3600, 10)}, "created[lt]": {strconv.FormatInt(mid+1800, 10)}}, func(ev fake.Event) bool {
+			return ev.Created.Unix() >= mid-3600 && ev.Created.Unix() < mid+1800
+		}},
+	}
+	for _, n := range []int{2, 5} {
+		for name, fl := range filters {
+			var kept []string
+			for _, ev := range events {
+				if fl.keep(ev) {
+					kept = append(kept, ev.ID)
+				}
+			}
+			want := func(from int, back bool) ([]string, bool) {
+				var page []string
+				if back {
+					for i := from - 1; i >= 0 && len(page) <= n; i-- {
+						if slices.Contains(kept, all[i]) {
+							page = append(page, all[i])
+						}
+					}
+					more := len(page) > n
+					page = page[:min(len(page), n)]
+					slices.Reverse(page)
+					return page, more
+				}
+				for i := from + 1; i < len(all) && len(page) <= n; i++ {
+					if slices.Contains(kept, all[i]) {
+						page = append(page, all[i])
+					}
+				}
+				return page[:min(len(page), n)], len(page) > n
+			}
+			check := func(what string, q url.Values, wantIDs []string, wantMore bool) {
+				t.Helper()
+				what = "limit " + strconv.Itoa(n) + " " + what
+				q.Set("limit", strconv.Itoa(n))
+				got, more := listEventIDs(t, f, q)
+				if !slices.Equal(got, wantIDs) || more != wantMore {
+					t.Errorf("%s %s: got %v has_more %v, want %v %v", name, what, got, more, wantIDs, wantMore)
+				}
+			}
+			first, more := want(-1, false)
+			check("first page", cloneValues(fl.q), first, more)
+			for i, id := range all {
+				q := cloneValues(fl.q)
+				q.Set("starting_after", id)
+				page, more := want(i, false)
+				check("starting_after "+id, q, page, more)
+				q = cloneValues(fl.q)
+				q.Set("ending_before", id)
+				page, more = want(i, true)
+				check("ending_before "+id, q, page, more)
+			}
+		}
+	}
+	for q, want := range map[string]string{
+		"limit=0": `"param":"limit"`,
+		"starting_after=" + all[0] + "&ending_before=" + all[1]: "You may only specify one of these parameters",
+		"type=a&types[]=b": "You cannot specify both",
+	} {
+		form, _ := url.ParseQuery(q)
+		if status, body := rawAt(t, f, string(resources.DefaultAPIVersion), "GET", "/v1/events", form); status != 400 || !strings.Contains(body, want) {
+			t.Errorf("%s: %d %s", q, status, body)
+		}
+	}
+	if status, dump := rawAt(t, f, string(resources.DefaultAPIVersion), "GET", "/_stripefake/events", nil); status != 200 || strings.Contains(dump, `"_`) {
+		t.Errorf("/_stripefake/events: %d %s", status, dump)
+	}
+	for _, param := range []string{"starting_after", "ending_before"} {
+		status, body := rawAt(t, f, string(resources.DefaultAPIVersion), "GET", "/v1/events", url.Values{param: {"evt_none"}})
+		if status != 400 || !strings.Contains(body, "No such event: 'evt_none'") || !strings.Contains(body, `"param":"`+param+`"`) {
+			t.Errorf("%s unknown: %d %s", param, status, body)
+		}
+	}
+}
+
+func eventIDs(events []fake.Event) []string {
+	ids := make([]string, len(events))
+	for i, ev := range events {
+		ids[i] = ev.ID
+	}
+	return ids
+}
+
+func cloneValues(q url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		out[k] = slices.Clone(v)
+	}
+	return out
+}
+
+// listEventIDs fetches one page of GET /v1/events.
+func listEventIDs(t *testing.T, f *fake.Fake, q url.Values) ([]string, bool) {
+	t.Helper()
+	status, body := rawAt(t, f, string(resources.DefaultAPIVersion), "GET", "/v1/events", q)
+	var page struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+		HasMore bool `json:"has_more"`
+	}
+	if status != 200 || json.Unmarshal([]byte(body), &page) != nil {
+		t.Fatalf("list %v: %d %s", q, status, body)
+	}
+	if strings.Contains(body, `"_`) {
+		t.Fatalf("list %v shows stored-only members: %s", q, body)
+	}
+	ids := make([]string, len(page.Data))
+	for i, d := range page.Data {
+		ids[i] = d.ID
+	}
+	return ids, page.HasMore
+}
