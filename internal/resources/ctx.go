@@ -59,8 +59,10 @@ type Ctx struct {
 	pending      map[decodedKey]*pendingWrite
 	pendingBySrc map[any]*pendingWrite
 	pendingOrder []*pendingWrite
-	// viewed is what view handed out, in test binaries only.
-	viewed []viewedValue
+	// viewed is what view handed out, and written the pending writes
+	// written before the transaction's end, in test binaries only.
+	viewed  []viewedValue
+	written []*pendingWrite
 }
 
 // after registers fn to run once this transaction has committed, before
@@ -191,8 +193,9 @@ func (c *Ctx) loadInto(kind, id string, rv reflect.Value, fresh bool) error {
 }
 
 // save writes v as kind/id with index terms. In a write transaction the
-// write is deferred (pending_writes.go): the state saved is v's now, and
-// later changes to v are not saved unless v is saved again.
+// write is deferred (pending_writes.go) and v is handed over: the caller
+// must not change v afterwards unless it saves it again, and what is
+// written is v's state at its last save (test binaries check this).
 func (c *Ctx) save(kind, id string, v any, terms ...string) error {
 	if _, ok := v.(*Event); !ok && c.deferSave(kind, id, v, terms) {
 		return nil
@@ -249,7 +252,8 @@ func viewOrNotFound[T any](c *Ctx, kind, id string) (*T, error) {
 	key := decodedKey{kind, id}
 	if c.pending[key] != nil || !cacheable(reflect.ValueOf(new(T))) {
 		v := new(T)
-		return v, c.loadInto(kind, id, reflect.ValueOf(v), true)
+		rv := reflect.ValueOf(v)
+		return v, c.loadInto(kind, id, rv, cacheable(rv))
 	}
 	raw, err := c.tx.Get(kind, id)
 	if err != nil {

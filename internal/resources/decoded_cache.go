@@ -17,9 +17,9 @@ import (
 // An entry is used only when the record's bytes, read in the caller's
 // transaction, equal the entry's: decoding is a function of the bytes and
 // the type, so the cache can never be stale, whatever wrote the record,
-// rolled back or reset the store since. Entries are never handed out or
-// changed once stored; loads get deep copies (decodedCopy), since callers
-// mutate what they load.
+// rolled back or reset the store since. Entries are never changed once
+// stored: loads get deep copies (decodedCopy), since callers mutate what
+// they load, and view lends an entry only to callers that do not.
 type decodedCache struct {
 	mu sync.Mutex
 	m  map[decodedKey]decodedEntry
@@ -37,7 +37,7 @@ type decodedKey struct{ kind, id string }
 // decodedEntry is a record's bytes and the value decoding them gives.
 type decodedEntry struct {
 	raw []byte
-	v   reflect.Value // a *T that nothing else holds
+	v   reflect.Value // a *T that no caller changes
 	// lazy: v is the value a transaction saved, not yet copied into the
 	// form decoding gives; the first get copies it.
 	lazy bool

@@ -310,6 +310,7 @@ func (e *Engine) Serve(call Call) (resp Response) {
 		err := e.store.View(func(tx store.Tx) error {
 			c.tx = tx
 			resp = e.run(c, r)
+			c.checkViews()
 			return nil
 		})
 		if err != nil {
@@ -332,6 +333,7 @@ func (e *Engine) Serve(call Call) (resp Response) {
 		}
 		if err != nil {
 			handlerErr = err
+			c.checkViews() // flush checks them when it runs
 		}
 		return err // an error rolls back every write
 	})

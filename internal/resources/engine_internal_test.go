@@ -6,8 +6,10 @@ package resources
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -292,8 +294,9 @@ func TestHandlerPanicIsA500(t *testing.T) {
 	}
 }
 
-// A value that cannot be encoded (a NaN) fails its save, as it did before
-// saves were deferred, instead of being stored as zero at commit.
+// A value that cannot be encoded (a NaN) fails its transaction when it is
+// written (at the latest when the transaction ends), instead of being
+// stored as zero at commit.
 func TestSaveOfAnUnencodableValueFails(t *testing.T) {
 	e, _ := testEngine(t, clockwork.NewFrozen(t0))
 	type measured struct {
@@ -303,6 +306,22 @@ func TestSaveOfAnUnencodableValueFails(t *testing.T) {
 	err := e.Do(func(c *Ctx) error { return c.save("test_measured", "m_1", &measured{ID: "m_1", Ratio: math.NaN()}) })
 	if err == nil || !strings.Contains(err.Error(), "NaN") {
 		t.Errorf("save of NaN: %v", err)
+	}
+	// A read of the record in between that drops its error does not lose
+	// the failure: the write stays pending and the flush fails too.
+	err = e.Do(func(c *Ctx) error {
+		if err := c.save("test_measured", "m_1", &measured{ID: "m_1", Ratio: math.Inf(1)}); err != nil {
+			return err
+		}
+		_, _ = get[measured](c, "test_measured", "m_1", "id")
+		_ = c.tx.Scan("test_measured", false, func(string, []byte) (bool, error) { return true, nil })
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "Inf") {
+		t.Errorf("save of +Inf read back in between: %v", err)
+	}
+	if err := e.View(func(c *Ctx) error { _, err := c.tx.Get("test_measured", "m_1"); return err }); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("record after the failed saves: %v", err)
 	}
 }
 
@@ -366,6 +385,118 @@ func TestChangingAViewPanicsInTests(t *testing.T) {
 		}()
 		if msg, _ := got.(string); change != strings.Contains(msg, "changed by a caller of view") {
 			t.Errorf("change=%v: recovered %v", change, got)
+		}
+	}
+}
+
+// A value written before its transaction ends (a read of its kind came
+// first) and then changed without being saved again would lose that
+// change: test binaries panic.
+func TestChangingAValueAfterItsEarlyWritePanicsInTests(t *testing.T) {
+	e, _ := testEngine(t, clockwork.NewFrozen(t0))
+	type counted struct {
+		ID string `json:"id"`
+		N  int64  `json:"n"`
+	}
+	for _, resave := range []bool{false, true} {
+		var got any
+		func() {
+			defer func() { got = recover() }()
+			_ = e.Do(func(c *Ctx) error {
+				v := &counted{ID: "n_1", N: 1}
+				if err := c.save("test_counted", "n_1", v); err != nil {
+					return err
+				}
+				if err := c.tx.Scan("test_counted", false, func(string, []byte) (bool, error) { return true, nil }); err != nil {
+					return err
+				}
+				v.N = 2
+				if resave {
+					return c.save("test_counted", "n_1", v)
+				}
+				return nil
+			})
+		}()
+		if msg, _ := got.(string); resave != (got == nil) || !resave && !strings.Contains(msg, "changed after its save, after it was written") {
+			t.Errorf("resave=%v: recovered %v", resave, got)
+		}
+	}
+}
+
+// view of a type the decoded cache cannot copy faithfully (a
+// WebhookDelivery keeps unexported state) reads the store each time.
+func TestViewOfAnUncacheableType(t *testing.T) {
+	e, _ := testEngine(t, clockwork.NewFrozen(t0))
+	if cacheable(reflect.ValueOf(new(WebhookDelivery))) {
+		t.Skip("WebhookDelivery became cacheable: pick another type")
+	}
+	if err := e.Do(func(c *Ctx) error {
+		return c.save(kindWebhookDelivery, "wd_1", &WebhookDelivery{ID: "wd_1", EventAt: t0, NextRetry: t0})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 2 {
+		if err := e.Do(func(c *Ctx) error {
+			v, err := view[WebhookDelivery](c, kindWebhookDelivery, "wd_1", "id")
+			if err != nil || !v.EventAt.Equal(t0) {
+				t.Errorf("round %d: view EventAt %v, %v", round, v.EventAt, err)
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Saved values the decoded cache keeps uncopied (lazy entries) are read by
+// concurrent transactions while a writer saves new states: the race
+// detector watches the copies, and every read sees a state that was saved.
+func TestLazyCacheEntriesUnderConcurrentReads(t *testing.T) {
+	e, _ := testEngine(t, clockwork.NewFrozen(t0))
+	type counted struct {
+		ID string `json:"id"`
+		N  int64  `json:"n"`
+	}
+	if err := e.Do(func(c *Ctx) error { return c.save("test_counted", "n_1", &counted{ID: "n_1"}) }); err != nil {
+		t.Fatal(err)
+	}
+	const writes = 200
+	done := make(chan error, 3)
+	for range 3 {
+		go func() {
+			var err error
+			for range writes {
+				if err = e.View(func(c *Ctx) error {
+					v, err := get[counted](c, "test_counted", "n_1", "id")
+					if err == nil && (v.N < 0 || v.N >= writes) {
+						err = fmt.Errorf("read n=%d, never saved", v.N)
+					}
+					return err
+				}); err != nil {
+					break
+				}
+				if err = e.Do(func(c *Ctx) error { _, err := view[counted](c, "test_counted", "n_1", "id"); return err }); err != nil {
+					break
+				}
+			}
+			done <- err
+		}()
+	}
+	for i := range writes {
+		if err := e.Do(func(c *Ctx) error {
+			v, err := get[counted](c, "test_counted", "n_1", "id")
+			if err != nil {
+				return err
+			}
+			v.N = int64(i)
+			return c.save("test_counted", "n_1", v)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		if err := <-done; err != nil {
+			t.Error(err)
 		}
 	}
 }

@@ -482,11 +482,15 @@ func saveInvoice(c *Ctx, inv *Invoice) error {
 			return err
 		}
 	}
-	payments := inv.Payments
-	inv.Payments = nil
-	err := c.save(kindInvoice, inv.ID, inv, invoiceTerms(inv)...)
-	inv.Payments = payments
-	return err
+	if inv.Payments != nil {
+		// Only a response's copy carries the includable payments
+		// (withPayments), and they are never stored. save keeps the value
+		// it is given, so it gets a copy without them.
+		cp := *inv
+		cp.Payments = nil
+		inv = &cp
+	}
+	return c.save(kindInvoice, inv.ID, inv, invoiceTerms(inv)...)
 }
 
 // balanceIn is the customer's balance as it applies to an invoice in

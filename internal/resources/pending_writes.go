@@ -65,6 +65,7 @@ func (c *Ctx) bindWrite(tx store.Tx) {
 	c.pending = nil
 	c.pendingBySrc = nil
 	c.pendingOrder = nil
+	c.viewed, c.written = nil, nil
 	c.tx = &pendingTx{c: c, tx: tx}
 }
 
@@ -72,6 +73,7 @@ func (c *Ctx) bindWrite(tx store.Tx) {
 // with it: a record left pending would be lost.
 func (c *Ctx) flush() error {
 	c.checkViews()
+	c.checkWritten()
 	for _, p := range c.pendingOrder {
 		if c.pending[p.key] != p {
 			continue // written already
@@ -82,6 +84,22 @@ func (c *Ctx) flush() error {
 	}
 	c.pendingOrder = c.pendingOrder[:0]
 	return nil
+}
+
+// checkWritten panics, in test binaries, if a value written before the
+// transaction's end (a read of its kind came first) was changed since
+// without being saved again: that change would be lost.
+func (c *Ctx) checkWritten() {
+	last := map[any]int{}
+	for i, p := range c.written {
+		last[p.src] = i
+	}
+	for i, p := range c.written {
+		if last[p.src] == i && c.pendingBySrc[p.src] == nil {
+			p.checkUnchanged("after it was written")
+		}
+	}
+	c.written = c.written[:0]
 }
 
 // flushKind writes the pending records of kind, in order.
@@ -104,9 +122,10 @@ func (c *Ctx) flushKind(kind string) error {
 // a later load wants it, since its caller is done with it; earlier a copy,
 // since the caller may still change it and save it again.
 func (c *Ctx) writePending(p *pendingWrite, last bool) error {
-	delete(c.pending, p.key)
-	delete(c.pendingBySrc, p.src)
 	p.checkUnchanged("before it was written")
+	// A value that does not encode stays pending, so that the flush at
+	// the transaction's end fails too, even if this read's caller ignores
+	// the error: the write is never dropped.
 	raw, err := storedBytes(p)
 	if err != nil {
 		return err
@@ -114,6 +133,11 @@ func (c *Ctx) writePending(p *pendingWrite, last bool) error {
 	pt := c.tx.(*pendingTx)
 	if err := pt.tx.Put(p.key.kind, p.key.id, raw, p.terms...); err != nil {
 		return err
+	}
+	delete(c.pending, p.key)
+	delete(c.pendingBySrc, p.src)
+	if !last && p.saved != nil {
+		c.written = append(c.written, p)
 	}
 	if verifySavedClones() {
 		if enc, err := json.Marshal(p.src); err != nil || string(enc) != string(raw) {
@@ -142,10 +166,9 @@ func (c *Ctx) deferSave(kind, id string, v any, terms []string) bool {
 	}
 	var saved []byte
 	if verifySavedClones() {
-		var err error
-		if saved, err = json.Marshal(v); err != nil {
-			return false // it does not encode: saving it now returns the error
-		}
+		// A value that does not encode is kept unchecked: its write fails
+		// when it is rendered, read back or flushed.
+		saved, _ = json.Marshal(v)
 	}
 	key := decodedKey{kind, id}
 	if c.pending == nil {
@@ -281,15 +304,6 @@ func (t *pendingTx) NextJob(timeline string) (store.Job, bool, error) {
 	return t.tx.NextJob(timeline)
 }
 func (t *pendingTx) Jobs() ([]store.Job, error) { return t.tx.Jobs() }
-
-// sameJSON reports whether a and b decode to equal values.
-func sameJSON(a, b []byte) bool {
-	var x, y any
-	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
-		return false
-	}
-	return reflect.DeepEqual(x, y)
-}
 
 // storedTailer is implemented by types whose stored form can be made from
 // their wire form: the wire form's members, then those of the fields whose

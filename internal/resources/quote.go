@@ -218,11 +218,15 @@ func quoteTerms(q *Quote) []string {
 }
 
 func saveQuote(c *Ctx, q *Quote) error {
-	lines, upfront := q.LineItems, q.Computed.Upfront.LineItems
-	q.LineItems, q.Computed.Upfront.LineItems = nil, nil
-	err := c.save(kindQuote, q.ID, q, quoteTerms(q)...)
-	q.LineItems, q.Computed.Upfront.LineItems = lines, upfront
-	return err
+	if q.LineItems != nil || q.Computed.Upfront.LineItems != nil {
+		// Only a response's copy carries the includable line items
+		// (respondQuote), and they are never stored. save keeps the value
+		// it is given, so it gets a copy without them.
+		cp := *q
+		cp.LineItems, cp.Computed.Upfront.LineItems = nil, nil
+		q = &cp
+	}
+	return c.save(kindQuote, q.ID, q, quoteTerms(q)...)
 }
 
 func loadQuote(c *Ctx, id, param string) (*Quote, error) {
