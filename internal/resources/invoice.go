@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -382,6 +383,7 @@ func rawDiff(before, after json.RawMessage) (map[string]any, error) {
 			if len(d) > 0 {
 				out[k] = d
 			}
+		case sameJSON(bv, av):
 		default:
 			out[k] = bv
 		}
@@ -419,10 +421,28 @@ func rawDiffInOrder(before, after json.RawMessage, out map[string]any) (bool, er
 			if len(d) > 0 {
 				out[string(am.key)] = d
 			}
+		case sameJSON(bm.val, am.val):
 		default:
 			out[string(am.key)] = bm.val
 		}
 	}
+}
+
+// sameJSON reports whether a and b, two JSON arrays (or scalars) whose
+// bytes differ, decode to equal values: an object held in an array may
+// render its members in its struct's order on one side (a value saved in
+// this transaction, such as a *TaxRate in default_tax_rates) and sorted on
+// the other (the same value loaded back, as a map). Only arrays can differ
+// so; scalars with different bytes differ.
+func sameJSON(a, b []byte) bool {
+	if len(a) == 0 || len(b) == 0 || a[0] != '[' || b[0] != '[' {
+		return false
+	}
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
 }
 
 // rawMembers is a JSON object's members by key, undecoded.

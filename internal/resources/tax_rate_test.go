@@ -75,3 +75,74 @@ func TestTaxRateCreateUpdateList(t *testing.T) {
 		stripeErr(t, err, http.StatusBadRequest, "", "automatic_tax[enabled]", "stripefake does not support the parameter 'automatic_tax[enabled]' yet.")
 	})
 }
+
+// An update that sets the same default_tax_rates changes nothing: no
+// *.updated event, and a real change does not list them in
+// previous_attributes. (The rate renders in its struct's member order when
+// saved in the request and sorted when loaded back; the diff compares the
+// values.)
+func TestSameDefaultTaxRatesAreNoChange(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		vat := newTaxRate(t, sc, "VAT", 10, false)
+		cu := invCustomer(t, sc, "pm_card_visa", 0)
+		pr, err := sc.V1Prices.Create(ctx, &stripe.PriceCreateParams{
+			Currency: stripe.String("usd"), UnitAmount: stripe.Int64(1000),
+			Recurring:   &stripe.PriceCreateRecurringParams{Interval: stripe.String("month")},
+			ProductData: &stripe.PriceCreateProductDataParams{Name: stripe.String("Pro")},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := sc.V1Subscriptions.Create(ctx, &stripe.SubscriptionCreateParams{
+			Customer: stripe.String(cu.ID), Items: []*stripe.SubscriptionCreateItemParams{{Price: stripe.String(pr.ID)}},
+			DefaultTaxRates: []*string{stripe.String(vat.ID)},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv, err := sc.V1Invoices.Create(ctx, &stripe.InvoiceCreateParams{Customer: stripe.String(cu.ID), DefaultTaxRates: []*string{stripe.String(vat.ID)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		updates := func(typ string) []map[string]any {
+			var out []map[string]any
+			for _, ev := range f.Events() {
+				if ev.Type == typ {
+					out = append(out, ev.PreviousAttributes)
+				}
+			}
+			return out
+		}
+		subsBefore, invsBefore := len(updates("customer.subscription.updated")), len(updates("invoice.updated"))
+		if _, err := sc.V1Subscriptions.Update(ctx, s.ID, &stripe.SubscriptionUpdateParams{DefaultTaxRates: []*string{stripe.String(vat.ID)}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sc.V1Invoices.Update(ctx, inv.ID, &stripe.InvoiceUpdateParams{DefaultTaxRates: []*string{stripe.String(vat.ID)}}); err != nil {
+			t.Fatal(err)
+		}
+		if n, m := len(updates("customer.subscription.updated")), len(updates("invoice.updated")); n != subsBefore || m != invsBefore {
+			t.Errorf("same default_tax_rates: %d subscription and %d invoice updates, want %d and %d", n, m, subsBefore, invsBefore)
+		}
+		up := &stripe.SubscriptionUpdateParams{DefaultTaxRates: []*string{stripe.String(vat.ID)}}
+		up.AddMetadata("a", "b")
+		if _, err := sc.V1Subscriptions.Update(ctx, s.ID, up); err != nil {
+			t.Fatal(err)
+		}
+		iup := &stripe.InvoiceUpdateParams{DefaultTaxRates: []*string{stripe.String(vat.ID)}, Description: stripe.String("x")}
+		if _, err := sc.V1Invoices.Update(ctx, inv.ID, iup); err != nil {
+			t.Fatal(err)
+		}
+		subs, invs := updates("customer.subscription.updated"), updates("invoice.updated")
+		if len(subs) != subsBefore+1 || len(invs) != invsBefore+1 {
+			t.Fatalf("%d subscription and %d invoice updates, want %d and %d", len(subs), len(invs), subsBefore+1, invsBefore+1)
+		}
+		if prev := subs[len(subs)-1]; len(prev) != 1 || prev["metadata"] == nil {
+			t.Errorf("subscription previous_attributes %v, want metadata only", prev)
+		}
+		if prev := invs[len(invs)-1]; len(prev) != 1 || prev["description"] != nil {
+			t.Errorf("invoice previous_attributes %v, want description (null) only", prev)
+		} else if _, ok := prev["description"]; !ok {
+			t.Errorf("invoice previous_attributes %v, want description", prev)
+		}
+	})
+}
