@@ -624,6 +624,7 @@ func (e *Engine) runJobs(timeline string, target time.Time, max int) (ran int, c
 				return fmt.Errorf("resources: no runner for job kind %q", j.Kind)
 			}
 			if err := fn(c, j); err != nil {
+				c.checkViews() // flush checks them when it runs
 				return err
 			}
 			if err := c.flush(); err != nil {
@@ -664,6 +665,7 @@ func (e *Engine) Do(fn func(c *Ctx) error) error {
 	err := e.store.Update(func(tx store.Tx) error {
 		c.begin(tx)
 		if err := fn(c); err != nil {
+			c.checkViews() // flush checks them when it runs
 			return err
 		}
 		return c.flush()
@@ -688,6 +690,7 @@ func (e *Engine) View(fn func(c *Ctx) error) error {
 	c := e.newCtx(Call{})
 	return e.store.View(func(tx store.Tx) error {
 		c.tx = tx
+		defer c.checkViews()
 		return fn(c)
 	})
 }
