@@ -26,11 +26,12 @@ import (
 //
 // A test clock's record in kindEventTimeline holds the latest created its
 // events have, so a write that would break the order (a job running at a
-// due time already passed on its clock; none of the tests makes one) is
-// seen: it marks the events unordered, and lists sort every event's head
-// from then on (eventPage.sorted), as they do for stores written before
-// events carried terms. The fake's own timeline is not checked: lists
-// without test-clock events have always walked it in insertion order.
+// due time already passed on its clock) is seen; on the fake's own
+// timeline such an event is recorded later than it was created (a
+// subscription schedule that starts in the past). Either marks the events
+// unordered, and lists sort every event's head from then on
+// (eventPage.sorted), as they do for stores written before events carried
+// terms: correct, but linear in the events.
 //
 // Ties in created between timelines go by the counter behind the events'
 // IDs (IDs.sequence), which is their insertion order; the marker saying
@@ -66,6 +67,12 @@ func eventTerms(ev *Event) []string { return []string{eventTerm(ev.Timeline)} }
 // clock's timeline, before it is saved.
 func noteEventTimeline(c *Ctx, ev *Event) error {
 	if ev.Timeline == scheduler.DefaultTimeline {
+		// A job overdue when it was scheduled (a subscription schedule
+		// whose start_date is in the past) runs at its due time, which
+		// the fake's clock has passed: its events come after newer ones.
+		if ev.Recorded != 0 && ev.Created < ev.Recorded {
+			return markEventsUnordered(c)
+		}
 		return nil
 	}
 	raw, err := c.tx.Get(kindEventTimeline, ev.Timeline)
@@ -85,10 +92,19 @@ func noteEventTimeline(c *Ctx, ev *Event) error {
 			return nil
 		}
 		if ev.Created < last {
-			return c.tx.Put(kindEventTimelines, eventsUnordered, []byte("true"))
+			return markEventsUnordered(c)
 		}
 	}
 	return c.tx.Put(kindEventTimeline, ev.Timeline, strconv.AppendInt(nil, ev.Created, 10))
+}
+
+// markEventsUnordered records that some timeline's events no longer come
+// in created order: lists sort from then on.
+func markEventsUnordered(c *Ctx) error {
+	if _, err := c.tx.Get(kindEventTimelines, eventsUnordered); !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return c.tx.Put(kindEventTimelines, eventsUnordered, []byte("true"))
 }
 
 // markEventsMixed records that a test clock writes its first event. If
@@ -143,11 +159,11 @@ func eventListingOf(c *Ctx) (eventListing, error) {
 		}
 		return err == nil, err
 	}
-	if mixed, err := has(eventsMixed); err != nil || !mixed {
-		return eventsInOrder, err
-	}
 	if unordered, err := has(eventsUnordered); err != nil || unordered {
 		return eventsSorted, err
+	}
+	if mixed, err := has(eventsMixed); err != nil || !mixed {
+		return eventsInOrder, err
 	}
 	raw, err := c.tx.Get(kindEventTimelines, eventsTermed)
 	if errors.Is(err, store.ErrNotFound) {

@@ -2,6 +2,7 @@ package resources_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
@@ -333,4 +334,82 @@ func listEventIDs(t *testing.T, f *fake.Fake, q url.Values) ([]string, bool) {
 		ids[i] = d.ID
 	}
 	return ids, page.HasMore
+}
+
+// A subscription schedule that starts in the past runs its first phase
+// change at a due time the fake's clock has passed: its events come after
+// newer ones. Lists then sort, with or without test-clock events, and
+// every page holds the events in created order (none lost).
+func TestEventListOverdueJobSorts(t *testing.T) {
+	for _, withClock := range []bool{false, true} {
+		for _, backend := range testfake.Backends {
+			t.Run(fmt.Sprintf("%s/clock=%v", backend, withClock), func(t *testing.T) {
+				st := testfake.Open(t, backend)
+				f, sc := testfake.New(t, backend, fake.WithStore(st), fake.WithStartTime(testfake.Start))
+				if withClock {
+					tc, err := sc.V1TestHelpersTestClocks.Create(ctx, &stripe.TestHelpersTestClockCreateParams{FrozenTime: stripe.Int64(f.Now().Add(-time.Hour).Unix())})
+					if err != nil {
+						t.Fatal(err)
+					}
+					tcu, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{TestClock: stripe.String(tc.ID)})
+					if err != nil {
+						t.Fatal(err)
+					}
+					// An update is the customer's first event on its clock.
+					if _, err := sc.V1Customers.Update(ctx, tcu.ID, &stripe.CustomerUpdateParams{Name: stripe.String("x")}); err != nil {
+						t.Fatal(err)
+					}
+					wantListing(t, st, "merged")
+				}
+				cu, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				pr, err := sc.V1Prices.Create(ctx, &stripe.PriceCreateParams{Currency: stripe.String("usd"), UnitAmount: stripe.Int64(100),
+					Recurring: &stripe.PriceCreateRecurringParams{Interval: stripe.String("month")}, ProductData: &stripe.PriceCreateProductDataParams{Name: stripe.String("p")}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				start := f.Now().Add(-10 * 24 * time.Hour).Unix()
+				if _, err := sc.V1SubscriptionSchedules.Create(ctx, &stripe.SubscriptionScheduleCreateParams{
+					Customer: stripe.String(cu.ID), StartDate: stripe.Int64(start),
+					DefaultSettings: &stripe.SubscriptionScheduleCreateDefaultSettingsParams{CollectionMethod: stripe.String("send_invoice"),
+						InvoiceSettings: &stripe.SubscriptionScheduleCreateDefaultSettingsInvoiceSettingsParams{DaysUntilDue: stripe.Int64(30)}},
+					Phases: []*stripe.SubscriptionScheduleCreatePhaseParams{
+						{Items: []*stripe.SubscriptionScheduleCreatePhaseItemParams{{Price: stripe.String(pr.ID)}}, EndDate: stripe.Int64(start + 5*86400)},
+						{Items: []*stripe.SubscriptionScheduleCreatePhaseItemParams{{Price: stripe.String(pr.ID), Quantity: stripe.Int64(2)}}, EndDate: stripe.Int64(start + 60*86400)},
+					},
+				}); err != nil {
+					t.Fatal(err)
+				}
+				// The next request runs the overdue phase change first.
+				if _, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{}); err != nil {
+					t.Fatal(err)
+				}
+				events := f.Events()
+				slices.Reverse(events)
+				slices.SortStableFunc(events, func(a, b fake.Event) int { return b.Created.Compare(a.Created) })
+				want := eventIDs(events)
+				if !slices.ContainsFunc(events, func(ev fake.Event) bool { return ev.Created.Unix() == start+5*86400 }) {
+					t.Fatal("no event is older than the fake's clock: the scenario did not happen")
+				}
+				wantListing(t, st, "sorted")
+				for _, limit := range []int{1, 3, 100} {
+					var got []string
+					q := url.Values{"limit": {strconv.Itoa(limit)}}
+					for {
+						ids, more := listEventIDs(t, f, q)
+						got = append(got, ids...)
+						if !more || len(ids) == 0 {
+							break
+						}
+						q.Set("starting_after", ids[len(ids)-1])
+					}
+					if !slices.Equal(got, want) {
+						t.Errorf("limit %d: listed\n%v\nwant\n%v", limit, got, want)
+					}
+				}
+			})
+		}
+	}
 }
