@@ -21,7 +21,11 @@ func ids[T any](t *testing.T, seq stripe.Seq2[T, error]) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, reflect.Indirect(reflect.ValueOf(it)).FieldByName("ID").String())
+		id := reflect.Indirect(reflect.ValueOf(it)).FieldByName("ID")
+		if id.Kind() != reflect.String || id.String() == "" {
+			t.Fatalf("ids: %T has no ID", it)
+		}
+		out = append(out, id.String())
 	}
 	return out
 }
