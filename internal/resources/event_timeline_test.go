@@ -138,17 +138,7 @@ func interleaveEvents(t *testing.T, f *fake.Fake, sc *stripe.Client, rounds int)
 			t.Fatal(err)
 		}
 	}
-	customer := func(clock string) *stripe.Customer {
-		p := &stripe.CustomerCreateParams{}
-		if clock != "" {
-			p.TestClock = stripe.String(clock)
-		}
-		cu, err := sc.V1Customers.Create(ctx, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cu
-	}
+	customer := func(clock string) *stripe.Customer { return customerOn(t, sc, clock) }
 	behind, same := newClock(f.Now().Add(-2*time.Hour)), newClock(f.Now())
 	// A clock a day behind, whose events all sort after the rest, written
 	// in a burst: a run of them follows each earlier event written; then
