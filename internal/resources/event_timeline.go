@@ -209,6 +209,18 @@ type eventPage struct {
 	lo, hi int64 // the created bounds, when hasLo / hasHi
 	hasLo  bool
 	hasHi  bool
+	// oldest is the earliest time an event may have been recorded at and
+	// still be listed (retention).
+	oldest int64
+}
+
+// recordedAt is when ev was written, on the fake's clock: it never
+// decreases in insertion order, on every timeline.
+func recordedAt(ev *eventHead) int64 {
+	if ev.Recorded != 0 {
+		return ev.Recorded
+	}
+	return ev.Created
 }
 
 // beyond reports whether k lies past the cursor in the page's direction.
@@ -243,7 +255,7 @@ func listEvents(c *Ctx) (any, error) {
 	success, filterSuccess := p.Bool("delivery_success")
 	oldest := c.now.Add(-eventRetention).Unix()
 	keep := func(ev *eventHead) bool {
-		if at := ev.Recorded; at != 0 && at < oldest || at == 0 && ev.Created < oldest {
+		if recordedAt(ev) < oldest {
 			return false
 		}
 		if filterSuccess && (ev.PendingWebhooks == 0) != success {
@@ -270,7 +282,7 @@ func listEvents(c *Ctx) (any, error) {
 		return nil, apierr.InvalidRequest("starting_after", "You may only specify one of these parameters: ending_before, starting_after.")
 	}
 	createdOK := createdFilter(p, "created")
-	pg := &eventPage{c: c, n: n, need: n + 1, down: true, match: func(h *eventHead) bool { return keep(h) && createdOK(h.Created) }}
+	pg := &eventPage{c: c, n: n, need: n + 1, down: true, oldest: oldest, match: func(h *eventHead) bool { return keep(h) && createdOK(h.Created) }}
 	pg.lo, pg.hasLo, pg.hi, pg.hasHi = createdBounds(p, "created")
 	cursor, hasCursor := p.String("starting_after")
 	pg.param = "starting_after"
@@ -401,8 +413,8 @@ func (p *eventPage) stream(timeline string) ([]eventItem, error) {
 	older := p.down // the page's direction, in insertion order
 	var out []eventItem
 	take := func(it eventItem) (bool, error) {
-		if p.pastBound(it.key.created) {
-			return false, nil
+		if p.pastBound(it.key.created) || older && recordedAt(it.head) < p.oldest {
+			return false, nil // the rest of the walk is out of bounds, or expired
 		}
 		if p.beyond(it.key) && p.match(it.head) {
 			out = append(out, it)

@@ -403,3 +403,64 @@ func TestEventListOverdueJobSorts(t *testing.T) {
 		}
 	}
 }
+
+// Events past the 30-day retention leave merged lists; a clock's stream
+// stops at its first expired event (the ones before it were recorded
+// earlier still) without losing the newer ones.
+func TestEventListRetentionWithTestClocks(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		tc := newClock(t, sc, f.Now().Add(-time.Hour), "")
+		cu := customerOn(t, sc, tc.ID)
+		for _, name := range []string{"a", "b"} {
+			if _, err := sc.V1Customers.Update(ctx, cu.ID, &stripe.CustomerUpdateParams{Name: stripe.String(name)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.Advance(31 * 24 * time.Hour)
+		if _, err := advanceClock(sc, tc.ID, f.Now().Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sc.V1Customers.Update(ctx, cu.ID, &stripe.CustomerUpdateParams{Name: stripe.String("c")}); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			customerOn(t, sc, "")
+		}
+		oldest := f.Now().Add(-30 * 24 * time.Hour)
+		var want []string
+		events := f.Events()
+		slices.Reverse(events)
+		slices.SortStableFunc(events, func(a, b fake.Event) int { return b.Created.Compare(a.Created) })
+		for _, ev := range events {
+			if ev.Type != "test_helpers.test_clock.advancing" && ev.Type != "test_helpers.test_clock.ready" && !ev.Created.Before(oldest) {
+				want = append(want, ev.ID)
+			}
+		}
+		if len(want) < 3 {
+			t.Fatalf("only %d events within retention", len(want))
+		}
+		for _, limit := range []int{1, 2, 100} {
+			var got []string
+			q := url.Values{"limit": {strconv.Itoa(limit)}, "types[]": {"customer.*"}}
+			for {
+				ids, more := listEventIDs(t, f, q)
+				got = append(got, ids...)
+				if !more || len(ids) == 0 {
+					break
+				}
+				q.Set("starting_after", ids[len(ids)-1])
+			}
+			var wantCustomers []string
+			for _, id := range want {
+				for _, ev := range events {
+					if ev.ID == id && strings.HasPrefix(ev.Type, "customer.") {
+						wantCustomers = append(wantCustomers, id)
+					}
+				}
+			}
+			if !slices.Equal(got, wantCustomers) {
+				t.Errorf("limit %d: listed %v, want %v", limit, got, wantCustomers)
+			}
+		}
+	})
+}
