@@ -126,3 +126,43 @@ func TestReopenNeverGoesBack(t *testing.T) {
 		t.Errorf("reopened at %v, want %v", f.Now(), want)
 	}
 }
+
+// A store keeps the IDs' seed it was first used with: a fake reopened with
+// another seed mints no ID that repeats a stored one (with the new seed,
+// the store's counter would soon reach IDs already used).
+func TestReopenKeepsTheIDSeed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "stripe.db")
+	seen := map[string]bool{}
+	for _, seed := range []uint64{0, 1, 3} {
+		f := openBolt(t, path, fake.WithSeed(seed))
+		sc := testfake.Client(f)
+		for range 4 {
+			cu, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if seen[cu.ID] {
+				t.Fatalf("seed %d: customer ID %s minted again", seed, cu.ID)
+			}
+			seen[cu.ID] = true
+		}
+		n := 0
+		for _, err := range sc.V1Customers.List(ctx, &stripe.CustomerListParams{}).All(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+		if n != len(seen) {
+			t.Errorf("seed %d: %d customers listed, want %d", seed, n, len(seen))
+		}
+		// Every ID kind shares the counter: an event ID minted again would
+		// overwrite an event.
+		if got := len(f.Events()); got != len(seen) {
+			t.Errorf("seed %d: %d events, want one customer.created for each of %d customers", seed, got, len(seen))
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -109,6 +109,10 @@ func start(tb testing.TB, opts []Option) (*Fake, error) {
 		fn(&rc.Portal)
 	}
 	f.engine = resources.NewEngine(cfg.store, f.clock, rc)
+	if err := f.engine.KeepSeed(); err != nil {
+		_ = cfg.store.Close()
+		return nil, fmt.Errorf("fake: reading the IDs' seed: %w", err)
+	}
 	if err := f.engine.BeginRequestIDs(); err != nil {
 		_ = cfg.store.Close()
 		return nil, fmt.Errorf("fake: numbering requests: %w", err)

@@ -64,3 +64,35 @@ func (e *Engine) SaveTime() error {
 	now := e.clock.Now()
 	return e.store.Update(func(tx store.Tx) error { return saveTime(tx, now) })
 }
+
+// The IDs' seed is kept in the store too. IDs count on from the store's
+// counter, so a fake reopened on a bbolt file with another seed would mint
+// IDs that collide with stored ones (mix(n^a) = mix(m^b) for m = n^a^b)
+// and overwrite their records: a store keeps the seed it was first used
+// with.
+const (
+	kindIDSeed = "stripefake.ids"
+	idSeedID   = "seed"
+)
+
+// KeepSeed makes the engine's IDs use the seed its store keeps, keeping the
+// configured one in a store that has none. The fake calls it at start,
+// before anything mints an ID.
+func (e *Engine) KeepSeed() error {
+	return e.store.Update(func(tx store.Tx) error {
+		raw, err := tx.Get(kindIDSeed, idSeedID)
+		if errors.Is(err, store.ErrNotFound) {
+			e.ids.seed = e.cfg.Seed
+			return tx.Put(kindIDSeed, idSeedID, strconv.AppendUint(nil, e.cfg.Seed, 10))
+		}
+		if err != nil {
+			return err
+		}
+		seed, err := strconv.ParseUint(string(raw), 10, 64)
+		if err != nil {
+			return fmt.Errorf("resources: stored ID seed %q: %w", raw, err)
+		}
+		e.ids.seed = seed
+		return nil
+	})
+}

@@ -36,8 +36,9 @@ import (
 // Ties in created between timelines go by the counter behind the events'
 // IDs (IDs.sequence), which is their insertion order; the marker saying
 // events carry terms keeps the seed that counter is read with, and a fake
-// with another seed sorts. (A store whose fake changed seeds before its
-// first test-clock event may order such ties differently from the sort.)
+// with another seed sorts. (A store keeps the seed it was first used with
+// (KeepSeed), so only a store written by older code with several seeds
+// may order such ties differently from the sort.)
 // Events that older code writes to a store newer code marked are left out
 // of merged lists: a store is not meant to go back to older code.
 

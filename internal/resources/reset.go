@@ -22,6 +22,9 @@ func (e *Engine) Reset() error {
 	e.dueGen++
 	e.nextDue.Store(math.MinInt64) // unknown: the next request looks
 	e.dueMu.Unlock()
+	if err := e.KeepSeed(); err != nil { // the cleared store keeps the configured seed again
+		return err
+	}
 	if err := e.BeginRequestIDs(); err != nil { // the cleared counter restarts them, as a new fake's
 		return err
 	}
