@@ -385,6 +385,9 @@ func parsePhasesFor(c *Ctx, p Params, customer string, start int64, now time.Tim
 			if err != nil {
 				return nil, err
 			}
+			if err := checkMetadata(ip); err != nil {
+				return nil, err
+			}
 			it := &SchedulePhaseItem{Discounts: []PhaseDiscount{}, Metadata: ip.StringMap("metadata"), Price: pr.ID, TaxRates: []any{}}
 			if err := parseItemSettings(c, ip, it, customer, pr.Currency); err != nil {
 				return nil, err
@@ -480,6 +483,9 @@ func parsePhasesFor(c *Ctx, p Params, customer string, start int64, now time.Tim
 			ph.Description = pp.NullableString("description")
 		}
 		if pp.Has("metadata") {
+			if err := checkMetadata(pp); err != nil {
+				return nil, err
+			}
 			ph.Metadata = pp.StringMap("metadata")
 		}
 		if err := parsePhaseSettings(c, pp, ph, customer, now); err != nil {

@@ -1,0 +1,333 @@
+package resources_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stripe/stripe-go/v85"
+	"github.com/stripefake/stripefake/fake"
+	"github.com/stripefake/stripefake/internal/testfake"
+)
+
+// Metadata kept as sent and applied later (a schedule phase's, a quote's
+// subscription_data, add_invoice_items') is checked when it is sent, with
+// the messages of every other metadata, naming the param as sent.
+var (
+	longKey      = strings.Repeat("k", 41)
+	longValue    = strings.Repeat("v", 501)
+	longKeyMsg   = "Metadata keys can have up to 40 characters, but you passed in a key that is 41 characters. Invalid key: " + longKey
+	longValueMsg = "Metadata values can have up to 500 characters, but you passed in a value that is 501 characters. Invalid value: " + longValue
+	tooManyMsg   = "Metadata can have up to 50 keys, but you've set 51."
+)
+
+func longKeyMetadata() map[string]string   { return map[string]string{longKey: "v"} }
+func longValueMetadata() map[string]string { return map[string]string{"k": longValue} }
+func manyKeysMetadata() map[string]string {
+	m := map[string]string{}
+	for i := range 51 {
+		m["k"+strconv.Itoa(i)] = "v"
+	}
+	return m
+}
+
+// badMetadataCase is one place of bad metadata in a request: set puts it
+// there, param and msg are the error wanted.
+type badMetadataCase struct {
+	name, param, msg string
+	set              func(ph []*stripe.SubscriptionScheduleCreatePhaseParams, oneTime string)
+}
+
+var badPhaseMetadata = []badMetadataCase{
+	{"phase 0 item", "phases[0][items][0][metadata]", longKeyMsg, func(ph []*stripe.SubscriptionScheduleCreatePhaseParams, _ string) {
+		ph[0].Items[0].Metadata = longKeyMetadata()
+	}},
+	{"phase 0", "phases[0][metadata]", longKeyMsg, func(ph []*stripe.SubscriptionScheduleCreatePhaseParams, _ string) {
+		ph[0].Metadata = longKeyMetadata()
+	}},
+	{"phase 1", "phases[1][metadata]", longKeyMsg, func(ph []*stripe.SubscriptionScheduleCreatePhaseParams, _ string) {
+		ph[1].Metadata = longKeyMetadata()
+	}},
+	{"phase 1 item", "phases[1][items][0][metadata]", longKeyMsg, func(ph []*stripe.SubscriptionScheduleCreatePhaseParams, _ string) {
+		ph[1].Items[0].Metadata = longKeyMetadata()
+	}},
+	{"phase 1 item value", "phases[1][items][0][metadata][k]", longValueMsg, func(ph []*stripe.SubscriptionScheduleCreatePhaseParams, _ string) {
+		ph[1].Items[0].Metadata = longValueMetadata()
+	}},
+	{"phase 1 keys", "phases[1][metadata]", tooManyMsg, func(ph []*stripe.SubscriptionScheduleCreatePhaseParams, _ string) {
+		ph[1].Metadata = manyKeysMetadata()
+	}},
+	{"phase 1 add_invoice_items", "phases[1][add_invoice_items][0][metadata]", longKeyMsg, func(ph []*stripe.SubscriptionScheduleCreatePhaseParams, oneTime string) {
+		ph[1].AddInvoiceItems = []*stripe.SubscriptionScheduleCreatePhaseAddInvoiceItemParams{{Price: stripe.String(oneTime), Metadata: longKeyMetadata()}}
+	}},
+}
+
+// twoPhases are a month of price at quantity 1, then price at quantity 2
+// with phase metadata tier=pro.
+func twoPhases(price string) []*stripe.SubscriptionScheduleCreatePhaseParams {
+	return []*stripe.SubscriptionScheduleCreatePhaseParams{
+		{
+			Items:    []*stripe.SubscriptionScheduleCreatePhaseItemParams{{Price: stripe.String(price), Quantity: stripe.Int64(1)}},
+			Duration: &stripe.SubscriptionScheduleCreatePhaseDurationParams{Interval: stripe.String("month")},
+		},
+		{
+			Items:    []*stripe.SubscriptionScheduleCreatePhaseItemParams{{Price: stripe.String(price), Quantity: stripe.Int64(2)}},
+			Metadata: map[string]string{"tier": "pro"},
+		},
+	}
+}
+
+// updatePhases are phases as update params.
+func updatePhases(ph []*stripe.SubscriptionScheduleCreatePhaseParams, start int64) []*stripe.SubscriptionScheduleUpdatePhaseParams {
+	var out []*stripe.SubscriptionScheduleUpdatePhaseParams
+	for _, p := range ph {
+		u := &stripe.SubscriptionScheduleUpdatePhaseParams{Metadata: p.Metadata}
+		if p.Duration != nil {
+			u.Duration = &stripe.SubscriptionScheduleUpdatePhaseDurationParams{Interval: p.Duration.Interval}
+		}
+		for _, it := range p.Items {
+			u.Items = append(u.Items, &stripe.SubscriptionScheduleUpdatePhaseItemParams{Price: it.Price, Quantity: it.Quantity, Metadata: it.Metadata})
+		}
+		for _, ai := range p.AddInvoiceItems {
+			u.AddInvoiceItems = append(u.AddInvoiceItems, &stripe.SubscriptionScheduleUpdatePhaseAddInvoiceItemParams{Price: ai.Price, Metadata: ai.Metadata})
+		}
+		out = append(out, u)
+	}
+	out[0].StartDate = stripe.Int64(start)
+	return out
+}
+
+// previewPhases are phases as create_preview schedule_details.
+func previewPhases(ph []*stripe.SubscriptionScheduleCreatePhaseParams) []*stripe.InvoiceCreatePreviewScheduleDetailsPhaseParams {
+	var out []*stripe.InvoiceCreatePreviewScheduleDetailsPhaseParams
+	for _, p := range ph {
+		u := &stripe.InvoiceCreatePreviewScheduleDetailsPhaseParams{Metadata: p.Metadata}
+		if p.Duration != nil {
+			u.Duration = &stripe.InvoiceCreatePreviewScheduleDetailsPhaseDurationParams{Interval: p.Duration.Interval}
+		}
+		for _, it := range p.Items {
+			u.Items = append(u.Items, &stripe.InvoiceCreatePreviewScheduleDetailsPhaseItemParams{Price: it.Price, Quantity: it.Quantity, Metadata: it.Metadata})
+		}
+		for _, ai := range p.AddInvoiceItems {
+			u.AddInvoiceItems = append(u.AddInvoiceItems, &stripe.InvoiceCreatePreviewScheduleDetailsPhaseAddInvoiceItemParams{Price: ai.Price, Metadata: ai.Metadata})
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
+// countSchedules is the number of cu's schedules.
+func countSchedules(t *testing.T, sc *stripe.Client, cu string) int {
+	t.Helper()
+	n := 0
+	for _, err := range sc.V1SubscriptionSchedules.List(ctx, &stripe.SubscriptionScheduleListParams{Customer: stripe.String(cu)}).All(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	return n
+}
+
+// countSubscriptions is the number of cu's subscriptions, of any status.
+func countSubscriptions(t *testing.T, sc *stripe.Client, cu string) int {
+	t.Helper()
+	n := 0
+	for _, err := range sc.V1Subscriptions.List(ctx, &stripe.SubscriptionListParams{Customer: stripe.String(cu), Status: stripe.String("all")}).All(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	return n
+}
+
+// wantPhaseTwo advances past the first phase of sch (made from
+// twoPhases) and checks that its second phase applied.
+func wantPhaseTwo(t *testing.T, f *fake.Fake, sc *stripe.Client, sch *stripe.SubscriptionSchedule) {
+	t.Helper()
+	f.Advance(40 * 24 * time.Hour)
+	s := getSub(t, sc, sch.Subscription.ID)
+	if s.Metadata["tier"] != "pro" || s.Items.Data[0].Quantity != 2 {
+		t.Errorf("after the phase change: metadata %v quantity %d", s.Metadata, s.Items.Data[0].Quantity)
+	}
+}
+
+func TestSubscriptionScheduleCreateChecksPhaseMetadata(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		cu := payingCustomer(t, sc, "pm_card_visa", "")
+		pr := monthlyPrice(t, sc, 1000, "month")
+		setup := oneTimePrice(t, sc, 500, "Setup")
+		for _, tc := range badPhaseMetadata {
+			ph := twoPhases(pr.ID)
+			tc.set(ph, setup.ID)
+			n := len(f.Events())
+			_, err := sc.V1SubscriptionSchedules.Create(ctx, &stripe.SubscriptionScheduleCreateParams{
+				Customer: stripe.String(cu.ID), StartDate: stripe.Int64(f.Now().Unix()), Phases: ph,
+			})
+			stripeErr(t, err, 400, "", tc.param, tc.msg)
+			if len(f.Events()) != n || countSchedules(t, sc, cu.ID) != 0 || countSubscriptions(t, sc, cu.ID) != 0 {
+				t.Errorf("%s: the refused create left events, a schedule or a subscription", tc.name)
+			}
+		}
+		sch, err := sc.V1SubscriptionSchedules.Create(ctx, &stripe.SubscriptionScheduleCreateParams{
+			Customer: stripe.String(cu.ID), StartDate: stripe.Int64(f.Now().Unix()), Phases: twoPhases(pr.ID),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantPhaseTwo(t, f, sc, sch)
+	})
+}
+
+func TestSubscriptionScheduleUpdateChecksPhaseMetadata(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		cu := payingCustomer(t, sc, "pm_card_visa", "")
+		pr := monthlyPrice(t, sc, 1000, "month")
+		setup := oneTimePrice(t, sc, 500, "Setup")
+		sch, err := sc.V1SubscriptionSchedules.Create(ctx, &stripe.SubscriptionScheduleCreateParams{
+			Customer: stripe.String(cu.ID), StartDate: stripe.Int64(f.Now().Unix()), Phases: twoPhases(pr.ID),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range badPhaseMetadata {
+			ph := twoPhases(pr.ID)
+			tc.set(ph, setup.ID)
+			n := len(f.Events())
+			_, err := sc.V1SubscriptionSchedules.Update(ctx, sch.ID, &stripe.SubscriptionScheduleUpdateParams{Phases: updatePhases(ph, sch.CurrentPhase.StartDate)})
+			stripeErr(t, err, 400, "", tc.param, tc.msg)
+			got, err := sc.V1SubscriptionSchedules.Retrieve(ctx, sch.ID, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(f.Events()) != n || len(got.Phases) != 2 || len(got.Phases[1].Metadata) != 1 || len(got.Phases[0].Items[0].Metadata) != 0 ||
+				len(got.Phases[1].Items[0].Metadata) != 0 || len(got.Phases[1].AddInvoiceItems) != 0 {
+				t.Errorf("%s: the refused update changed the schedule (%d events, was %d): %+v", tc.name, len(f.Events()), n, got.Phases)
+			}
+		}
+		wantPhaseTwo(t, f, sc, sch)
+	})
+}
+
+func TestInvoiceCreatePreviewChecksScheduleDetailsMetadata(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		cu := payingCustomer(t, sc, "pm_card_visa", "")
+		pr := monthlyPrice(t, sc, 1000, "month")
+		setup := oneTimePrice(t, sc, 500, "Setup")
+		sch, err := sc.V1SubscriptionSchedules.Create(ctx, &stripe.SubscriptionScheduleCreateParams{
+			Customer: stripe.String(cu.ID), StartDate: stripe.Int64(f.Now().Unix()), Phases: twoPhases(pr.ID),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range badPhaseMetadata {
+			for _, existing := range []bool{false, true} {
+				ph := twoPhases(pr.ID)
+				tc.set(ph, setup.ID)
+				p := &stripe.InvoiceCreatePreviewParams{ScheduleDetails: &stripe.InvoiceCreatePreviewScheduleDetailsParams{Phases: previewPhases(ph)}}
+				if existing {
+					p.Schedule = stripe.String(sch.ID)
+					p.ScheduleDetails.Phases[0].StartDate = stripe.Int64(sch.CurrentPhase.StartDate)
+				} else {
+					p.Customer = stripe.String(cu.ID)
+				}
+				n := len(f.Events())
+				_, err := sc.V1Invoices.CreatePreview(ctx, p)
+				stripeErr(t, err, 400, "", "schedule_details["+strings.Replace(tc.param, "[", "][", 1), tc.msg)
+				if len(f.Events()) != n || countSchedules(t, sc, cu.ID) != 1 || countSubscriptions(t, sc, cu.ID) != 1 {
+					t.Errorf("%s (existing %v): the refused preview left events, a schedule or a subscription", tc.name, existing)
+				}
+			}
+		}
+		wantPhaseTwo(t, f, sc, sch)
+	})
+}
+
+func TestQuoteChecksSubscriptionDataMetadata(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		_, _, monthly := qtPrices(t, sc, 0, 1000)
+		cu := qtCustomer(t, sc, "")
+		lines := []*stripe.QuoteCreateLineItemParams{{Price: stripe.String(monthly)}}
+		for _, md := range []map[string]string{longKeyMetadata(), longValueMetadata(), manyKeysMetadata()} {
+			param, msg := "subscription_data[metadata]", longKeyMsg
+			switch {
+			case len(md) > 1:
+				msg = tooManyMsg
+			case md["k"] != "":
+				param, msg = "subscription_data[metadata][k]", longValueMsg
+			}
+			n := len(f.Events())
+			_, err := sc.V1Quotes.Create(ctx, &stripe.QuoteCreateParams{
+				Customer: stripe.String(cu.ID), LineItems: lines, SubscriptionData: &stripe.QuoteCreateSubscriptionDataParams{Metadata: md},
+			})
+			stripeErr(t, err, 400, "", param, msg)
+			quotes := 0
+			for _, err := range sc.V1Quotes.List(ctx, &stripe.QuoteListParams{Customer: stripe.String(cu.ID)}).All(ctx) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				quotes++
+			}
+			if quotes != 0 || len(f.Events()) != n {
+				t.Errorf("the refused quote left %d quotes or events", quotes)
+			}
+		}
+		q, err := sc.V1Quotes.Create(ctx, &stripe.QuoteCreateParams{
+			Customer: stripe.String(cu.ID), LineItems: lines, SubscriptionData: &stripe.QuoteCreateSubscriptionDataParams{Metadata: map[string]string{"plan": "a"}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := len(f.Events())
+		_, err = sc.V1Quotes.Update(ctx, q.ID, &stripe.QuoteUpdateParams{SubscriptionData: &stripe.QuoteUpdateSubscriptionDataParams{Metadata: longKeyMetadata()}})
+		stripeErr(t, err, 400, "", "subscription_data[metadata]", longKeyMsg)
+		if got, _ := sc.V1Quotes.Retrieve(ctx, q.ID, nil); len(got.SubscriptionData.Metadata) != 1 || len(f.Events()) != n {
+			t.Errorf("the refused update changed the quote: %v", got.SubscriptionData.Metadata)
+		}
+		if _, err := sc.V1Quotes.FinalizeQuote(ctx, q.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		q, err = sc.V1Quotes.Accept(ctx, q.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Advance(40 * 24 * time.Hour)
+		if s := getSub(t, sc, q.Subscription.ID); s.Metadata["plan"] != "a" || s.Status != stripe.SubscriptionStatusActive {
+			t.Errorf("subscription from the quote: %s %v", s.Status, s.Metadata)
+		}
+	})
+}
+
+func TestSubscriptionCreateChecksAddInvoiceItemsMetadata(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		cu := payingCustomer(t, sc, "pm_card_visa", "")
+		pr := monthlyPrice(t, sc, 1000, "month")
+		setup := oneTimePrice(t, sc, 500, "Setup")
+		n := len(f.Events())
+		_, err := sc.V1Subscriptions.Create(ctx, &stripe.SubscriptionCreateParams{
+			Customer: stripe.String(cu.ID), Items: []*stripe.SubscriptionCreateItemParams{{Price: stripe.String(pr.ID)}},
+			AddInvoiceItems: []*stripe.SubscriptionCreateAddInvoiceItemParams{{Price: stripe.String(setup.ID), Metadata: longKeyMetadata()}},
+		})
+		stripeErr(t, err, 400, "", "add_invoice_items[0][metadata]", longKeyMsg)
+		items := 0
+		for _, err := range sc.V1InvoiceItems.List(ctx, &stripe.InvoiceItemListParams{Customer: stripe.String(cu.ID)}).All(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			items++
+		}
+		if len(f.Events()) != n || countSubscriptions(t, sc, cu.ID) != 0 || items != 0 {
+			t.Errorf("the refused create left events, a subscription or %d invoice items", items)
+		}
+		s := subscribe(t, sc, &stripe.SubscriptionCreateParams{
+			Customer: stripe.String(cu.ID), Items: []*stripe.SubscriptionCreateItemParams{{Price: stripe.String(pr.ID)}},
+			AddInvoiceItems: []*stripe.SubscriptionCreateAddInvoiceItemParams{{Price: stripe.String(setup.ID), Metadata: map[string]string{"kind": "setup"}}},
+		})
+		f.Advance(40 * 24 * time.Hour)
+		if s = getSub(t, sc, s.ID); s.Status != stripe.SubscriptionStatusActive {
+			t.Errorf("after a renewal: %s", s.Status)
+		}
+	})
+}
