@@ -70,3 +70,13 @@ func checkMetadata(p Params) error {
 	_, err := applyMetadata(p, nil)
 	return err
 }
+
+// mergeMetadata is applyMetadata for metadata kept as sent and merged into
+// current later (a schedule phase's into its subscription's, when the
+// phase starts): "" is an empty hash there, which changes nothing.
+func mergeMetadata(p Params, current map[string]string) (map[string]string, error) {
+	if p.Empty("metadata") {
+		return current, nil
+	}
+	return applyMetadata(p, current)
+}

@@ -331,3 +331,63 @@ func TestSubscriptionCreateChecksAddInvoiceItemsMetadata(t *testing.T) {
 		}
 	})
 }
+
+// keys are n metadata keys prefix0… set to v.
+func keys(prefix string, n int, v string) map[string]string {
+	m := map[string]string{}
+	for i := range n {
+		m[prefix+strconv.Itoa(i)] = v
+	}
+	return m
+}
+
+// A phase's metadata merges into what the phases before left on the
+// subscription (and an item's into the same price's item): a merge over
+// 50 keys is refused when the phases are sent, and one that unsets keys
+// to stay within 50 is taken and applied.
+func TestSubscriptionSchedulePhaseMetadataMergesWithinLimits(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		cu := payingCustomer(t, sc, "pm_card_visa", "")
+		pr := monthlyPrice(t, sc, 1000, "month")
+		tooMany := "Metadata can have up to 50 keys, but you've set 60."
+		for _, item := range []bool{false, true} {
+			ph := twoPhases(pr.ID)
+			param := "phases[1][metadata]"
+			ph[0].Metadata, ph[1].Metadata = keys("a", 30, "v"), keys("b", 30, "v")
+			if item {
+				ph[0].Metadata, ph[1].Metadata = nil, nil
+				ph[0].Items[0].Metadata, ph[1].Items[0].Metadata, param = keys("a", 30, "v"), keys("b", 30, "v"), "phases[1][items][0][metadata]"
+			}
+			n := len(f.Events())
+			_, err := sc.V1SubscriptionSchedules.Create(ctx, &stripe.SubscriptionScheduleCreateParams{
+				Customer: stripe.String(cu.ID), StartDate: stripe.Int64(f.Now().Unix()), Phases: ph,
+			})
+			stripeErr(t, err, 400, "", param, tooMany)
+			if len(f.Events()) != n || countSchedules(t, sc, cu.ID) != 0 {
+				t.Errorf("item %v: the refused create left events or a schedule", item)
+			}
+			_, err = sc.V1Invoices.CreatePreview(ctx, &stripe.InvoiceCreatePreviewParams{Customer: stripe.String(cu.ID),
+				ScheduleDetails: &stripe.InvoiceCreatePreviewScheduleDetailsParams{Phases: previewPhases(ph)}})
+			stripeErr(t, err, 400, "", "schedule_details["+strings.Replace(param, "[", "][", 1), tooMany)
+		}
+		// Unsetting 10 of phase 0's keys leaves room for 30 more, on the
+		// subscription and on its item.
+		ph := twoPhases(pr.ID)
+		ph[0].Metadata, ph[0].Items[0].Metadata = keys("a", 30, "v"), keys("a", 30, "v")
+		ph[1].Metadata, ph[1].Items[0].Metadata = keys("b", 30, "v"), keys("b", 30, "v")
+		for i := range 10 {
+			ph[1].Metadata["a"+strconv.Itoa(i)], ph[1].Items[0].Metadata["a"+strconv.Itoa(i)] = "", ""
+		}
+		sch, err := sc.V1SubscriptionSchedules.Create(ctx, &stripe.SubscriptionScheduleCreateParams{
+			Customer: stripe.String(cu.ID), StartDate: stripe.Int64(f.Now().Unix()), Phases: ph,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Advance(40 * 24 * time.Hour)
+		s := getSub(t, sc, sch.Subscription.ID)
+		if len(s.Metadata) != 50 || s.Metadata["a0"] != "" || s.Metadata["b0"] != "v" || len(s.Items.Data[0].Metadata) != 50 || s.Items.Data[0].Quantity != 2 {
+			t.Errorf("after the phase change: %d keys %v, item %d keys, quantity %d", len(s.Metadata), s.Metadata, len(s.Items.Data[0].Metadata), s.Items.Data[0].Quantity)
+		}
+	})
+}
