@@ -391,3 +391,46 @@ func TestSubscriptionSchedulePhaseMetadataMergesWithinLimits(t *testing.T) {
 		}
 	})
 }
+
+func TestCheckoutChecksSubscriptionAndPaymentIntentMetadata(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		monthly := monthlyPrice(t, sc, 1500, "month")
+		setup := oneTimePrice(t, sc, 500, "Setup")
+		sessions := func() int {
+			n := 0
+			for _, err := range sc.V1CheckoutSessions.List(ctx, &stripe.CheckoutSessionListParams{}).All(ctx) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				n++
+			}
+			return n
+		}
+		n := len(f.Events())
+		_, err := sc.V1CheckoutSessions.Create(ctx, &stripe.CheckoutSessionCreateParams{
+			Mode: stripe.String("subscription"), LineItems: checkoutLines(monthly), SuccessURL: stripe.String("https://example.com/ok"),
+			SubscriptionData: &stripe.CheckoutSessionCreateSubscriptionDataParams{Metadata: longKeyMetadata()},
+		})
+		stripeErr(t, err, 400, "", "subscription_data[metadata]", longKeyMsg)
+		_, err = sc.V1CheckoutSessions.Create(ctx, &stripe.CheckoutSessionCreateParams{
+			Mode: stripe.String("payment"), LineItems: checkoutLines(setup), SuccessURL: stripe.String("https://example.com/ok"),
+			PaymentIntentData: &stripe.CheckoutSessionCreatePaymentIntentDataParams{Metadata: longValueMetadata()},
+		})
+		stripeErr(t, err, 400, "", "payment_intent_data[metadata][k]", longValueMsg)
+		if got := sessions(); got != 0 || len(f.Events()) != n {
+			t.Errorf("the refused sessions left %d sessions or events", got)
+		}
+		cs := newCheckout(t, sc, &stripe.CheckoutSessionCreateParams{
+			Mode: stripe.String("subscription"), LineItems: checkoutLines(monthly), SuccessURL: stripe.String("https://example.com/ok"),
+			CustomerEmail:    stripe.String("ada@example.com"),
+			SubscriptionData: &stripe.CheckoutSessionCreateSubscriptionDataParams{Metadata: map[string]string{"plan": "pro"}},
+		})
+		if err := f.CompleteCheckoutSession(cs.ID, "pm_card_visa"); err != nil {
+			t.Fatal(err)
+		}
+		f.Advance(40 * 24 * time.Hour)
+		if s := getSub(t, sc, getCheckout(t, sc, cs.ID).Subscription.ID); s.Metadata["plan"] != "pro" || s.Status != stripe.SubscriptionStatusActive {
+			t.Errorf("subscription from checkout: %s %v", s.Status, s.Metadata)
+		}
+	})
+}
