@@ -434,3 +434,22 @@ func TestCheckoutChecksSubscriptionAndPaymentIntentMetadata(t *testing.T) {
 		}
 	})
 }
+
+// POST /v1/subscriptions/{id} add_invoice_items is refused, not ignored.
+func TestSubscriptionUpdateRefusesAddInvoiceItems(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		cu := payingCustomer(t, sc, "pm_card_visa", "")
+		pr := monthlyPrice(t, sc, 1000, "month")
+		setup := oneTimePrice(t, sc, 500, "Setup")
+		s := subscribe(t, sc, &stripe.SubscriptionCreateParams{Customer: stripe.String(cu.ID), Items: []*stripe.SubscriptionCreateItemParams{{Price: stripe.String(pr.ID)}}})
+		n := len(f.Events())
+		_, err := sc.V1Subscriptions.Update(ctx, s.ID, &stripe.SubscriptionUpdateParams{
+			AddInvoiceItems: []*stripe.SubscriptionUpdateAddInvoiceItemParams{{Price: stripe.String(setup.ID)}},
+			Metadata:        map[string]string{"a": "b"},
+		})
+		stripeErr(t, err, 400, "", "add_invoice_items", "stripefake does not support the parameter 'add_invoice_items' yet.")
+		if got := getSub(t, sc, s.ID); len(got.Metadata) != 0 || len(f.Events()) != n {
+			t.Errorf("the refused update changed the subscription: %v", got.Metadata)
+		}
+	})
+}
