@@ -453,3 +453,35 @@ func TestSubscriptionUpdateRefusesAddInvoiceItems(t *testing.T) {
 		}
 	})
 }
+
+func TestCreditNoteChecksLineMetadata(t *testing.T) {
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		inv := openInvoice(t, sc, 1000)
+		line := inv.Lines.Data[0].ID
+		n := len(f.Events())
+		_, err := sc.V1CreditNotes.Create(ctx, &stripe.CreditNoteCreateParams{Invoice: stripe.String(inv.ID), Lines: []*stripe.CreditNoteCreateLineParams{
+			{Type: stripe.String("invoice_line_item"), InvoiceLineItem: stripe.String(line), Amount: stripe.Int64(300), Metadata: longKeyMetadata()},
+		}})
+		stripeErr(t, err, 400, "", "lines[0][metadata]", longKeyMsg)
+		_, err = sc.V1CreditNotes.Preview(ctx, &stripe.CreditNotePreviewParams{Invoice: stripe.String(inv.ID), Lines: []*stripe.CreditNotePreviewLineParams{
+			{Type: stripe.String("invoice_line_item"), InvoiceLineItem: stripe.String(line), Amount: stripe.Int64(300), Metadata: longValueMetadata()},
+		}})
+		stripeErr(t, err, 400, "", "lines[0][metadata][k]", longValueMsg)
+		notes := 0
+		for _, err := range sc.V1CreditNotes.List(ctx, &stripe.CreditNoteListParams{Invoice: stripe.String(inv.ID)}).All(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			notes++
+		}
+		if got, _ := sc.V1Invoices.Retrieve(ctx, inv.ID, nil); notes != 0 || len(f.Events()) != n || got.AmountRemaining != 1000 {
+			t.Errorf("the refused credit note left %d notes or events", notes)
+		}
+		cn, err := sc.V1CreditNotes.Create(ctx, &stripe.CreditNoteCreateParams{Invoice: stripe.String(inv.ID), Lines: []*stripe.CreditNoteCreateLineParams{
+			{Type: stripe.String("invoice_line_item"), InvoiceLineItem: stripe.String(line), Amount: stripe.Int64(300), Metadata: map[string]string{"why": "late"}},
+		}})
+		if err != nil || cn.Lines.Data[0].Metadata["why"] != "late" {
+			t.Fatalf("credit note: %v %+v", err, cn)
+		}
+	})
+}
