@@ -298,11 +298,17 @@ func createCheckoutSession(c *Ctx) (any, error) {
 		if _, _, err := taxRatesParam(c, sd, "default_tax_rates"); err != nil {
 			return nil, err
 		}
+		if err := checkMetadata(sd); err != nil {
+			return nil, err
+		}
 		cs.SubscriptionData = sd.Raw()
 	}
 	if pd, ok := p.Map("payment_intent_data"); ok {
 		if err := unsupported(pd, "application_fee_amount", "capture_method", "on_behalf_of", "receipt_email", "setup_future_usage",
 			"shipping", "statement_descriptor", "statement_descriptor_suffix", "transfer_data", "transfer_group"); err != nil {
+			return nil, err
+		}
+		if err := checkMetadata(pd); err != nil {
 			return nil, err
 		}
 		cs.PaymentIntentData = pd.Raw()

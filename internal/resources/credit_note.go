@@ -438,6 +438,9 @@ func creditNoteLines(c *Ctx, inv *Invoice, issued []*CreditNote, newID func(stri
 		default:
 			return nil, apierr.MissingParam(lp.Path("type"))
 		}
+		if err := checkMetadata(lp); err != nil {
+			return nil, err
+		}
 		if md := lp.StringMap("metadata"); md != nil {
 			l.Metadata = md
 		}

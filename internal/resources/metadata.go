@@ -61,3 +61,22 @@ func applyMetadata(p Params, current map[string]string) (map[string]string, erro
 	}
 	return out, nil
 }
+
+// checkMetadata checks p's metadata against Stripe's limits, for metadata
+// kept as sent and applied later (a schedule phase's, a quote's
+// subscription_data, add_invoice_items'), so that bad metadata is a 400
+// naming the param as sent, not a failure when it is applied.
+func checkMetadata(p Params) error {
+	_, err := applyMetadata(p, nil)
+	return err
+}
+
+// mergeMetadata is applyMetadata for metadata kept as sent and merged into
+// current later (a schedule phase's into its subscription's, when the
+// phase starts): "" is an empty hash there, which changes nothing.
+func mergeMetadata(p Params, current map[string]string) (map[string]string, error) {
+	if p.Empty("metadata") {
+		return current, nil
+	}
+	return applyMetadata(p, current)
+}

@@ -438,6 +438,9 @@ func setQuoteFields(c *Ctx, q *Quote, p Params, now time.Time) error {
 			}
 		}
 		if sd.Has("metadata") {
+			if err := checkMetadata(sd); err != nil {
+				return err
+			}
 			q.SubscriptionData.Metadata = sd.StringMap("metadata")
 		}
 		if bm, ok := sd.Map("billing_mode"); ok {

@@ -701,6 +701,9 @@ func addInvoiceItemLines(c *Ctx, s *Subscription, p Params, now time.Time) ([]Li
 			Discounts: ds, TaxRates: rates,
 		}
 		if ip.Has("metadata") {
+			if err := checkMetadata(ip); err != nil {
+				return nil, err
+			}
 			l.Metadata = ip.StringMap("metadata") // onto the invoice item
 		}
 		out = append(out, l)

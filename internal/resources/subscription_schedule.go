@@ -354,6 +354,11 @@ func parsePhasesFor(c *Ctx, p Params, customer string, start int64, now time.Tim
 		return nil, apierr.MissingParam("phases")
 	}
 	var out []*SchedulePhase
+	// The metadata the phase changes will leave on the subscription and
+	// its items (by price) at least, each phase's merging into what the
+	// one before left: checked now, as a phase change cannot refuse it.
+	var merged map[string]string
+	mergedItems := map[string]map[string]string{}
 	for i, pp := range list {
 		if err := unsupported(pp, "application_fee_percent", "billing_thresholds", "on_behalf_of", "transfer_data"); err != nil {
 			return nil, err
@@ -377,12 +382,16 @@ func parsePhasesFor(c *Ctx, p Params, customer string, start int64, now time.Tim
 			return nil, apierr.MissingParam(pp.Path("items"))
 		}
 		var iv Interval
+		itemsMerged := map[string]map[string]string{}
 		for j, ip := range items {
 			if err := unsupported(ip, "billing_thresholds", "plan"); err != nil {
 				return nil, err
 			}
 			pr, err := itemPrice(c, ip)
 			if err != nil {
+				return nil, err
+			}
+			if itemsMerged[pr.ID], err = mergeMetadata(ip, mergedItems[pr.ID]); err != nil {
 				return nil, err
 			}
 			it := &SchedulePhaseItem{Discounts: []PhaseDiscount{}, Metadata: ip.StringMap("metadata"), Price: pr.ID, TaxRates: []any{}}
@@ -480,6 +489,10 @@ func parsePhasesFor(c *Ctx, p Params, customer string, start int64, now time.Tim
 			ph.Description = pp.NullableString("description")
 		}
 		if pp.Has("metadata") {
+			var err error
+			if merged, err = mergeMetadata(pp, merged); err != nil {
+				return nil, err
+			}
 			ph.Metadata = pp.StringMap("metadata")
 		}
 		if err := parsePhaseSettings(c, pp, ph, customer, now); err != nil {
@@ -487,6 +500,7 @@ func parsePhasesFor(c *Ctx, p Params, customer string, start int64, now time.Tim
 		}
 		out = append(out, ph)
 		start = end
+		mergedItems = itemsMerged
 	}
 	return out, nil
 }

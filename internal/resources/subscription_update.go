@@ -32,7 +32,9 @@ func checkUpdatable(s *Subscription) error {
 
 func updateSubscription(c *Ctx) (any, error) {
 	p := c.Params
-	if err := unsupported(p, "application_fee_percent", "billing_schedules", "billing_thresholds", "default_source",
+	// add_invoice_items on an update (items for the next invoice) is not
+	// implemented: refused, not ignored.
+	if err := unsupported(p, "add_invoice_items", "application_fee_percent", "billing_schedules", "billing_thresholds", "default_source",
 		"on_behalf_of", "payment_settings", "pending_invoice_item_interval",
 		"transfer_data", "invoice_settings", "trial_from_plan", "off_session"); err != nil {
 		return nil, err
