@@ -96,3 +96,29 @@ func TestRawDiff(t *testing.T) {
 		}
 	}
 }
+
+// sameJSON finds equal what differs only in the order of an embedded
+// object's members, and nothing else.
+func TestSameJSON(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{`[{"id":"txr_1","object":"tax_rate","active":true}]`, `[{"active":true,"id":"txr_1","object":"tax_rate"}]`, true},
+		{`[{"id":"a","n":[1,{"x":1,"y":2}]},2]`, `[{"n":[1,{"y":2,"x":1}],"id":"a"},2]`, true},
+		{`[]`, `[ ]`, true},
+		{`[{"id":"a"}]`, `[{"id":"b"}]`, false},
+		{`[{"id":"a"}]`, `[{"id":"a"},{"id":"a"}]`, false},
+		{`[{"id":"a"},1]`, `[{"id":"a"}]`, false},
+		{`[1,2]`, `[2,1]`, false},
+		{`[{"a":1}]`, `[{"a":1,"b":null}]`, false},
+		{`"x"`, `"y"`, false},
+		{`1`, `1.0`, false},
+		{`[1`, `[1`, true}, // equal bytes
+		{`[1,`, `[1,2]`, false},
+	} {
+		if got := sameJSON([]byte(tc.a), []byte(tc.b)); got != tc.want {
+			t.Errorf("sameJSON(%s, %s) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

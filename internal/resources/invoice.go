@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 
@@ -428,21 +427,43 @@ func rawDiffInOrder(before, after json.RawMessage, out map[string]any) (bool, er
 	}
 }
 
-// sameJSON reports whether a and b, two JSON arrays (or scalars) whose
-// bytes differ, decode to equal values: an object held in an array may
-// render its members in its struct's order on one side (a value saved in
-// this transaction, such as a *TaxRate in default_tax_rates) and sorted on
-// the other (the same value loaded back, as a map). Only arrays can differ
-// so; scalars with different bytes differ.
+// sameJSON reports whether a and b, two JSON values whose bytes differ,
+// are equal all the same: an object held in an array may render its
+// members in its struct's order on one side (a value saved in this
+// transaction, such as a *TaxRate in default_tax_rates) and sorted on the
+// other (the same value loaded back, as a map). Arrays are compared
+// element by element, objects member by member (rawDiff), without
+// decoding; scalars with different bytes differ.
 func sameJSON(a, b []byte) bool {
-	if len(a) == 0 || len(b) == 0 || a[0] != '[' || b[0] != '[' {
+	switch {
+	case bytes.Equal(a, b):
+		return true
+	case isJSONObject(a) && isJSONObject(b):
+		d, err := rawDiff(a, b)
+		return err == nil && len(d) == 0
+	case len(a) == 0 || len(b) == 0 || a[0] != '[' || b[0] != '[':
 		return false
 	}
-	var x, y any
-	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
-		return false
+	i, j := skipSpace(a, 1), skipSpace(b, 1)
+	for {
+		if i >= len(a) || j >= len(b) {
+			return false
+		}
+		if a[i] == ']' || b[j] == ']' {
+			return a[i] == ']' && b[j] == ']'
+		}
+		ei, ej := skipValue(a, i), skipValue(b, j)
+		if ei < 0 || ej < 0 || !sameJSON(a[i:ei], b[j:ej]) {
+			return false
+		}
+		i, j = skipSpace(a, ei), skipSpace(b, ej)
+		if i < len(a) && a[i] == ',' {
+			i = skipSpace(a, i+1)
+		}
+		if j < len(b) && b[j] == ',' {
+			j = skipSpace(b, j+1)
+		}
 	}
-	return reflect.DeepEqual(x, y)
 }
 
 // rawMembers is a JSON object's members by key, undecoded.
