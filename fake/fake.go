@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -119,6 +120,7 @@ func start(tb testing.TB, opts []Option) (*Fake, error) {
 	}
 	f.webhooks = newWebhookSender(cfg.webhook, &f.faults, tb)
 	f.engine.SetWebhooks(resources.Webhooks{Send: f.webhooks.send, Retries: cfg.webhook.retries})
+	f.engine.SetJobDropped(f.jobDropped)
 	f.srv = newServer(f)
 	f.engine.SetBaseURL(cmp.Or(cfg.baseURL, f.srv.URL))
 	if err := f.startClock(forward); err != nil {
@@ -206,6 +208,18 @@ func (f *Fake) fail(err error) {
 		return
 	}
 	panic(err)
+}
+
+// jobDropped reports a scheduled job that failed a business rule and was
+// dropped (a schedule's phase change that would set more than 50 metadata
+// keys, say): the test fails, as the fake could not do what Stripe would
+// have, but later requests and Advance go on. Without a test it is logged.
+func (f *Fake) jobDropped(err error) {
+	if f.tb != nil {
+		f.tb.Errorf("%v", err)
+		return
+	}
+	log.Printf("%v", err)
 }
 
 // Dump returns a text view of pending scheduled work, then of the stored

@@ -102,8 +102,11 @@ type Engine struct {
 	ids     *IDs
 	reqs    requestIDs // request_ids.go
 	cfg     Config
-	deliver Webhooks     // how events reach endpoints: webhook_delivery.go
-	decoded decodedCache // records' decoded values, for Ctx.load: decoded_cache.go
+	deliver Webhooks // how events reach endpoints: webhook_delivery.go
+	// jobDropped hears of a scheduled job dropped because it failed a
+	// business rule (SetJobDropped).
+	jobDropped func(error)
+	decoded    decodedCache // records' decoded values, for Ctx.load: decoded_cache.go
 
 	// registry holds what the families registered. It is built once and
 	// shared by every engine (building it is most of the cost of starting a
@@ -575,10 +578,49 @@ func (e *Engine) drain(timeline string, target time.Time, setNow func(time.Time)
 		ran, committed, err := e.runJobs(timeline, target, batch)
 		if err != nil && !committed && batch > 1 && ran > 0 {
 			batch = 1 // from here on, one job per transaction
-			ran, _, err = e.runJobs(timeline, target, 1)
+			ran, committed, err = e.runJobs(timeline, target, 1)
+		}
+		if err != nil && !committed && ran == 0 && isBusinessError(err) {
+			return e.dropJob(timeline, err)
 		}
 		return ran, err
 	})
+}
+
+// isBusinessError reports whether err is one of Stripe's 4xx answers: what
+// a job meets when input it was scheduled with breaks a rule only checked
+// when it runs.
+func isBusinessError(err error) bool {
+	var ae *apierr.Error
+	return errors.As(err, &ae) && ae.Status < 500
+}
+
+// SetJobDropped installs fn to hear of every scheduled job dropped because
+// it failed a business rule. Call it before serving.
+func (e *Engine) SetJobDropped(fn func(error)) { e.jobDropped = fn }
+
+// dropJob removes the first due job of timeline, which failed with err (a
+// business rule, in a transaction that was rolled back), and reports it: a
+// job that can never succeed would otherwise fail every later request and
+// Advance. What it would have done does not happen.
+func (e *Engine) dropJob(timeline string, cause error) (int, error) {
+	var dropped store.Job
+	err := e.store.Update(func(tx store.Tx) error {
+		j, ok, err := tx.NextJob(timeline)
+		if err != nil || !ok {
+			return err
+		}
+		dropped = j
+		return tx.RemoveJob(j)
+	})
+	if err != nil {
+		return 0, err
+	}
+	if e.jobDropped != nil {
+		e.jobDropped(fmt.Errorf("stripefake: the scheduled %s of %s due %s failed and was dropped: %w",
+			dropped.Kind, dropped.ObjectID, dropped.Due.UTC().Format(time.RFC3339), cause))
+	}
+	return 1, nil
 }
 
 // jobBatch bounds the jobs due at one instant that share a transaction.

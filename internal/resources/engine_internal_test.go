@@ -17,6 +17,7 @@ import (
 	"github.com/benbjohnson/clock"
 
 	"github.com/stripefake/stripefake/clockwork"
+	"github.com/stripefake/stripefake/internal/apierr"
 	"github.com/stripefake/stripefake/store"
 )
 
@@ -162,6 +163,46 @@ func TestAFailingJobInABatchKeepsTheJobsBeforeIt(t *testing.T) {
 		}
 		if strings.Join(left, ",") != "fail,c" {
 			t.Errorf("jobs left %v, want fail,c", left)
+		}
+	})
+}
+
+// A job that fails a business rule (a 4xx) can never succeed: it is
+// dropped and reported, and the jobs after it run, instead of every later
+// Advance and request failing on it. Other failures still stop the drain.
+func TestAJobFailingABusinessRuleIsDropped(t *testing.T) {
+	eachStore(t, func(t *testing.T, st store.Store) {
+		e, _ := testEngineOn(t, st, clockwork.NewFrozen(t0))
+		var dropped []error
+		e.SetJobDropped(func(err error) { dropped = append(dropped, err) })
+		e.job("test.emit", func(c *Ctx, j store.Job) error {
+			if j.ObjectID == "rule" {
+				return apierr.InvalidRequest("metadata", "You can have up to 50 metadata keys.")
+			}
+			return c.emit("test.done", map[string]string{"id": j.ObjectID, "object": "test_note"}, nil)
+		})
+		due := t0.Add(time.Minute)
+		for _, id := range []string{"a", "rule", "c"} {
+			if err := e.Do(func(c *Ctx) error { return c.schedule("test.emit", id, "", due) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := e.Do(func(c *Ctx) error { return c.schedule("test.emit", "d", "", due.Add(time.Minute)) }); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.AdvanceTo(t0.Add(time.Hour)); err != nil {
+			t.Fatalf("advance: %v", err)
+		}
+		var done []string
+		_ = e.Events(func(ev *Event) { done = append(done, ev.ObjectID()) })
+		if strings.Join(done, ",") != "a,c,d" {
+			t.Errorf("events of %v, want a,c,d", done)
+		}
+		if len(dropped) != 1 || !strings.Contains(dropped[0].Error(), "test.emit of rule") || !strings.Contains(dropped[0].Error(), "50 metadata keys") {
+			t.Errorf("dropped %v", dropped)
+		}
+		if jobs, _ := e.Jobs(); len(jobs) != 0 {
+			t.Errorf("jobs left %v", jobs)
 		}
 	})
 }
