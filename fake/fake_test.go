@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -409,5 +410,66 @@ func TestAdvanceNeedsAMovableClock(t *testing.T) {
 	f.Advance(time.Hour)
 	if !rec.failed {
 		t.Error("Advance on a real clock did not fail")
+	}
+}
+
+// A scheduled job that fails one of Stripe's rules when it runs is dropped
+// and reported through the test, and the fake goes on: here a schedule's
+// phase change would merge its 30 metadata keys into the 30 set on the
+// subscription directly, over Stripe's 50.
+func TestAJobFailingARuleIsReportedAndDropped(t *testing.T) {
+	tb := &recordingTB{TB: t}
+	f := fake.New(tb, fake.WithStartTime(testfake.Start))
+	sc := testfake.Client(f)
+	cu := testfake.PayingCustomer(t, sc, "pm_card_visa", "")
+	pr := testfake.RecurringPrice(t, sc, 1000, "month")
+	keys := func(prefix string) map[string]string {
+		m := map[string]string{}
+		for i := range 30 {
+			m[fmt.Sprintf("%s%d", prefix, i)] = "v"
+		}
+		return m
+	}
+	start := f.Now().Unix()
+	sch, err := sc.V1SubscriptionSchedules.Create(ctx, &stripe.SubscriptionScheduleCreateParams{
+		Customer: stripe.String(cu.ID), StartDate: stripe.Int64(start),
+		Phases: []*stripe.SubscriptionScheduleCreatePhaseParams{
+			{Items: []*stripe.SubscriptionScheduleCreatePhaseItemParams{{Price: stripe.String(pr.ID)}}, EndDate: stripe.Int64(start + 10*86400)},
+			{Items: []*stripe.SubscriptionScheduleCreatePhaseItemParams{{Price: stripe.String(pr.ID)}}, Metadata: keys("phase"), EndDate: stripe.Int64(start + 40*86400)},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := &stripe.SubscriptionUpdateParams{}
+	for k, v := range keys("own") {
+		up.AddMetadata(k, v)
+	}
+	if _, err := sc.V1Subscriptions.Update(ctx, sch.Subscription.ID, up); err != nil {
+		t.Fatal(err)
+	}
+	f.Advance(11 * 24 * time.Hour)
+	tb.mu.Lock()
+	errs := tb.errs
+	tb.mu.Unlock()
+	if len(errs) != 1 || !strings.Contains(errs[0], "failed and was dropped") || !strings.Contains(errs[0], sch.ID) {
+		t.Fatalf("reported %q", errs)
+	}
+	// The fake goes on: requests answer, and time moves.
+	if _, err := sc.V1Subscriptions.Retrieve(ctx, sch.Subscription.ID, nil); err != nil {
+		t.Errorf("retrieve after the dropped job: %v", err)
+	}
+	// The renewal that would start the phase again meets the same rule:
+	// it is reported and dropped too, and Advance still returns.
+	f.Advance(40 * 24 * time.Hour)
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	for _, e := range tb.errs[1:] {
+		if !strings.Contains(e, "failed and was dropped") || !strings.Contains(e, "50 keys") {
+			t.Errorf("reported since: %q", e)
+		}
+	}
+	if _, err := sc.V1Customers.Retrieve(ctx, cu.ID, nil); err != nil {
+		t.Errorf("retrieve after the dropped jobs: %v", err)
 	}
 }
