@@ -90,8 +90,9 @@ func WithStore(s store.Store) Option { return func(cfg *config) { cfg.store = s 
 // WithSeed seeds the IDs the fake hands out. Default 0: the same sequence of
 // calls gives the same IDs on every run. Two fakes with different seeds hand
 // out different IDs. A store keeps the seed it was first used with: a fake
-// reopened on a bbolt file goes on with that seed's IDs, whatever its own,
-// so that none repeats a stored one.
+// reopened on a bbolt file (the server's -db) goes on with that seed's IDs,
+// whatever its own, so that none repeats a stored one; Reset empties the
+// store and goes back to this seed.
 func WithSeed(seed uint64) Option { return func(cfg *config) { cfg.seed = seed } }
 
 // WithIdempotencyTTL sets how long, in fake time, an idempotency key is

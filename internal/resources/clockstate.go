@@ -76,23 +76,32 @@ const (
 )
 
 // KeepSeed makes the engine's IDs use the seed its store keeps, keeping the
-// configured one in a store that has none. The fake calls it at start,
-// before anything mints an ID.
+// configured one in a store that has none (after Reset, too). The fake
+// calls it at start, before anything mints an ID.
 func (e *Engine) KeepSeed() error {
 	return e.store.Update(func(tx store.Tx) error {
 		raw, err := tx.Get(kindIDSeed, idSeedID)
 		if errors.Is(err, store.ErrNotFound) {
-			e.ids.seed = e.cfg.Seed
-			return tx.Put(kindIDSeed, idSeedID, strconv.AppendUint(nil, e.cfg.Seed, 10))
-		}
-		if err != nil {
+			// A store written before the seed was kept may still name it,
+			// with its first test-clock event (event_timeline.go).
+			raw, err = tx.Get(kindEventTimelines, eventsTermed)
+			if errors.Is(err, store.ErrNotFound) {
+				raw, err = strconv.AppendUint(nil, e.cfg.Seed, 10), nil
+			}
+			if err != nil {
+				return err
+			}
+			if err := tx.Put(kindIDSeed, idSeedID, raw); err != nil {
+				return err
+			}
+		} else if err != nil {
 			return err
 		}
 		seed, err := strconv.ParseUint(string(raw), 10, 64)
 		if err != nil {
 			return fmt.Errorf("resources: stored ID seed %q: %w", raw, err)
 		}
-		e.ids.seed = seed
+		e.ids.seed.Store(seed)
 		return nil
 	})
 }

@@ -575,13 +575,15 @@ func (e *Engine) drain(timeline string, target time.Time, setNow func(time.Time)
 			return 0, err
 		}
 		setNow(next)
-		ran, committed, err := e.runJobs(timeline, target, batch)
+		ran, committed, failed, err := e.runJobs(timeline, target, batch)
 		if err != nil && !committed && batch > 1 && ran > 0 {
 			batch = 1 // from here on, one job per transaction
-			ran, committed, err = e.runJobs(timeline, target, 1)
+			ran, committed, failed, err = e.runJobs(timeline, target, 1)
 		}
-		if err != nil && !committed && ran == 0 && isBusinessError(err) {
-			return e.dropJob(timeline, err)
+		if err != nil && !committed && ran == 0 && failed.Kind != "" && isBusinessError(err) {
+			// The job failed first in its transaction: nothing before it
+			// in the batch caused it.
+			return e.dropJob(failed, err)
 		}
 		return ran, err
 	})
@@ -599,26 +601,18 @@ func isBusinessError(err error) bool {
 // it failed a business rule. Call it before serving.
 func (e *Engine) SetJobDropped(fn func(error)) { e.jobDropped = fn }
 
-// dropJob removes the first due job of timeline, which failed with err (a
-// business rule, in a transaction that was rolled back), and reports it: a
-// job that can never succeed would otherwise fail every later request and
-// Advance. What it would have done does not happen.
-func (e *Engine) dropJob(timeline string, cause error) (int, error) {
-	var dropped store.Job
-	err := e.store.Update(func(tx store.Tx) error {
-		j, ok, err := tx.NextJob(timeline)
-		if err != nil || !ok {
-			return err
-		}
-		dropped = j
-		return tx.RemoveJob(j)
-	})
-	if err != nil {
+// dropJob removes job j, which failed with cause (a business rule, in a
+// transaction that was rolled back), and reports it: a job that can never
+// succeed would otherwise fail every later request and Advance. What it
+// would have done does not happen. (Removing a job that is gone is no
+// error.)
+func (e *Engine) dropJob(j store.Job, cause error) (int, error) {
+	if err := e.store.Update(func(tx store.Tx) error { return tx.RemoveJob(j) }); err != nil {
 		return 0, err
 	}
 	if e.jobDropped != nil {
 		e.jobDropped(fmt.Errorf("stripefake: the scheduled %s of %s due %s failed and was dropped: %w",
-			dropped.Kind, dropped.ObjectID, dropped.Due.UTC().Format(time.RFC3339), cause))
+			j.Kind, j.ObjectID, j.Due.UTC().Format(time.RFC3339), cause))
 	}
 	return 1, nil
 }
@@ -631,7 +625,7 @@ const jobBatch = 64
 // commit for each, all of them even if one fails (its first error is
 // returned, with committed true). If a job fails, nothing is committed
 // and ran counts the jobs that ran before it.
-func (e *Engine) runJobs(timeline string, target time.Time, max int) (ran int, committed bool, err error) {
+func (e *Engine) runJobs(timeline string, target time.Time, max int) (ran int, committed bool, failed store.Job, err error) {
 	var ctxs []*Ctx
 	err = e.store.Update(func(tx store.Tx) error {
 		ctxs = ctxs[:0]
@@ -667,6 +661,7 @@ func (e *Engine) runJobs(timeline string, target time.Time, max int) (ran int, c
 			}
 			if err := fn(c, j); err != nil {
 				c.checkViews() // flush checks them when it runs
+				failed = j
 				return err
 			}
 			if err := c.flush(); err != nil {
@@ -677,14 +672,14 @@ func (e *Engine) runJobs(timeline string, target time.Time, max int) (ran int, c
 		return nil
 	})
 	if err != nil {
-		return len(ctxs), false, fmt.Errorf("resources: running scheduled job: %w", err)
+		return len(ctxs), false, failed, fmt.Errorf("resources: running scheduled job: %w", err)
 	}
 	for _, c := range ctxs {
 		if after := e.afterCommit(c); after != nil && err == nil {
 			err = after
 		}
 	}
-	return len(ctxs), true, err
+	return len(ctxs), true, store.Job{}, err
 }
 
 // Jobs returns the pending jobs, for Dump-style output.

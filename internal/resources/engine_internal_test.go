@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -521,4 +522,115 @@ func TestLazyCacheEntriesUnderConcurrentReads(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// hookStore runs before once, ahead of the next Update, when armed.
+type hookStore struct {
+	store.Store
+	mu     sync.Mutex
+	before func()
+}
+
+func (h *hookStore) Update(fn func(store.Tx) error) error {
+	h.mu.Lock()
+	b := h.before
+	h.before = nil
+	h.mu.Unlock()
+	if b != nil {
+		b()
+	}
+	return h.Store.Update(fn)
+}
+
+// The job dropped is the one that failed, even if a request committed an
+// earlier-due job (an overdue one) between its failure and the drop.
+func TestTheJobDroppedIsTheOneThatFailed(t *testing.T) {
+	eachStore(t, func(t *testing.T, st store.Store) {
+		hs := &hookStore{Store: st}
+		e, _ := testEngineOn(t, hs, clockwork.NewFrozen(t0))
+		var dropped []string
+		e.SetJobDropped(func(err error) { dropped = append(dropped, err.Error()) })
+		armed := false
+		e.job("test.emit", func(c *Ctx, j store.Job) error {
+			if j.ObjectID == "rule" {
+				if !armed {
+					armed = true
+					hs.mu.Lock()
+					hs.before = func() {
+						// What a concurrent request could commit between the
+						// failed transaction and dropJob's.
+						_ = st.Update(func(tx store.Tx) error {
+							_, err := tx.AddJob(store.Job{Kind: "test.emit", ObjectID: "innocent", Due: t0})
+							return err
+						})
+					}
+					hs.mu.Unlock()
+				}
+				return apierr.InvalidRequest("metadata", "You can have up to 50 metadata keys.")
+			}
+			return c.emit("test.done", map[string]string{"id": j.ObjectID, "object": "test_note"}, nil)
+		})
+		if err := e.Do(func(c *Ctx) error { return c.schedule("test.emit", "rule", "", t0.Add(time.Minute)) }); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.AdvanceTo(t0.Add(time.Hour)); err != nil {
+			t.Fatalf("advance: %v", err)
+		}
+		var done []string
+		_ = e.Events(func(ev *Event) { done = append(done, ev.ObjectID()) })
+		if strings.Join(done, ",") != "innocent" || len(dropped) != 1 || !strings.Contains(dropped[0], "test.emit of rule ") {
+			t.Errorf("events of %v, want innocent; dropped %q, want rule", done, dropped)
+		}
+	})
+}
+
+// A job run by RunDue after the clock was moved from outside (a
+// clock.Mock, a real clock) is late, but nothing newer was written: event
+// lists keep walking insertion order instead of sorting every event.
+func TestACaughtUpJobKeepsEventsInOrder(t *testing.T) {
+	eachStore(t, func(t *testing.T, st store.Store) {
+		clk := clockwork.NewFrozen(t0)
+		e, _ := testEngineOn(t, st, clk)
+		e.job("test.emit", func(c *Ctx, j store.Job) error {
+			return c.emit("test.done", map[string]string{"id": j.ObjectID, "object": "test_note"}, nil)
+		})
+		if err := e.Do(func(c *Ctx) error { return c.schedule("test.emit", "renewal", "", t0.Add(time.Minute)) }); err != nil {
+			t.Fatal(err)
+		}
+		clk.Set(t0.Add(time.Hour)) // moved from outside, as a clock.Mock's Add
+		if err := e.RunDue(); err != nil {
+			t.Fatal(err)
+		}
+		var how eventListing
+		if err := e.View(func(c *Ctx) error {
+			var err error
+			how, err = eventListingOf(c)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if how != eventsInOrder {
+			t.Errorf("listing %v, want eventsInOrder (%v): the catch-up job's events are in created order", how, eventsInOrder)
+		}
+	})
+}
+
+// Reset restores the IDs' seed (KeepSeed) while other goroutines mint
+// request IDs, as the control API's reset does under traffic: the race
+// detector watches the seed.
+func TestResetWhileMintingRequestIDs(t *testing.T) {
+	e, _ := testEngineOn(t, store.NewMemory(), clockwork.NewFrozen(t0))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 50; i++ {
+			_ = e.NewRequestID() // what every request does, outside any transaction
+		}
+	}()
+	for i := 0; i < 50; i++ {
+		if err := e.Reset(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-done
 }

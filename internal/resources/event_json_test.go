@@ -116,6 +116,15 @@ func TestSameJSON(t *testing.T) {
 		{`1`, `1.0`, false},
 		{`[1`, `[1`, true}, // equal bytes
 		{`[1,`, `[1,2]`, false},
+		{`[}`, `[ }`, false}, // malformed: ends
+		{`["a]b","c,d"]`, `[ "a]b" , "c,d" ]`, true},
+		{`["a\"]",1]`, `["a\"]", 1]`, true},
+		{`["a\\",1]`, `["a\\",2]`, false},
+		{`[{"x":"]","y":1}]`, `[{"y":1,"x":"]"}]`, true},
+		{`[{"x":"]","y":1}]`, `[{"y":2,"x":"]"}]`, false},
+		{`[1,2,3]`, `[1,2]`, false},
+		{`[[1,{"a":[2]}]]`, `[[1,{"a":[3]}]]`, false},
+		{`["\u003c"]`, `["<"]`, false}, // scalars compare as bytes
 	} {
 		if got := sameJSON([]byte(tc.a), []byte(tc.b)); got != tc.want {
 			t.Errorf("sameJSON(%s, %s) = %v, want %v", tc.a, tc.b, got, tc.want)

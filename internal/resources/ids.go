@@ -2,6 +2,7 @@ package resources
 
 import (
 	"strings"
+	"sync/atomic"
 
 	"github.com/stripefake/stripefake/store"
 )
@@ -19,10 +20,16 @@ var idLengths = map[string]int{
 // for ever within one store: the n-th ID is a bijective scramble of n, and n
 // comes from a counter kept in the store, so a reopened bbolt fake never
 // repeats an ID.
-type IDs struct{ seed uint64 }
+type IDs struct {
+	seed atomic.Uint64 // Reset restores the configured seed while requests mint IDs
+}
 
 // NewIDs returns an ID source for seed.
-func NewIDs(seed uint64) *IDs { return &IDs{seed: seed} }
+func NewIDs(seed uint64) *IDs {
+	g := new(IDs)
+	g.seed.Store(seed)
+	return g
+}
 
 // New returns the next ID with prefix, e.g. New(tx, "cus") = "cus_…".
 func (g *IDs) New(tx store.Tx, prefix string) (string, error) {
@@ -46,7 +53,7 @@ func (g *IDs) Format(prefix string, n uint64) string {
 	b.WriteByte('_')
 	// The first 11 characters encode mix(n) fully, so IDs never collide;
 	// the rest is filler from further rounds of the mix.
-	x := mix(n ^ g.seed)
+	x := mix(n ^ g.seed.Load())
 	digits := make([]byte, 0, size)
 	for len(digits) < size {
 		v := x
@@ -106,7 +113,7 @@ func (g *IDs) sequence(prefix, id string) (uint64, bool) {
 		}
 		x = x*62 + uint64(d)
 	}
-	n := unmix(x) ^ g.seed
+	n := unmix(x) ^ g.seed.Load()
 	return n, g.Format(prefix, n) == id
 }
 

@@ -453,8 +453,8 @@ func sameJSON(a, b []byte) bool {
 			return a[i] == ']' && b[j] == ']'
 		}
 		ei, ej := skipValue(a, i), skipValue(b, j)
-		if ei < 0 || ej < 0 || !sameJSON(a[i:ei], b[j:ej]) {
-			return false
+		if ei <= i || ej <= j || !sameJSON(a[i:ei], b[j:ej]) {
+			return false // malformed, or different
 		}
 		i, j = skipSpace(a, ei), skipSpace(b, ej)
 		if i < len(a) && a[i] == ',' {

@@ -278,9 +278,10 @@ func advanceTestClock(c *Ctx, id string, to int64) (*TestClock, error) {
 }
 
 // runTestClock runs the jobs of clock id due by target, then marks the
-// clock ready at target. If a job fails the clock goes to internal_failure
-// (as Stripe's does), keeping the frozen_time it had reached; the failed
-// job stays queued and the error is returned.
+// clock ready at target. A job that fails one of Stripe's rules is dropped
+// and reported (drain); if a job fails otherwise the clock goes to
+// internal_failure (as Stripe's does), keeping the frozen_time it had
+// reached; the failed job stays queued and the error is returned.
 func (e *Engine) runTestClock(id string, target time.Time) error {
 	var moveErr error
 	runErr := e.drain(id, target, func(due time.Time) {
