@@ -181,17 +181,25 @@ func TestSubscriptionScheduleCreateChecksPhaseMetadata(t *testing.T) {
 	})
 }
 
+// twoPhaseSchedule makes a customer, a monthly price, a one-time setup price
+// and a schedule of twoPhases starting now.
+func twoPhaseSchedule(t *testing.T, f *fake.Fake, sc *stripe.Client) (*stripe.Customer, *stripe.Price, *stripe.Price, *stripe.SubscriptionSchedule) {
+	t.Helper()
+	cu := payingCustomer(t, sc, "pm_card_visa", "")
+	pr := monthlyPrice(t, sc, 1000, "month")
+	setup := oneTimePrice(t, sc, 500, "Setup")
+	sch, err := sc.V1SubscriptionSchedules.Create(ctx, &stripe.SubscriptionScheduleCreateParams{
+		Customer: stripe.String(cu.ID), StartDate: stripe.Int64(f.Now().Unix()), Phases: twoPhases(pr.ID),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cu, pr, setup, sch
+}
+
 func TestSubscriptionScheduleUpdateChecksPhaseMetadata(t *testing.T) {
 	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
-		cu := payingCustomer(t, sc, "pm_card_visa", "")
-		pr := monthlyPrice(t, sc, 1000, "month")
-		setup := oneTimePrice(t, sc, 500, "Setup")
-		sch, err := sc.V1SubscriptionSchedules.Create(ctx, &stripe.SubscriptionScheduleCreateParams{
-			Customer: stripe.String(cu.ID), StartDate: stripe.Int64(f.Now().Unix()), Phases: twoPhases(pr.ID),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, pr, setup, sch := twoPhaseSchedule(t, f, sc)
 		for _, tc := range badPhaseMetadata {
 			ph := twoPhases(pr.ID)
 			tc.set(ph, setup.ID)
@@ -213,15 +221,7 @@ func TestSubscriptionScheduleUpdateChecksPhaseMetadata(t *testing.T) {
 
 func TestInvoiceCreatePreviewChecksScheduleDetailsMetadata(t *testing.T) {
 	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
-		cu := payingCustomer(t, sc, "pm_card_visa", "")
-		pr := monthlyPrice(t, sc, 1000, "month")
-		setup := oneTimePrice(t, sc, 500, "Setup")
-		sch, err := sc.V1SubscriptionSchedules.Create(ctx, &stripe.SubscriptionScheduleCreateParams{
-			Customer: stripe.String(cu.ID), StartDate: stripe.Int64(f.Now().Unix()), Phases: twoPhases(pr.ID),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		cu, pr, setup, sch := twoPhaseSchedule(t, f, sc)
 		for _, tc := range badPhaseMetadata {
 			for _, existing := range []bool{false, true} {
 				ph := twoPhases(pr.ID)
