@@ -5,8 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/benbjohnson/clock"
 	"github.com/stripe/stripe-go/v85"
 	"github.com/stripefake/stripefake/fake"
+	"github.com/stripefake/stripefake/internal/resources"
 	"github.com/stripefake/stripefake/internal/testfake"
 	"github.com/stripefake/stripefake/store"
 )
@@ -164,5 +166,28 @@ func TestReopenKeepsTheIDSeed(t *testing.T) {
 		if err := f.Close(); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// A clock moved from outside (a *clock.Mock) is kept at Close, so a
+// reopened store resumes from it, not from the last time a job or Advance
+// saved.
+func TestCloseKeepsAClockMovedFromOutside(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "stripe.db")
+	mock := clock.NewMock()
+	mock.Set(testfake.Start)
+	f := openBolt(t, path, fake.WithClock(mock))
+	mock.Add(2 * time.Hour)
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.OpenBolt(path, store.BoltNoSync())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	at, ok, err := resources.SavedTime(s)
+	if err != nil || !ok || !at.Equal(testfake.Start.Add(2*time.Hour)) {
+		t.Errorf("kept time %v (%v, %v), want %v", at, ok, err, testfake.Start.Add(2*time.Hour))
 	}
 }

@@ -156,6 +156,11 @@ func (f *Fake) Close() error {
 		f.bodies.close() // a stalled upload must not keep Close waiting
 		f.srv.Close()
 		f.log.reset(true)
+		// Requests do not save the clock, so a clock moved from outside (a
+		// *clock.Mock, a real clock) is kept now, for a reopened store to
+		// resume from. Best effort: a store its owner closed already has
+		// nothing to keep it in.
+		_ = f.engine.SaveTime()
 		f.closeErr = f.store.Close()
 	})
 	return f.closeErr
