@@ -34,20 +34,24 @@ func BenchmarkEventList(b *testing.B) {
 				f := fake.New(b, fake.WithStore(st), fake.WithStartTime(testfake.Start))
 				sc := testfake.BenchClient(f.URL())
 				first := benchEventPage(b, sc, &stripe.EventListParams{})
-				b.Run("list-first-page", func(b *testing.B) {
-					for b.Loop() {
-						benchEventPage(b, sc, &stripe.EventListParams{})
-					}
-					testfake.ReportFloor(b, floor)
-				})
-				b.Run("list-starting-after", func(b *testing.B) {
-					p := &stripe.EventListParams{}
-					p.StartingAfter = stripe.String(first[4])
-					for b.Loop() {
-						benchEventPage(b, sc, p)
-					}
-					testfake.ReportFloor(b, floor)
-				})
+				// pages runs a first page and a starting_after page.
+				pages := func(suffix string) {
+					b.Run("list-first-page"+suffix, func(b *testing.B) {
+						for b.Loop() {
+							benchEventPage(b, sc, &stripe.EventListParams{})
+						}
+						testfake.ReportFloor(b, floor)
+					})
+					b.Run("list-starting-after"+suffix, func(b *testing.B) {
+						p := &stripe.EventListParams{}
+						p.StartingAfter = stripe.String(first[4])
+						for b.Loop() {
+							benchEventPage(b, sc, p)
+						}
+						testfake.ReportFloor(b, floor)
+					})
+				}
+				pages("")
 				// Once a test clock has written an event, created order is
 				// no longer insertion order: the list merges the clock's
 				// events with the fake's own, each in created order.
@@ -67,20 +71,7 @@ func BenchmarkEventList(b *testing.B) {
 				if _, err := advanceClock(sc, tc.ID, testfake.Start.AddDate(-1, 0, 0).Add(2*time.Hour)); err != nil {
 					b.Fatal(err)
 				}
-				b.Run("list-first-page-with-test-clock-events", func(b *testing.B) {
-					for b.Loop() {
-						benchEventPage(b, sc, &stripe.EventListParams{})
-					}
-					testfake.ReportFloor(b, floor)
-				})
-				b.Run("list-starting-after-with-test-clock-events", func(b *testing.B) {
-					p := &stripe.EventListParams{}
-					p.StartingAfter = stripe.String(first[4])
-					for b.Loop() {
-						benchEventPage(b, sc, p)
-					}
-					testfake.ReportFloor(b, floor)
-				})
+				pages("-with-test-clock-events")
 			})
 		}
 	}
