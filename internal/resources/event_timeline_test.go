@@ -25,59 +25,51 @@ import (
 // sort that stores written before events carried their clock fall back
 // to.
 func TestEventListMergesTimelines(t *testing.T) {
-	for _, backend := range testfake.Backends {
-		t.Run(string(backend), func(t *testing.T) {
-			st := testfake.Open(t, backend)
-			f, sc := testfake.New(t, backend, fake.WithStore(st), fake.WithStartTime(testfake.Start))
-			// Every third delivery fails, so delivery_success splits the
-			// events, and delivered events are saved again.
-			rc := newReceiver(t)
-			rc.answer = func(n int, _ stripe.Event) int {
-				if n%3 == 0 {
-					return 500
-				}
-				return 200
+	eachStoreFake(t, func(t *testing.T, st store.Store, f *fake.Fake, sc *stripe.Client) {
+		// Every third delivery fails, so delivery_success splits the
+		// events, and delivered events are saved again.
+		rc := newReceiver(t)
+		rc.answer = func(n int, _ stripe.Event) int {
+			if n%3 == 0 {
+				return 500
 			}
-			rc.endpoint(t, sc)
-			interleaveEvents(t, f, sc, 4)
-			wantListing(t, st, "merged")
-			checkEventPages(t, f, sc)
+			return 200
+		}
+		rc.endpoint(t, sc)
+		interleaveEvents(t, f, sc, 4)
+		wantListing(t, st, "merged")
+		checkEventPages(t, f, sc)
 
-			// A store whose events carry no clock: sorted, the same pages.
-			if err := resources.ForgetEventTimelines(st); err != nil {
-				t.Fatal(err)
-			}
-			wantListing(t, st, "sorted")
-			checkEventPages(t, f, sc)
-			// Events written since do not make it mergeable.
-			interleaveEvents(t, f, sc, 1)
-			wantListing(t, st, "sorted")
-			checkEventPages(t, f, sc)
-		})
-	}
+		// A store whose events carry no clock: sorted, the same pages.
+		if err := resources.ForgetEventTimelines(st); err != nil {
+			t.Fatal(err)
+		}
+		wantListing(t, st, "sorted")
+		checkEventPages(t, f, sc)
+		// Events written since do not make it mergeable.
+		interleaveEvents(t, f, sc, 1)
+		wantListing(t, st, "sorted")
+		checkEventPages(t, f, sc)
+	})
 }
 
 // A store that had events without terms before its first test clock
 // event, as older code wrote, is sorted from then on.
 func TestEventListOlderStoreSorts(t *testing.T) {
-	for _, backend := range testfake.Backends {
-		t.Run(string(backend), func(t *testing.T) {
-			st := testfake.Open(t, backend)
-			f, sc := testfake.New(t, backend, fake.WithStore(st))
-			for range 3 {
-				if _, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			wantListing(t, st, "in order")
-			if err := resources.ForgetEventTimelines(st); err != nil {
+	eachStoreFake(t, func(t *testing.T, st store.Store, f *fake.Fake, sc *stripe.Client) {
+		for range 3 {
+			if _, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{}); err != nil {
 				t.Fatal(err)
 			}
-			interleaveEvents(t, f, sc, 2)
-			wantListing(t, st, "sorted")
-			checkEventPages(t, f, sc)
-		})
-	}
+		}
+		wantListing(t, st, "in order")
+		if err := resources.ForgetEventTimelines(st); err != nil {
+			t.Fatal(err)
+		}
+		interleaveEvents(t, f, sc, 2)
+		wantListing(t, st, "sorted")
+		checkEventPages(t, f, sc)
+	})
 }
 
 // An event that would break its clock's created order makes lists sort,
@@ -85,33 +77,43 @@ func TestEventListOlderStoreSorts(t *testing.T) {
 // the events sorts too (ties follow the IDs' counter, which only the seed
 // reveals).
 func TestEventListSortsWhenOrderBreaks(t *testing.T) {
+	eachStoreFake(t, func(t *testing.T, st store.Store, f *fake.Fake, sc *stripe.Client) {
+		clocks := interleaveEvents(t, f, sc, 2)
+		wantListing(t, st, "merged")
+		if got, err := resources.EventListing(st, 7); err != nil || got != "sorted" {
+			t.Errorf("with seed 7: %s %v", got, err)
+		}
+		if err := resources.MoveEventTimeline(st, clocks[0], f.Now().Add(24*time.Hour).Unix()); err != nil {
+			t.Fatal(err)
+		}
+		// Updating a customer on the clock writes an event on it.
+		cu, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{TestClock: stripe.String(clocks[0])})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantListing(t, st, "merged")
+		if _, err := sc.V1Customers.Update(ctx, cu.ID, &stripe.CustomerUpdateParams{Name: stripe.String("Late")}); err != nil {
+			t.Fatal(err)
+		}
+		wantListing(t, st, "sorted")
+		checkEventPages(t, f, sc)
+	})
+}
+
+// eachStoreFake runs fn as a subtest on every backend, with the store, a
+// fake on it started at testfake.Start, and a client.
+func eachStoreFake(t *testing.T, fn func(t *testing.T, st store.Store, f *fake.Fake, sc *stripe.Client)) {
+	t.Helper()
 	for _, backend := range testfake.Backends {
 		t.Run(string(backend), func(t *testing.T) {
 			st := testfake.Open(t, backend)
-			f, sc := testfake.New(t, backend, fake.WithStore(st))
-			clocks := interleaveEvents(t, f, sc, 2)
-			wantListing(t, st, "merged")
-			if got, err := resources.EventListing(st, 7); err != nil || got != "sorted" {
-				t.Errorf("with seed 7: %s %v", got, err)
-			}
-			if err := resources.MoveEventTimeline(st, clocks[0], f.Now().Add(24*time.Hour).Unix()); err != nil {
-				t.Fatal(err)
-			}
-			// Updating a customer on the clock writes an event on it.
-			cu, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{TestClock: stripe.String(clocks[0])})
-			if err != nil {
-				t.Fatal(err)
-			}
-			wantListing(t, st, "merged")
-			if _, err := sc.V1Customers.Update(ctx, cu.ID, &stripe.CustomerUpdateParams{Name: stripe.String("Late")}); err != nil {
-				t.Fatal(err)
-			}
-			wantListing(t, st, "sorted")
-			checkEventPages(t, f, sc)
+			f, sc := testfake.New(t, backend, fake.WithStore(st), fake.WithStartTime(testfake.Start))
+			fn(t, st, f, sc)
 		})
 	}
 }
 
+// wantListing fails the test unless st's events are listed as want ("in order", "merged" or "sorted").
 func wantListing(t *testing.T, st store.Store, want string) {
 	t.Helper()
 	if got, err := resources.EventListing(st, 0); err != nil || got != want {
@@ -332,10 +334,8 @@ func listEventIDs(t *testing.T, f *fake.Fake, q url.Values) ([]string, bool) {
 // every page holds the events in created order (none lost).
 func TestEventListOverdueJobSorts(t *testing.T) {
 	for _, withClock := range []bool{false, true} {
-		for _, backend := range testfake.Backends {
-			t.Run(fmt.Sprintf("%s/clock=%v", backend, withClock), func(t *testing.T) {
-				st := testfake.Open(t, backend)
-				f, sc := testfake.New(t, backend, fake.WithStore(st), fake.WithStartTime(testfake.Start))
+		t.Run(fmt.Sprintf("clock=%v", withClock), func(t *testing.T) {
+			eachStoreFake(t, func(t *testing.T, st store.Store, f *fake.Fake, sc *stripe.Client) {
 				if withClock {
 					tc, err := sc.V1TestHelpersTestClocks.Create(ctx, &stripe.TestHelpersTestClockCreateParams{FrozenTime: stripe.Int64(f.Now().Add(-time.Hour).Unix())})
 					if err != nil {
@@ -400,7 +400,7 @@ func TestEventListOverdueJobSorts(t *testing.T) {
 					}
 				}
 			})
-		}
+		})
 	}
 }
 
