@@ -482,12 +482,9 @@ func TestExpandThroughAnExpandedObject(t *testing.T) {
 	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
 		cu := testfake.PayingCustomer(t, sc, "pm_card_visa", "")
 		pr := testfake.RecurringPrice(t, sc, 1200, "month")
-		sub, err := sc.V1Subscriptions.Create(ctx, &stripe.SubscriptionCreateParams{
+		sub := subscribe(t, sc, &stripe.SubscriptionCreateParams{
 			Customer: stripe.String(cu.ID), Items: []*stripe.SubscriptionCreateItemParams{{Price: stripe.String(pr.ID)}},
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
 		p := &stripe.SubscriptionRetrieveParams{}
 		p.AddExpand("customer")
 		p.AddExpand("customer.invoice_settings.default_payment_method")

@@ -355,11 +355,7 @@ func TestEventListOverdueJobSorts(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				pr, err := sc.V1Prices.Create(ctx, &stripe.PriceCreateParams{Currency: stripe.String("usd"), UnitAmount: stripe.Int64(100),
-					Recurring: &stripe.PriceCreateRecurringParams{Interval: stripe.String("month")}, ProductData: &stripe.PriceCreateProductDataParams{Name: stripe.String("p")}})
-				if err != nil {
-					t.Fatal(err)
-				}
+				pr := testfake.RecurringPrice(t, sc, 100, "month")
 				start := f.Now().Add(-10 * 24 * time.Hour).Unix()
 				if _, err := sc.V1SubscriptionSchedules.Create(ctx, &stripe.SubscriptionScheduleCreateParams{
 					Customer: stripe.String(cu.ID), StartDate: stripe.Int64(start),

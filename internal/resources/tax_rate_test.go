@@ -85,21 +85,11 @@ func TestSameDefaultTaxRatesAreNoChange(t *testing.T) {
 	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
 		vat := newTaxRate(t, sc, "VAT", 10, false)
 		cu := invCustomer(t, sc, "pm_card_visa", 0)
-		pr, err := sc.V1Prices.Create(ctx, &stripe.PriceCreateParams{
-			Currency: stripe.String("usd"), UnitAmount: stripe.Int64(1000),
-			Recurring:   &stripe.PriceCreateRecurringParams{Interval: stripe.String("month")},
-			ProductData: &stripe.PriceCreateProductDataParams{Name: stripe.String("Pro")},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := sc.V1Subscriptions.Create(ctx, &stripe.SubscriptionCreateParams{
+		pr := testfake.RecurringPrice(t, sc, 1000, "month")
+		s := subscribe(t, sc, &stripe.SubscriptionCreateParams{
 			Customer: stripe.String(cu.ID), Items: []*stripe.SubscriptionCreateItemParams{{Price: stripe.String(pr.ID)}},
 			DefaultTaxRates: []*string{stripe.String(vat.ID)},
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
 		inv, err := sc.V1Invoices.Create(ctx, &stripe.InvoiceCreateParams{Customer: stripe.String(cu.ID), DefaultTaxRates: []*string{stripe.String(vat.ID)}})
 		if err != nil {
 			t.Fatal(err)
