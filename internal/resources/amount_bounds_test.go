@@ -69,3 +69,32 @@ func TestAmountBounds(t *testing.T) {
 		}
 	})
 }
+
+// A timestamp that would become work due after 2200 (the store keeps due
+// times up to 2262) is a 400 naming it, with nothing changed, where it was
+// a 500 when the work was scheduled (or, for due_date, at finalize).
+func TestFarFutureDueTimesAre400s(t *testing.T) {
+	const far = 9999999999 // 2286
+	testfake.Each(t, func(t *testing.T, f *fake.Fake, sc *stripe.Client) {
+		cu := testfake.PayingCustomer(t, sc, "pm_card_visa", "")
+		pr := testfake.RecurringPrice(t, sc, 1000, "month")
+		s := subscribe(t, sc, &stripe.SubscriptionCreateParams{Customer: stripe.String(cu.ID), Items: []*stripe.SubscriptionCreateItemParams{{Price: stripe.String(pr.ID)}}})
+		n := len(f.Events())
+		_, err := sc.V1Subscriptions.Update(ctx, s.ID, &stripe.SubscriptionUpdateParams{PauseCollection: &stripe.SubscriptionUpdatePauseCollectionParams{
+			Behavior: stripe.String("void"), ResumesAt: stripe.Int64(far)}})
+		stripeErr(t, err, 400, "", "pause_collection[resumes_at]", "The pause_collection[resumes_at] would fall due after 2200-01-01, later than stripefake can schedule.")
+		if got := getSub(t, sc, s.ID); got.PauseCollection != nil || len(f.Events()) != n {
+			t.Errorf("the refused pause changed the subscription: %+v", got.PauseCollection)
+		}
+
+		_, err = cgGrant(sc, cu.ID, 500, func(p *stripe.BillingCreditGrantCreateParams) { p.ExpiresAt = stripe.Int64(far) })
+		stripeErr(t, err, 400, "", "expires_at", "The expires_at would fall due after 2200-01-01, later than stripefake can schedule.")
+
+		_, err = sc.V1Invoices.Create(ctx, &stripe.InvoiceCreateParams{Customer: stripe.String(cu.ID),
+			CollectionMethod: stripe.String("send_invoice"), DueDate: stripe.Int64(far)})
+		stripeErr(t, err, 400, "", "due_date", "The due_date would fall due after 2200-01-01, later than stripefake can schedule.")
+		if len(f.Events()) != n {
+			t.Errorf("the refused requests wrote %d events", len(f.Events())-n)
+		}
+	})
+}

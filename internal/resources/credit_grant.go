@@ -281,6 +281,9 @@ func createCreditGrant(c *Ctx) (any, error) {
 		if t <= now || t <= *g.EffectiveAt {
 			return nil, apierr.InvalidRequest("expires_at", "The expires_at timestamp must be in the future and after effective_at.")
 		}
+		if err := checkSchedulable("expires_at", t); err != nil {
+			return nil, err
+		}
 		g.ExpiresAt = &t
 	}
 	if g.Metadata, err = applyMetadata(p, nil); err != nil {
@@ -420,6 +423,9 @@ func updateCreditGrant(c *Ctx) (any, error) {
 		if t, ok := p.Int("expires_at"); ok {
 			if t <= now || (g.EffectiveAt != nil && t <= *g.EffectiveAt) {
 				return nil, apierr.InvalidRequest("expires_at", "The expires_at timestamp must be in the future and after effective_at.")
+			}
+			if err := checkSchedulable("expires_at", t); err != nil {
+				return nil, err
 			}
 			g.ExpiresAt = &t
 		}

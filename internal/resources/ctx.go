@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/stripefake/stripefake/internal/apierr"
 	"github.com/stripefake/stripefake/internal/apiversion"
 	"github.com/stripefake/stripefake/internal/scheduler"
 	"github.com/stripefake/stripefake/store"
@@ -130,6 +131,9 @@ func (c *Ctx) nowFor(cu *Customer) (time.Time, error) { return c.timeFor(cu.Time
 // schedule stores a job. All scheduling goes through here (never
 // scheduler.Schedule directly) so the engine knows when work falls due.
 func (c *Ctx) schedule(kind, objectID, timeline string, due time.Time) error {
+	if err := checkSchedulable("", due.Unix()); err != nil {
+		return err // a parameter that reaches here should have been checked where it was read
+	}
 	if err := scheduler.Schedule(c.tx, kind, objectID, timeline, due); err != nil {
 		return err
 	}
@@ -137,6 +141,27 @@ func (c *Ctx) schedule(kind, objectID, timeline string, due time.Time) error {
 		c.scheduled, c.earliest = true, due
 	}
 	return nil
+}
+
+// latestSchedulable bounds the times work can fall due at: the store keeps
+// a job's due time in Unix nanoseconds, which end in 2262.
+var latestSchedulable = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+
+// checkSchedulable answers a 400 naming param for a timestamp at which
+// work would fall due later than latestSchedulable: what Stripe would
+// accept (UNCONFIRMED) but the fake cannot schedule, refused loudly
+// rather than a 500. Parameters that become due times (phase ends,
+// pause_collection[resumes_at], due_date, expires_at) are checked where
+// they are read; schedule checks every due time as a backstop.
+func checkSchedulable(param string, at int64) error {
+	if at <= latestSchedulable {
+		return nil
+	}
+	what := "Work"
+	if param != "" {
+		what = "The " + param
+	}
+	return apierr.InvalidRequest(param, what+" would fall due after 2200-01-01, later than stripefake can schedule.")
 }
 
 // Now is the fake clock's time for this request or job, read once.

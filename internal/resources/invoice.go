@@ -1138,6 +1138,9 @@ func invoiceDueParams(p Params, method string, days, due **int64) error {
 		if method != sendInvoice {
 			return apierr.InvalidRequest("due_date", "Invoices with `collection_method=charge_automatically` cannot have `due_date` set.")
 		}
+		if err := checkSchedulable("due_date", n); err != nil {
+			return err
+		}
 		*due = &n
 	}
 	return nil

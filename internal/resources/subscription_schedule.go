@@ -177,10 +177,6 @@ func cloneSchedule(sch *SubscriptionSchedule) *SubscriptionSchedule {
 	return &cp
 }
 
-// latestPhaseEnd bounds a schedule phase's end, so that its jobs and the
-// renewals after it stay within what the scheduler keeps.
-var latestPhaseEnd = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
-
 func init() { families = append(families, registerSubscriptionSchedules) }
 
 func registerSubscriptionSchedules(e *Engine) {
@@ -452,7 +448,7 @@ func parsePhasesFor(c *Ctx, p Params, customer string, start int64, now time.Tim
 		if end <= start {
 			return nil, apierr.InvalidRequest(pp.Path("end_date"), "The phase end_date must be after its start_date.")
 		}
-		if end > latestPhaseEnd {
+		if end > latestSchedulable {
 			// UNCONFIRMED wording: the fake's scheduler cannot hold work
 			// that far ahead (store.Job: up to the year 2262).
 			return nil, apierr.InvalidRequest(endParam, "The phase would end after 2200-01-01, later than stripefake can schedule.")

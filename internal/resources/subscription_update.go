@@ -120,6 +120,9 @@ func applySubscriptionParams(c *Ctx, s *Subscription, p Params, now time.Time) e
 				if t <= now.Unix() {
 					return apierr.InvalidRequest(pc.Path("resumes_at"), "Invalid timestamp: must be an integer Unix timestamp in the future.")
 				}
+				if err := checkSchedulable(pc.Path("resumes_at"), t); err != nil {
+					return err
+				}
 				s.PauseCollection.ResumesAt = &t
 			}
 		}
