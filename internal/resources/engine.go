@@ -331,12 +331,8 @@ func (e *Engine) Serve(call Call) (resp Response) {
 			body, err = e.renderResponse(c, obj)
 			resp = Response{Status: http.StatusOK, Body: body}
 		}
-		if err == nil {
-			err = c.flush()
-		}
-		if err != nil {
+		if err = c.finish(err); err != nil {
 			handlerErr = err
-			c.checkViews() // flush checks them when it runs
 		}
 		return err // an error rolls back every write
 	})
@@ -659,12 +655,11 @@ func (e *Engine) runJobs(timeline string, target time.Time, max int) (ran int, c
 			if !known {
 				return fmt.Errorf("resources: no runner for job kind %q", j.Kind)
 			}
-			if err := fn(c, j); err != nil {
-				c.checkViews() // flush checks them when it runs
+			jobErr := fn(c, j)
+			if jobErr != nil {
 				failed = j
-				return err
 			}
-			if err := c.flush(); err != nil {
+			if err := c.finish(jobErr); err != nil {
 				return err
 			}
 			ctxs = append(ctxs, c)
@@ -701,11 +696,7 @@ func (e *Engine) Do(fn func(c *Ctx) error) error {
 	c.automatic = true
 	err := e.store.Update(func(tx store.Tx) error {
 		c.begin(tx)
-		if err := fn(c); err != nil {
-			c.checkViews() // flush checks them when it runs
-			return err
-		}
-		return c.flush()
+		return c.finish(fn(c))
 	})
 	if err != nil {
 		return err

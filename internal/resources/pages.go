@@ -116,10 +116,7 @@ func (e *Engine) ServePage(w http.ResponseWriter, r *http.Request) {
 			page := httptest.NewRecorder()
 			err := e.store.Update(func(tx store.Tx) error {
 				c.begin(tx)
-				if err := p.handle(c, page, r, rest); err != nil {
-					return err
-				}
-				return c.flush()
+				return c.finish(p.handle(c, page, r, rest))
 			})
 			if err == nil {
 				err = e.afterCommit(c)

@@ -102,6 +102,18 @@ func (c *Ctx) checkWritten() {
 	c.written = c.written[:0]
 }
 
+// finish ends the work of a write transaction that err says succeeded or
+// failed: on success what is pending is written (flush); on failure
+// borrowed values are checked (test binaries) and err is returned, to roll
+// every write back.
+func (c *Ctx) finish(err error) error {
+	if err != nil {
+		c.checkViews()
+		return err
+	}
+	return c.flush()
+}
+
 // flushKind writes the pending records of kind, in order.
 func (c *Ctx) flushKind(kind string) error {
 	if len(c.pending) == 0 {

@@ -342,10 +342,7 @@ func (e *Engine) setFrozenTime(id string, at time.Time) error {
 			return nil
 		}
 		tc.FrozenTime = at.Unix()
-		if err := saveTestClock(c, &tc); err != nil {
-			return err
-		}
-		return c.flush()
+		return c.finish(saveTestClock(c, &tc))
 	})
 }
 

@@ -246,10 +246,7 @@ func (e *Engine) write(at time.Time, fn func(c *Ctx) error) error {
 	c.now = at
 	err := e.store.Update(func(tx store.Tx) error {
 		c.bindWrite(tx)
-		if err := fn(c); err != nil {
-			return err
-		}
-		return c.flush()
+		return c.finish(fn(c))
 	})
 	if err != nil {
 		return err
