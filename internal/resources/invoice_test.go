@@ -339,9 +339,15 @@ func TestInvoiceDeclineAndRetries(t *testing.T) {
 		}
 		// A retry with the same idempotency key replays the decline, not
 		// the invoice the request committed before it was declined.
-		for range 2 {
+		// The replay writes nothing: no second charge, no events.
+		events := 0
+		for i := range 2 {
 			_, err = sc.V1Invoices.Pay(ctx, inv.ID, &stripe.InvoicePayParams{Params: stripe.Params{IdempotencyKey: stripe.String("pay-once")}})
 			stripeErr(t, err, 402, "card_declined", "", "Your card was declined.")
+			if i == 1 && len(f.Events()) != events {
+				t.Errorf("the replayed pay wrote %d events", len(f.Events())-events)
+			}
+			events = len(f.Events())
 		}
 
 		// The retry schedule: 7 retries two days apart, then none.
