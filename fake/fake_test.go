@@ -18,6 +18,7 @@ import (
 	"github.com/stripe/stripe-go/v85"
 	"github.com/stripefake/stripefake/fake"
 	"github.com/stripefake/stripefake/internal/testfake"
+	"github.com/stripefake/stripefake/store"
 )
 
 var ctx = context.Background()
@@ -418,8 +419,14 @@ func TestAdvanceNeedsAMovableClock(t *testing.T) {
 // phase change would merge its 30 metadata keys into the 30 set on the
 // subscription directly, over Stripe's 50.
 func TestAJobFailingARuleIsReportedAndDropped(t *testing.T) {
+	for _, backend := range testfake.Backends {
+		t.Run(string(backend), func(t *testing.T) { jobFailingARule(t, testfake.Open(t, backend)) })
+	}
+}
+
+func jobFailingARule(t *testing.T, st store.Store) {
 	tb := &recordingTB{TB: t}
-	f := fake.New(tb, fake.WithStartTime(testfake.Start))
+	f := fake.New(tb, fake.WithStore(st), fake.WithStartTime(testfake.Start))
 	sc := testfake.Client(f)
 	cu := testfake.PayingCustomer(t, sc, "pm_card_visa", "")
 	pr := testfake.RecurringPrice(t, sc, 1000, "month")
@@ -464,6 +471,9 @@ func TestAJobFailingARuleIsReportedAndDropped(t *testing.T) {
 	f.Advance(40 * 24 * time.Hour)
 	tb.mu.Lock()
 	defer tb.mu.Unlock()
+	if len(tb.errs) != 2 {
+		t.Fatalf("reported %q, want the phase change and the renewal dropped", tb.errs)
+	}
 	for _, e := range tb.errs[1:] {
 		if !strings.Contains(e, "failed and was dropped") || !strings.Contains(e, "50 keys") {
 			t.Errorf("reported since: %q", e)
