@@ -340,31 +340,33 @@ func TestHandlerPanicIsA500(t *testing.T) {
 // written (at the latest when the transaction ends), instead of being
 // stored as zero at commit.
 func TestSaveOfAnUnencodableValueFails(t *testing.T) {
-	e, _ := testEngine(t, clockwork.NewFrozen(t0))
-	type measured struct {
-		ID    string  `json:"id"`
-		Ratio float64 `json:"ratio"`
-	}
-	err := e.Do(func(c *Ctx) error { return c.save("test_measured", "m_1", &measured{ID: "m_1", Ratio: math.NaN()}) })
-	if err == nil || !strings.Contains(err.Error(), "NaN") {
-		t.Errorf("save of NaN: %v", err)
-	}
-	// A read of the record in between that drops its error does not lose
-	// the failure: the write stays pending and the flush fails too.
-	err = e.Do(func(c *Ctx) error {
-		if err := c.save("test_measured", "m_1", &measured{ID: "m_1", Ratio: math.Inf(1)}); err != nil {
-			return err
+	eachStore(t, func(t *testing.T, st store.Store) {
+		e, _ := testEngineOn(t, st, clockwork.NewFrozen(t0))
+		type measured struct {
+			ID    string  `json:"id"`
+			Ratio float64 `json:"ratio"`
 		}
-		_, _ = get[measured](c, "test_measured", "m_1", "id")
-		_ = c.tx.Scan("test_measured", false, func(string, []byte) (bool, error) { return true, nil })
-		return nil
+		err := e.Do(func(c *Ctx) error { return c.save("test_measured", "m_1", &measured{ID: "m_1", Ratio: math.NaN()}) })
+		if err == nil || !strings.Contains(err.Error(), "NaN") {
+			t.Errorf("save of NaN: %v", err)
+		}
+		// A read of the record in between that drops its error does not lose
+		// the failure: the write stays pending and the flush fails too.
+		err = e.Do(func(c *Ctx) error {
+			if err := c.save("test_measured", "m_1", &measured{ID: "m_1", Ratio: math.Inf(1)}); err != nil {
+				return err
+			}
+			_, _ = get[measured](c, "test_measured", "m_1", "id")
+			_ = c.tx.Scan("test_measured", false, func(string, []byte) (bool, error) { return true, nil })
+			return nil
+		})
+		if err == nil || !strings.Contains(err.Error(), "Inf") {
+			t.Errorf("save of +Inf read back in between: %v", err)
+		}
+		if err := e.View(func(c *Ctx) error { _, err := c.tx.Get("test_measured", "m_1"); return err }); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("record after the failed saves: %v", err)
+		}
 	})
-	if err == nil || !strings.Contains(err.Error(), "Inf") {
-		t.Errorf("save of +Inf read back in between: %v", err)
-	}
-	if err := e.View(func(c *Ctx) error { _, err := c.tx.Get("test_measured", "m_1"); return err }); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("record after the failed saves: %v", err)
-	}
 }
 
 // save hands its value over: changing it afterwards without saving it
@@ -373,77 +375,81 @@ func TestSaveOfAnUnencodableValueFails(t *testing.T) {
 // written): also when a read of its kind wrote it before the transaction
 // ended.
 func TestChangingASavedValuePanicsInTests(t *testing.T) {
-	e, _ := testEngine(t, clockwork.NewFrozen(t0))
-	type counted struct {
-		ID string `json:"id"`
-		N  int64  `json:"n"`
-	}
-	for _, tc := range []struct {
-		early, resave bool
-		panic         string
-	}{
-		{panic: "changed after its save, before it was written"},
-		{early: true, panic: "changed after its save, after it was written"},
-		{resave: true},
-		{early: true, resave: true},
-	} {
-		var got any
-		func() {
-			defer func() { got = recover() }()
-			_ = e.Do(func(c *Ctx) error {
-				v := &counted{ID: "n_1", N: 1}
-				if err := c.save("test_counted", "n_1", v); err != nil {
-					return err
-				}
-				if tc.early {
-					if err := c.tx.Scan("test_counted", false, func(string, []byte) (bool, error) { return true, nil }); err != nil {
+	eachStore(t, func(t *testing.T, st store.Store) {
+		e, _ := testEngineOn(t, st, clockwork.NewFrozen(t0))
+		type counted struct {
+			ID string `json:"id"`
+			N  int64  `json:"n"`
+		}
+		for _, tc := range []struct {
+			early, resave bool
+			panic         string
+		}{
+			{panic: "changed after its save, before it was written"},
+			{early: true, panic: "changed after its save, after it was written"},
+			{resave: true},
+			{early: true, resave: true},
+		} {
+			var got any
+			func() {
+				defer func() { got = recover() }()
+				_ = e.Do(func(c *Ctx) error {
+					v := &counted{ID: "n_1", N: 1}
+					if err := c.save("test_counted", "n_1", v); err != nil {
 						return err
 					}
-				}
-				v.N = 2
-				if tc.resave {
-					return c.save("test_counted", "n_1", v)
-				}
-				return nil
-			})
-		}()
-		if msg, _ := got.(string); tc.panic == "" && got != nil || tc.panic != "" && !strings.Contains(msg, tc.panic) {
-			t.Errorf("%+v: recovered %v", tc, got)
+					if tc.early {
+						if err := c.tx.Scan("test_counted", false, func(string, []byte) (bool, error) { return true, nil }); err != nil {
+							return err
+						}
+					}
+					v.N = 2
+					if tc.resave {
+						return c.save("test_counted", "n_1", v)
+					}
+					return nil
+				})
+			}()
+			if msg, _ := got.(string); tc.panic == "" && got != nil || tc.panic != "" && !strings.Contains(msg, tc.panic) {
+				t.Errorf("%+v: recovered %v", tc, got)
+			}
 		}
-	}
+	})
 }
 
 // view hands out the decoded cache's own value: a caller that changes it
 // is a bug, which test binaries report when the transaction ends.
 func TestChangingAViewPanicsInTests(t *testing.T) {
-	e, _ := testEngine(t, clockwork.NewFrozen(t0))
-	type counted struct {
-		ID string `json:"id"`
-		N  int64  `json:"n"`
-	}
-	if err := e.Do(func(c *Ctx) error { return c.save("test_counted", "n_1", &counted{ID: "n_1", N: 1}) }); err != nil {
-		t.Fatal(err)
-	}
-	for _, change := range []bool{false, true} {
-		var got any
-		func() {
-			defer func() { got = recover() }()
-			_ = e.Do(func(c *Ctx) error {
-				v, err := view[counted](c, "test_counted", "n_1", "id")
-				if err != nil || v.N != 1 {
-					t.Errorf("view: %+v %v", v, err)
-					return err
-				}
-				if change {
-					v.N = 2
-				}
-				return nil
-			})
-		}()
-		if msg, _ := got.(string); change != strings.Contains(msg, "changed by a caller of view") {
-			t.Errorf("change=%v: recovered %v", change, got)
+	eachStore(t, func(t *testing.T, st store.Store) {
+		e, _ := testEngineOn(t, st, clockwork.NewFrozen(t0))
+		type counted struct {
+			ID string `json:"id"`
+			N  int64  `json:"n"`
 		}
-	}
+		if err := e.Do(func(c *Ctx) error { return c.save("test_counted", "n_1", &counted{ID: "n_1", N: 1}) }); err != nil {
+			t.Fatal(err)
+		}
+		for _, change := range []bool{false, true} {
+			var got any
+			func() {
+				defer func() { got = recover() }()
+				_ = e.Do(func(c *Ctx) error {
+					v, err := view[counted](c, "test_counted", "n_1", "id")
+					if err != nil || v.N != 1 {
+						t.Errorf("view: %+v %v", v, err)
+						return err
+					}
+					if change {
+						v.N = 2
+					}
+					return nil
+				})
+			}()
+			if msg, _ := got.(string); change != strings.Contains(msg, "changed by a caller of view") {
+				t.Errorf("change=%v: recovered %v", change, got)
+			}
+		}
+	})
 }
 
 // view of a type the decoded cache cannot copy faithfully (a
