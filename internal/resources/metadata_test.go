@@ -120,27 +120,13 @@ func previewPhases(ph []*stripe.SubscriptionScheduleCreatePhaseParams) []*stripe
 // countSchedules is the number of cu's schedules.
 func countSchedules(t *testing.T, sc *stripe.Client, cu string) int {
 	t.Helper()
-	n := 0
-	for _, err := range sc.V1SubscriptionSchedules.List(ctx, &stripe.SubscriptionScheduleListParams{Customer: stripe.String(cu)}).All(ctx) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		n++
-	}
-	return n
+	return len(ids(t, sc.V1SubscriptionSchedules.List(ctx, &stripe.SubscriptionScheduleListParams{Customer: stripe.String(cu)}).All(ctx)))
 }
 
 // countSubscriptions is the number of cu's subscriptions, of any status.
 func countSubscriptions(t *testing.T, sc *stripe.Client, cu string) int {
 	t.Helper()
-	n := 0
-	for _, err := range sc.V1Subscriptions.List(ctx, &stripe.SubscriptionListParams{Customer: stripe.String(cu), Status: stripe.String("all")}).All(ctx) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		n++
-	}
-	return n
+	return len(ids(t, sc.V1Subscriptions.List(ctx, &stripe.SubscriptionListParams{Customer: stripe.String(cu), Status: stripe.String("all")}).All(ctx)))
 }
 
 // wantPhaseTwo advances past the first phase of sch (made from
@@ -397,14 +383,7 @@ func TestCheckoutChecksSubscriptionAndPaymentIntentMetadata(t *testing.T) {
 		monthly := monthlyPrice(t, sc, 1500, "month")
 		setup := oneTimePrice(t, sc, 500, "Setup")
 		sessions := func() int {
-			n := 0
-			for _, err := range sc.V1CheckoutSessions.List(ctx, &stripe.CheckoutSessionListParams{}).All(ctx) {
-				if err != nil {
-					t.Fatal(err)
-				}
-				n++
-			}
-			return n
+			return len(ids(t, sc.V1CheckoutSessions.List(ctx, &stripe.CheckoutSessionListParams{}).All(ctx)))
 		}
 		n := len(f.Events())
 		_, err := sc.V1CheckoutSessions.Create(ctx, &stripe.CheckoutSessionCreateParams{
