@@ -127,25 +127,19 @@ func wantListing(t *testing.T, st store.Store, want string) {
 // a day behind. It returns the first two clocks.
 func interleaveEvents(t *testing.T, f *fake.Fake, sc *stripe.Client, rounds int) []string {
 	t.Helper()
-	newClock := func(at time.Time) *stripe.TestHelpersTestClock {
-		tc, err := sc.V1TestHelpersTestClocks.Create(ctx, &stripe.TestHelpersTestClockCreateParams{FrozenTime: stripe.Int64(at.Unix())})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tc
-	}
+	clock := func(at time.Time) *stripe.TestHelpersTestClock { return newClock(t, sc, at, "") }
 	advance := func(tc *stripe.TestHelpersTestClock, d time.Duration) {
 		tc.FrozenTime += int64(d / time.Second)
-		if _, err := sc.V1TestHelpersTestClocks.Advance(ctx, tc.ID, &stripe.TestHelpersTestClockAdvanceParams{FrozenTime: stripe.Int64(tc.FrozenTime)}); err != nil {
+		if _, err := advanceClock(sc, tc.ID, time.Unix(tc.FrozenTime, 0)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	customer := func(clock string) *stripe.Customer { return customerOn(t, sc, clock) }
-	behind, same := newClock(f.Now().Add(-2*time.Hour)), newClock(f.Now())
+	behind, same := clock(f.Now().Add(-2*time.Hour)), clock(f.Now())
 	// A clock a day behind, whose events all sort after the rest, written
 	// in a burst: a run of them follows each earlier event written; then
 	// one ahead of all.
-	past := newClock(f.Now().Add(-24 * time.Hour))
+	past := clock(f.Now().Add(-24 * time.Hour))
 	onPast := customer(past.ID)
 	defer func() {
 		for i := range 8 {
@@ -337,14 +331,7 @@ func TestEventListOverdueJobSorts(t *testing.T) {
 		t.Run(fmt.Sprintf("clock=%v", withClock), func(t *testing.T) {
 			eachStoreFake(t, func(t *testing.T, st store.Store, f *fake.Fake, sc *stripe.Client) {
 				if withClock {
-					tc, err := sc.V1TestHelpersTestClocks.Create(ctx, &stripe.TestHelpersTestClockCreateParams{FrozenTime: stripe.Int64(f.Now().Add(-time.Hour).Unix())})
-					if err != nil {
-						t.Fatal(err)
-					}
-					tcu, err := sc.V1Customers.Create(ctx, &stripe.CustomerCreateParams{TestClock: stripe.String(tc.ID)})
-					if err != nil {
-						t.Fatal(err)
-					}
+					tcu := customerOn(t, sc, newClock(t, sc, f.Now().Add(-time.Hour), "").ID)
 					// An update is the customer's first event on its clock.
 					if _, err := sc.V1Customers.Update(ctx, tcu.ID, &stripe.CustomerUpdateParams{Name: stripe.String("x")}); err != nil {
 						t.Fatal(err)
