@@ -639,4 +639,18 @@ func TestResetWhileMintingRequestIDs(t *testing.T) {
 		}
 	}
 	<-done
+	// After a last Reset the engine numbers requests as a new one does.
+	if err := e.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	fresh, _ := testEngineOn(t, store.NewMemory(), clockwork.NewFrozen(t0))
+	if err := fresh.KeepSeed(); err != nil {
+		t.Fatal(err)
+	}
+	if err := fresh.BeginRequestIDs(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := e.NewRequestID(), fresh.NewRequestID(); got != want {
+		t.Errorf("request ID after Reset %s, a new engine's %s", got, want)
+	}
 }
