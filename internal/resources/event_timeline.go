@@ -290,21 +290,14 @@ func listEvents(c *Ctx) (any, error) {
 		// head.
 		return listWire(c, "/v1/events", kindEvent, "", keep, meta)
 	}
-	n, err := limit(p)
+	args, err := readPageArgs(p)
 	if err != nil {
 		return nil, err
 	}
-	if p.Has("starting_after") && p.Has("ending_before") {
-		return nil, apierr.InvalidRequest("starting_after", "You may only specify one of these parameters: ending_before, starting_after.")
-	}
-	createdOK := createdFilter(p, "created")
-	pg := &eventPage{c: c, n: n, need: n + 1, down: true, oldest: oldest, match: func(h *eventHead) bool { return keep(h) && createdOK(h.Created) }}
-	pg.lo, pg.hasLo, pg.hi, pg.hasHi = createdBounds(p, "created")
-	cursor, hasCursor := p.String("starting_after")
-	pg.param = "starting_after"
-	if before, ok := p.String("ending_before"); ok {
-		cursor, hasCursor, pg.param, pg.down = before, true, "ending_before", false
-	}
+	pg := &eventPage{c: c, n: args.n, need: args.n + 1, down: args.newestFirst, oldest: oldest, param: args.param,
+		match: func(h *eventHead) bool { return keep(h) && args.createdOK(h.Created) },
+		lo:    args.lo, hasLo: args.hasLo, hi: args.hi, hasHi: args.hasHi}
+	cursor, hasCursor := args.cursor, args.hasCursor
 	var items []eventItem
 	if how == eventsMerged {
 		items, err = pg.merged(cursor, hasCursor)

@@ -62,19 +62,47 @@ func createdFilter(p Params, key string) func(int64) bool {
 	}
 }
 
+// pageArgs is what every list page reads: the limit, the one cursor
+// (starting_after, or ending_before, which pages back: newestFirst is
+// false) and the created filter.
+type pageArgs struct {
+	n           int
+	param       string // the cursor's parameter
+	cursor      string
+	hasCursor   bool
+	newestFirst bool
+	createdOK   func(int64) bool
+	lo, hi      int64 // the created bounds, when hasLo / hasHi
+	hasLo       bool
+	hasHi       bool
+}
+
+func readPageArgs(p Params) (pageArgs, error) {
+	n, err := limit(p)
+	if err != nil {
+		return pageArgs{}, err
+	}
+	if p.Has("starting_after") && p.Has("ending_before") {
+		return pageArgs{}, apierr.InvalidRequest("starting_after", "You may only specify one of these parameters: ending_before, starting_after.")
+	}
+	a := pageArgs{n: n, param: "starting_after", newestFirst: true, createdOK: createdFilter(p, "created")}
+	a.cursor, a.hasCursor = p.String("starting_after")
+	if before, ok := p.String("ending_before"); ok {
+		a.param, a.cursor, a.hasCursor, a.newestFirst = "ending_before", before, true, false
+	}
+	a.lo, a.hasLo, a.hi, a.hasHi = createdBounds(p, "created")
+	return a, nil
+}
+
 // page turns objects (newest inserted first) into one page of a list: the
 // created filter, newest first by created with ties kept in insertion order,
 // the starting_after / ending_before cursors and the limit.
 func page[T any](c *Ctx, url string, items []*T, meta func(*T) (id string, created int64)) (*List, error) {
-	p := c.Params
-	n, err := limit(p)
+	args, err := readPageArgs(c.Params)
 	if err != nil {
 		return nil, err
 	}
-	if p.Has("starting_after") && p.Has("ending_before") {
-		return nil, apierr.InvalidRequest("starting_after", "You may only specify one of these parameters: ending_before, starting_after.")
-	}
-	keep := createdFilter(p, "created")
+	n, keep := args.n, args.createdOK
 	filtered := items[:0:0]
 	for _, it := range items {
 		if _, created := meta(it); keep(created) {
@@ -86,28 +114,27 @@ func page[T any](c *Ctx, url string, items []*T, meta func(*T) (id string, creat
 		_, cb := meta(filtered[b])
 		return ca > cb
 	})
-	index := func(param string) (int, error) {
-		id := p.Str(param)
+	index := func() (int, error) {
 		for i, it := range filtered {
-			if got, _ := meta(it); got == id {
+			if got, _ := meta(it); got == args.cursor {
 				return i, nil
 			}
 		}
-		return 0, c.e.noSuch(objectName(url), id, param)
+		return 0, c.e.noSuch(objectName(url), args.cursor, args.param)
 	}
 	lo, hi := 0, len(filtered)
 	hasMore := false
 	switch {
-	case p.Has("starting_after"):
-		i, err := index("starting_after")
+	case args.hasCursor && args.newestFirst:
+		i, err := index()
 		if err != nil {
 			return nil, err
 		}
 		lo = i + 1
 		hi = min(lo+n, len(filtered))
 		hasMore = hi < len(filtered)
-	case p.Has("ending_before"):
-		i, err := index("ending_before")
+	case args.hasCursor:
+		i, err := index()
 		if err != nil {
 			return nil, err
 		}
@@ -179,22 +206,13 @@ func listStored[T any](c *Ctx, url, kind, term string, keep func(*T) bool, meta 
 // backwards (ending_before), oldest first, so that the caller reverses
 // what add got.
 func walkList[T any](c *Ctx, url, kind, term string, decode func([]byte, *T) error, keep func(*T) bool, meta func(*T) (id string, created int64), add func(id string, raw []byte, v *T)) (hasMore, back bool, err error) {
-	p := c.Params
-	n, err := limit(p)
+	args, err := readPageArgs(c.Params)
 	if err != nil {
 		return false, false, err
 	}
-	if p.Has("starting_after") && p.Has("ending_before") {
-		return false, false, apierr.InvalidRequest("starting_after", "You may only specify one of these parameters: ending_before, starting_after.")
-	}
-	createdOK := createdFilter(p, "created")
-	lo, hasLo, hi, hasHi := createdBounds(p, "created")
-	param := "starting_after"
-	from, seek := p.String(param)
-	reverse := true // newest first, unless paging back
-	if before, ok := p.String("ending_before"); ok {
-		param, from, seek, reverse = "ending_before", before, true, false
-	}
+	n, createdOK := args.n, args.createdOK
+	lo, hasLo, hi, hasHi := args.lo, args.hasLo, args.hi, args.hasHi
+	param, from, seek, reverse := args.param, args.cursor, args.hasCursor, args.newestFirst
 	count := 0
 	fn := func(id string, raw []byte) (bool, error) {
 		v := new(T)
